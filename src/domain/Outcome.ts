@@ -1,0 +1,52 @@
+/**
+ * What a chain run produced. Field names are the wire contract of the result record
+ * (`hookstream.result/v1`), so the engine's output is published without reshaping.
+ */
+import { Schema } from "effect"
+
+export const ModuleStatus = Schema.Literals([
+  "succeeded",
+  "failed",
+  "timed_out",
+  "interrupted",
+  "skipped",
+  "circuit_open"
+])
+export type ModuleStatus = typeof ModuleStatus.Type
+
+export const ChainStatus = Schema.Literals(["succeeded", "partial", "failed", "timed_out"])
+export type ChainStatus = typeof ChainStatus.Type
+
+export const ErrorInfo = Schema.Struct({
+  /** `DestinationError`, `CircuitOpen`, `Interrupted`, `Skipped`, `Defect`… */
+  tag: Schema.String,
+  reason: Schema.String,
+  retryable: Schema.Boolean,
+  /** sanitized: no credentials, no connection strings */
+  message: Schema.String
+})
+export type ErrorInfo = typeof ErrorInfo.Type
+
+export const ModuleOutcome = Schema.Struct({
+  id: Schema.String,
+  module: Schema.String,
+  connection: Schema.optionalKey(Schema.String),
+  status: ModuleStatus,
+  attempts: Schema.Int,
+  duration_ms: Schema.Number,
+  error: Schema.optionalKey(ErrorInfo)
+})
+export type ModuleOutcome = typeof ModuleOutcome.Type
+
+/** The engine's answer for one chain run; the processor adds event and source fields. */
+export interface ChainOutcome {
+  readonly status: ChainStatus
+  readonly modules: ReadonlyArray<ModuleOutcome>
+  /** epoch milliseconds, from the engine's Clock */
+  readonly startedAt: number
+  readonly finishedAt: number
+}
+
+/** Module statuses that count as "this module needs to run again" for DLQ and replay. */
+export const isFailedStatus = (status: ModuleStatus): boolean =>
+  status === "failed" || status === "timed_out" || status === "interrupted" || status === "circuit_open"
