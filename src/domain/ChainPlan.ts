@@ -29,6 +29,22 @@ export interface ModulePlan {
   readonly retry: RetryPolicy
   /** the module's config, decoded by that module's own schema and frozen */
   readonly config: unknown
+  readonly guard: GuardPolicy
+}
+
+/**
+ * Circuit breaker and concurrency limit shared by every step that uses the same
+ * destination connection (`key` = the connection name, or `<webhook_id>/<module id>`
+ * for steps without one), so one slow or dead sink cannot take every slot.
+ */
+export interface GuardPolicy {
+  readonly key: string
+  /** in-flight sends allowed at once through this key (default 64) */
+  readonly maxInFlight: number
+  /** consecutive failures that open the circuit (default 5) */
+  readonly failureThreshold: number
+  /** how long the circuit stays open before one probe is let through (default 30 s) */
+  readonly cooldownMs: number
 }
 
 export type Execution = "sequential" | "parallel"
