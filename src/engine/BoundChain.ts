@@ -1,0 +1,39 @@
+/**
+ * A chain plan with its destinations and guards attached: built once per stream when the
+ * processor starts, then run for every event of that stream without further lookups.
+ */
+import type { ChainPlan, ModulePlan } from "../domain/ChainPlan.ts"
+import type { Destination } from "../modules/Destination.ts"
+import type { Guard, GuardRegistry } from "./Guard.ts"
+
+export interface BoundStep {
+  readonly plan: ModulePlan
+  readonly destination: Destination
+  readonly guard: Guard
+}
+
+export interface BoundChain {
+  readonly plan: ChainPlan
+  readonly steps: ReadonlyArray<BoundStep>
+}
+
+/** One event as the engine sees it. Nothing here is copied per module. */
+export interface ChainInput {
+  readonly eventId: string
+  readonly payload: unknown
+  readonly payloadEncoding: "json" | "base64"
+  readonly headers: Readonly<Record<string, string>>
+  readonly key?: string
+  readonly traceparent?: string
+  /** replay: run only these module ids (chain order kept); absent = the whole chain */
+  readonly onlyModules?: ReadonlySet<string>
+}
+
+export const bindChain = (
+  plan: ChainPlan,
+  destinationFor: (step: ModulePlan) => Destination,
+  guards: GuardRegistry
+): BoundChain => ({
+  plan,
+  steps: plan.modules.map((step) => ({ plan: step, destination: destinationFor(step), guard: guards.get(step.guard) }))
+})

@@ -1,0 +1,43 @@
+/**
+ * The engine as a service: runs bound chains and owns the guards (breakers and
+ * per-connection limits) that all chains of the process share.
+ */
+import { Context, Effect, Layer } from "effect"
+import type { ChainPlan, ModulePlan } from "../domain/ChainPlan.ts"
+import type { ChainOutcome } from "../domain/Outcome.ts"
+import { makeSanitizer, type Sanitizer } from "../domain/sanitize.ts"
+import type { Destination } from "../modules/Destination.ts"
+import { type BoundChain, bindChain, type ChainInput } from "./BoundChain.ts"
+import { type GuardRegistry, makeGuardRegistry } from "./Guard.ts"
+import { runChain } from "./runChain.ts"
+
+export interface ChainEngineOptions {
+  /** secret values (connection passwords, tokens) that must never appear in error text */
+  readonly secrets?: ReadonlyArray<string>
+}
+
+export class ChainEngine extends Context.Service<
+  ChainEngine,
+  {
+    readonly bind: (plan: ChainPlan, destinationFor: (step: ModulePlan) => Destination) => BoundChain
+    readonly run: (chain: BoundChain, input: ChainInput) => Effect.Effect<ChainOutcome>
+    readonly guards: GuardRegistry
+    readonly sanitize: Sanitizer
+  }
+>()("hookstream/engine/ChainEngine") {
+  static readonly make = (options: ChainEngineOptions = {}): ChainEngine["Service"] => {
+    const guards = makeGuardRegistry()
+    const sanitize = makeSanitizer(options.secrets)
+    return ChainEngine.of({
+      bind: (plan, destinationFor) => bindChain(plan, destinationFor, guards),
+      run: (chain, input) => runChain(chain, input, sanitize),
+      guards,
+      sanitize
+    })
+  }
+
+  static readonly layer = (options: ChainEngineOptions = {}): Layer.Layer<ChainEngine> =>
+    Layer.sync(ChainEngine, () => ChainEngine.make(options))
+}
+
+export type { BoundChain, ChainInput } from "./BoundChain.ts"

@@ -1,0 +1,129 @@
+/**
+ * Per-destination-connection protection shared by every chain that uses the connection:
+ * a concurrency limit (one slow sink cannot take every in-flight slot of the process) and
+ * a circuit breaker (a dead sink fails fast instead of eating every chain's deadline).
+ *
+ * Breaker: `closed` counts consecutive failures; at `failureThreshold` it opens. While
+ * `open`, calls are refused (`circuit_open`, not retried in this run: the event goes to the
+ * DLQ and can be replayed). After `cooldownMs` one probe is let through (`half_open`);
+ * its success closes the circuit, its failure re-opens it. Only failures that say the sink
+ * is unhealthy (retryable ones: unreachable, timeout, 5xx, throttling) count: a sink that
+ * answers "400 bad payload" is healthy.
+ *
+ * State is plain mutable data touched only synchronously from fibers of one JS thread, so
+ * no locking is needed; transitions happen in `Effect.sync` blocks.
+ */
+import { Semaphore } from "effect"
+import type { GuardPolicy } from "../domain/ChainPlan.ts"
+
+export type CircuitState = "closed" | "open" | "half_open"
+
+export interface GuardSnapshot {
+  readonly key: string
+  readonly state: CircuitState
+  readonly consecutiveFailures: number
+  readonly openedAt: number | undefined
+  readonly maxInFlight: number
+  readonly inFlight: number
+}
+
+/** What `admit` decided for one attempt. */
+export type Admission = "pass" | "probe" | "refuse"
+
+export interface Guard {
+  readonly policy: GuardPolicy
+  readonly semaphore: Semaphore.Semaphore
+  /** decides, at `now`, whether an attempt may go to the sink */
+  admit(now: number): Admission
+  /** the sink answered (success, or a non-retryable refusal that proves it is up) */
+  onHealthy(admission: Admission): void
+  /** the sink looked unhealthy (a retryable failure) */
+  onUnhealthy(admission: Admission, now: number): void
+  /** an attempt ended without a verdict (interrupted): a probe slot is freed */
+  onAbandoned(admission: Admission): void
+  snapshot(): GuardSnapshot
+}
+
+export const makeGuard = (policy: GuardPolicy): Guard => {
+  let state: CircuitState = "closed"
+  let failures = 0
+  let openedAt: number | undefined
+  let probeInFlight = false
+  let inFlight = 0
+  const semaphore = Semaphore.makeUnsafe(policy.maxInFlight)
+
+  const open = (now: number) => {
+    state = "open"
+    openedAt = now
+    probeInFlight = false
+  }
+
+  return {
+    policy,
+    semaphore,
+    admit(now) {
+      if (state === "closed") {
+        inFlight++
+        return "pass"
+      }
+      if (state === "open" && openedAt !== undefined && now - openedAt >= policy.cooldownMs) state = "half_open"
+      if (state === "half_open" && !probeInFlight) {
+        probeInFlight = true
+        inFlight++
+        return "probe"
+      }
+      return "refuse"
+    },
+    onHealthy(admission) {
+      if (admission === "refuse") return
+      inFlight--
+      failures = 0
+      if (admission === "probe" || state !== "closed") {
+        state = "closed"
+        openedAt = undefined
+        probeInFlight = false
+      }
+    },
+    onUnhealthy(admission, now) {
+      if (admission === "refuse") return
+      inFlight--
+      failures++
+      if (admission === "probe") open(now)
+      else if (state === "closed" && failures >= policy.failureThreshold) open(now)
+    },
+    onAbandoned(admission) {
+      if (admission === "refuse") return
+      inFlight--
+      if (admission === "probe") probeInFlight = false
+    },
+    snapshot: () => ({
+      key: policy.key,
+      state,
+      consecutiveFailures: failures,
+      openedAt,
+      maxInFlight: policy.maxInFlight,
+      inFlight
+    })
+  }
+}
+
+/** One guard per key for the life of the process (or of a test). */
+export interface GuardRegistry {
+  get(policy: GuardPolicy): Guard
+  snapshot(): ReadonlyArray<GuardSnapshot>
+}
+
+export const makeGuardRegistry = (): GuardRegistry => {
+  const guards = new Map<string, Guard>()
+  return {
+    get(policy) {
+      let guard = guards.get(policy.key)
+      if (guard === undefined) {
+        guard = makeGuard(policy)
+        guards.set(policy.key, guard)
+      }
+      return guard
+    },
+    snapshot: () => Array.from(guards.values(), (g) => g.snapshot())
+  }
+}

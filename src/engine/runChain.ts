@@ -1,0 +1,111 @@
+/**
+ * One chain run = one supervised group of fibers. The whole run sits under the chain
+ * deadline (`timeoutOption`): when it passes, every step still running is interrupted
+ * and awaited before the outcome is built, so no fiber and no I/O outlives the run.
+ *
+ * - sequential: steps in order; with `continue_on_error: false` the first failure ends the
+ *   chain and the rest are `skipped` (never started).
+ * - parallel: up to `max_parallel` steps at once (`Effect.forEach` with concurrency); with
+ *   `continue_on_error: false` the first failure fails the forEach, which interrupts the
+ *   running siblings (`interrupted`) and never starts the rest (`skipped`).
+ */
+import { Clock, Effect, Option } from "effect"
+import type { ChainOutcome, ChainStatus, ErrorInfo, ModuleOutcome } from "../domain/Outcome.ts"
+import type { Sanitizer } from "../domain/sanitize.ts"
+import type { BoundChain, BoundStep, ChainInput } from "./BoundChain.ts"
+import { moduleOutcome, newStepState, runStep, type StepContext, type StepState } from "./runStep.ts"
+
+/** Failure value that stops a fail-fast parallel group; never escapes this file. */
+const stopSignal = { _tag: "StopChain" } as const
+
+const selectSteps = (chain: BoundChain, only: ReadonlySet<string> | undefined): ReadonlyArray<BoundStep> =>
+  only === undefined ? chain.steps : chain.steps.filter((step) => only.has(step.plan.id))
+
+const runSequential = (steps: ReadonlyArray<BoundStep>, states: Array<StepState>, ctx: StepContext, stopOnFailure: boolean) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < steps.length; i++) {
+      const outcome = yield* runStep(steps[i] as BoundStep, ctx, states[i] as StepState)
+      if (stopOnFailure && outcome.status !== "succeeded") return
+    }
+  })
+
+const runParallel = (
+  steps: ReadonlyArray<BoundStep>,
+  states: Array<StepState>,
+  ctx: StepContext,
+  stopOnFailure: boolean,
+  maxParallel: number
+) =>
+  Effect.forEach(
+    steps,
+    (step, i) => {
+      const run = runStep(step, ctx, states[i] as StepState)
+      return stopOnFailure
+        ? Effect.flatMap(run, (outcome) => (outcome.status === "succeeded" ? Effect.void : Effect.fail(stopSignal)))
+        : Effect.asVoid(run)
+    },
+    { concurrency: Math.max(1, maxParallel), discard: true }
+  ).pipe(Effect.catch(() => Effect.void))
+
+/** The outcome of a step that did not finish on its own. */
+const unfinished = (
+  step: BoundStep,
+  state: StepState,
+  timedOut: boolean,
+  finishedAt: number,
+  timeoutMs: number,
+  failedId: string | undefined
+): ModuleOutcome => {
+  const duration = state.started ? finishedAt - state.startedAt : 0
+  if (timedOut) {
+    const error: ErrorInfo = {
+      tag: "DeadlineExceeded",
+      reason: "timeout",
+      retryable: true,
+      message: state.started
+        ? `chain deadline of ${timeoutMs} ms passed`
+        : `not started before the chain deadline of ${timeoutMs} ms`
+    }
+    return moduleOutcome(step, "timed_out", state.attempts, duration, error)
+  }
+  const cause = failedId === undefined ? "a previous module failed" : `module '${failedId}' failed`
+  if (state.started) {
+    const error = { tag: "Interrupted", reason: "sibling_failed", retryable: true, message: `interrupted: ${cause}` }
+    return moduleOutcome(step, "interrupted", state.attempts, duration, error)
+  }
+  const error = { tag: "Skipped", reason: "previous_failure", retryable: true, message: `not started: ${cause}` }
+  return moduleOutcome(step, "skipped", 0, 0, error)
+}
+
+const chainStatus = (modules: ReadonlyArray<ModuleOutcome>, timedOut: boolean): ChainStatus => {
+  if (timedOut) return "timed_out"
+  let succeeded = 0
+  for (const m of modules) if (m.status === "succeeded") succeeded++
+  if (succeeded === modules.length) return "succeeded"
+  return succeeded === 0 ? "failed" : "partial"
+}
+
+export const runChain = (chain: BoundChain, input: ChainInput, sanitize: Sanitizer): Effect.Effect<ChainOutcome> =>
+  Effect.gen(function* () {
+    const { plan } = chain
+    const steps = selectSteps(chain, input.onlyModules)
+    const startedAt = yield* Clock.currentTimeMillis
+    const ctx: StepContext = { webhookId: plan.webhookId, input, deadline: startedAt + plan.timeoutMs, sanitize }
+    const states = steps.map(newStepState)
+    const stopOnFailure = !plan.continueOnError
+    const body =
+      plan.execution === "parallel"
+        ? runParallel(steps, states, ctx, stopOnFailure, plan.maxParallel)
+        : runSequential(steps, states, ctx, stopOnFailure)
+    const completed = yield* Effect.timeoutOption(body, plan.timeoutMs)
+    const finishedAt = yield* Clock.currentTimeMillis
+    const timedOut = Option.isNone(completed)
+    const failedId = states.findIndex((s) => s.outcome !== undefined && s.outcome.status !== "succeeded")
+    const failed = failedId >= 0 ? steps[failedId]?.plan.id : undefined
+    const modules = steps.map(
+      (step, i) =>
+        (states[i] as StepState).outcome ??
+        unfinished(step, states[i] as StepState, timedOut, finishedAt, plan.timeoutMs, failed)
+    )
+    return { status: chainStatus(modules, timedOut), modules, startedAt, finishedAt }
+  })
