@@ -12,7 +12,8 @@ const MAX_LENGTH = 500
 /** scheme://anything-up-to-whitespace, e.g. postgres://user:pw@host/db, amqp://…, https://… */
 const URL_WITH_CREDENTIALS = /\b[a-z][a-z0-9+.-]*:\/\/[^\s/@'"]*@[^\s'"]*/gi
 /** connection strings and URLs of data stores: dropped whole, they name hosts and users */
-const DATASTORE_URL = /\b(?:postgres(?:ql)?|mysql|mariadb|redis|rediss|amqps?|mqtts?|nats|tls|mongodb(?:\+srv)?):\/\/[^\s'"]*/gi
+const DATASTORE_URL =
+  /\b(?:postgres(?:ql)?|mysql|mariadb|redis|rediss|amqps?|mqtts?|nats|tls|mongodb(?:\+srv)?):\/\/[^\s'"]*/gi
 /** key=value / key: value pairs whose key names a secret */
 const SECRET_ASSIGNMENT =
   /\b((?:pass(?:word|wd)?|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|authorization|auth)[\w-]*)\s*[=:]\s*("[^"]*"|'[^']*'|[^\s,;&]+)/gi
@@ -42,8 +43,8 @@ export const makeSanitizer = (secrets: ReadonlyArray<string> = []): Sanitizer =>
     out = out
       .replace(URL_WITH_CREDENTIALS, "[REDACTED-URL]")
       .replace(DATASTORE_URL, "[REDACTED-URL]")
-      .replace(SECRET_ASSIGNMENT, "$1=[REDACTED]")
       .replace(BEARER, "$1 [REDACTED]")
+      .replace(SECRET_ASSIGNMENT, "$1=[REDACTED]")
       .replace(JWT, "[REDACTED-JWT]")
       .replace(/[\r\n\t]+/g, " ")
     return out.length > MAX_LENGTH ? `${out.slice(0, MAX_LENGTH)}…` : out

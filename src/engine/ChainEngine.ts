@@ -2,7 +2,7 @@
  * The engine as a service: runs bound chains and owns the guards (breakers and
  * per-connection limits) that all chains of the process share.
  */
-import { Context, Effect, Layer } from "effect"
+import { Context, type Effect, Layer } from "effect"
 import type { ChainPlan, ModulePlan } from "../domain/ChainPlan.ts"
 import type { ChainOutcome } from "../domain/Outcome.ts"
 import { makeSanitizer, type Sanitizer } from "../domain/sanitize.ts"

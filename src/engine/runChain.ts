@@ -21,7 +21,12 @@ const stopSignal = { _tag: "StopChain" } as const
 const selectSteps = (chain: BoundChain, only: ReadonlySet<string> | undefined): ReadonlyArray<BoundStep> =>
   only === undefined ? chain.steps : chain.steps.filter((step) => only.has(step.plan.id))
 
-const runSequential = (steps: ReadonlyArray<BoundStep>, states: Array<StepState>, ctx: StepContext, stopOnFailure: boolean) =>
+const runSequential = (
+  steps: ReadonlyArray<BoundStep>,
+  states: Array<StepState>,
+  ctx: StepContext,
+  stopOnFailure: boolean
+) =>
   Effect.gen(function* () {
     for (let i = 0; i < steps.length; i++) {
       const outcome = yield* runStep(steps[i] as BoundStep, ctx, states[i] as StepState)

@@ -12,8 +12,8 @@ import { DestinationError } from "../domain/DestinationError.ts"
 import type { ErrorInfo, ModuleOutcome, ModuleStatus } from "../domain/Outcome.ts"
 import type { Sanitizer } from "../domain/sanitize.ts"
 import type { Delivery } from "../modules/Destination.ts"
-import { retryDelayMs } from "./backoff.ts"
 import type { BoundStep, ChainInput } from "./BoundChain.ts"
+import { retryDelayMs } from "./backoff.ts"
 
 export interface StepState {
   started: boolean

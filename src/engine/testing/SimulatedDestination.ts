@@ -18,11 +18,19 @@ export type Behaviour =
     }
   | { readonly _tag: "hang" }
   /** fails (retryable) on the first `failures` attempts of each event, then succeeds */
-  | { readonly _tag: "flaky"; readonly failures: number; readonly reason?: DestinationErrorReason; readonly delayMs?: number }
+  | {
+      readonly _tag: "flaky"
+      readonly failures: number
+      readonly reason?: DestinationErrorReason
+      readonly delayMs?: number
+    }
 
 export const succeed = (delayMs?: number): Behaviour =>
   delayMs === undefined ? { _tag: "succeed" } : { _tag: "succeed", delayMs }
-export const fail = (retryable: boolean, options: Omit<Extract<Behaviour, { _tag: "fail" }>, "_tag" | "retryable"> = {}): Behaviour => ({
+export const fail = (
+  retryable: boolean,
+  options: Omit<Extract<Behaviour, { _tag: "fail" }>, "_tag" | "retryable"> = {}
+): Behaviour => ({
   _tag: "fail",
   retryable,
   ...options

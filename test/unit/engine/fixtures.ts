@@ -2,8 +2,8 @@ import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import type { ChainPlan, Execution, ModulePlan, RetryPolicy } from "../../../src/domain/ChainPlan.ts"
 import type { ChainOutcome } from "../../../src/domain/Outcome.ts"
-import { ChainEngine } from "../../../src/engine/ChainEngine.ts"
 import type { ChainInput } from "../../../src/engine/BoundChain.ts"
+import { ChainEngine } from "../../../src/engine/ChainEngine.ts"
 import {
   type Behaviour,
   makeRecorder,
@@ -11,7 +11,13 @@ import {
   simulatedDestination
 } from "../../../src/engine/testing/SimulatedDestination.ts"
 
-export const noRetry: RetryPolicy = { maxAttempts: 1, initialDelayMs: 100, maxDelayMs: 1000, multiplier: 2, jitter: false }
+export const noRetry: RetryPolicy = {
+  maxAttempts: 1,
+  initialDelayMs: 100,
+  maxDelayMs: 1000,
+  multiplier: 2,
+  jitter: false
+}
 
 export interface StepSpec {
   readonly id: string
@@ -62,7 +68,12 @@ export interface Harness {
   readonly engine: ChainEngine["Service"]
   readonly recorder: Recorder
   /** runs one event through `plan` with scripted behaviours, advancing the TestClock by `advanceMs` */
-  run(plan: ChainPlan, behaviours: Record<string, Behaviour>, advanceMs?: number, event?: ChainInput): Effect.Effect<ChainOutcome>
+  run(
+    plan: ChainPlan,
+    behaviours: Record<string, Behaviour>,
+    advanceMs?: number,
+    event?: ChainInput
+  ): Effect.Effect<ChainOutcome>
 }
 
 export const harness = (engine: ChainEngine["Service"] = ChainEngine.make()): Harness => {

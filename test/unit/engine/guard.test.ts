@@ -68,7 +68,8 @@ describe("circuit breaker in chains", () => {
       const probe = yield* h.run(plan, { db: succeed() }, 100)
       assert.strictEqual(probe.modules[0]?.status, "succeeded")
       assert.strictEqual(h.engine.guards.snapshot()[0]?.state, "closed")
-    }))
+    })
+  )
 
   it.effect("non-retryable refusals do not open the circuit (the sink is answering)", () =>
     Effect.gen(function* () {
@@ -76,7 +77,8 @@ describe("circuit breaker in chains", () => {
       const plan = chain("sequential", [{ id: "api", failureThreshold: 2 }])
       for (let i = 0; i < 5; i++) yield* h.run(plan, { api: fail(false, { reason: "rejected" }) }, 100)
       assert.strictEqual(h.engine.guards.snapshot()[0]?.state, "closed")
-    }))
+    })
+  )
 
   it.effect("an open circuit in a fail-fast chain fails the chain without waiting", () =>
     Effect.gen(function* () {
@@ -92,7 +94,8 @@ describe("circuit breaker in chains", () => {
       assert.strictEqual(out.modules[1]?.status, "skipped")
       assert.strictEqual(h.recorder.started.length, started)
       assert.strictEqual(out.finishedAt - out.startedAt, 0)
-    }))
+    })
+  )
 })
 
 describe("per-connection concurrency limit", () => {
@@ -106,15 +109,17 @@ describe("per-connection concurrency limit", () => {
         { id: "b", guardKey: "shared", maxInFlight: 3 }
       ])
       const bound = engine.bind(plan, () => destination)
-      const fibers = yield* Effect.forEach(Array.from({ length: 10 }, (_, i) => i), (i) =>
-        Effect.forkChild(engine.run(bound, input(`e${i}`)))
+      const fibers = yield* Effect.forEach(
+        Array.from({ length: 10 }, (_, i) => i),
+        (i) => Effect.forkChild(engine.run(bound, input(`e${i}`)))
       )
       yield* TestClock.adjust(10_000)
       const outs = yield* Fiber.joinAll(fibers)
       assert.isTrue(outs.every((o) => o.status === "succeeded"))
       assert.strictEqual(h.recorder.maxInFlight, 3)
       assert.strictEqual(h.recorder.effects.length, 20)
-    }))
+    })
+  )
 
   it.effect("a flaky sink behind the limit still completes every event", () =>
     Effect.gen(function* () {
@@ -122,5 +127,6 @@ describe("per-connection concurrency limit", () => {
       const plan = chain("sequential", [{ id: "a", maxInFlight: 1, retry: { maxAttempts: 3, initialDelayMs: 10 } }])
       const out = yield* h.run(plan, { a: flaky(1) }, 1_000)
       assert.strictEqual(out.modules[0]?.attempts, 2)
-    }))
+    })
+  )
 })

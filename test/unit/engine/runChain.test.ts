@@ -21,7 +21,8 @@ describe("sequential chains", () => {
         ]
       )
       assert.strictEqual(out.modules[0]?.duration_ms, 10)
-    }))
+    })
+  )
 
   it.effect("continue_on_error false: the first failure ends the chain, the rest are skipped and never started", () =>
     Effect.gen(function* () {
@@ -33,7 +34,8 @@ describe("sequential chains", () => {
       assert.deepStrictEqual(h.recorder.started, ["a#1"])
       assert.strictEqual(out.modules[1]?.attempts, 0)
       assert.strictEqual(out.modules[1]?.error?.reason, "previous_failure")
-    }))
+    })
+  )
 
   it.effect("continue_on_error false after a success is partial", () =>
     Effect.gen(function* () {
@@ -41,7 +43,8 @@ describe("sequential chains", () => {
       const out = yield* h.run(chain("sequential", ["a", "b", "c"], { continueOnError: false }), { b: fail(false) })
       assert.deepStrictEqual(statuses(out), { a: "succeeded", b: "failed", c: "skipped" })
       assert.strictEqual(out.status, "partial")
-    }))
+    })
+  )
 
   it.effect("continue_on_error true: every module runs whatever happened before", () =>
     Effect.gen(function* () {
@@ -49,7 +52,8 @@ describe("sequential chains", () => {
       const out = yield* h.run(chain("sequential", ["a", "b"]), { a: fail(false) })
       assert.deepStrictEqual(statuses(out), { a: "failed", b: "succeeded" })
       assert.strictEqual(out.status, "partial")
-    }))
+    })
+  )
 
   it.effect("a module that never completes ends the chain at its deadline, timed_out", () =>
     Effect.gen(function* () {
@@ -62,7 +66,8 @@ describe("sequential chains", () => {
       assert.strictEqual(out.modules[1]?.attempts, 0)
       assert.deepStrictEqual(h.recorder.interrupted, ["a"])
       assert.strictEqual(h.recorder.inFlight, 0)
-    }))
+    })
+  )
 })
 
 describe("parallel chains", () => {
@@ -74,7 +79,8 @@ describe("parallel chains", () => {
       assert.deepStrictEqual(h.recorder.effects, ["b", "c", "a"])
       assert.strictEqual(out.finishedAt - out.startedAt, 30)
       assert.strictEqual(h.recorder.maxInFlight, 3)
-    }))
+    })
+  )
 
   it.effect("max_parallel bounds the modules in flight", () =>
     Effect.gen(function* () {
@@ -87,7 +93,8 @@ describe("parallel chains", () => {
       assert.strictEqual(out.status, "succeeded")
       assert.strictEqual(h.recorder.maxInFlight, 2)
       assert.strictEqual(out.finishedAt - out.startedAt, 30)
-    }))
+    })
+  )
 
   it.effect("fail-fast interrupts running siblings; their later side effect never happens; unstarted are skipped", () =>
     Effect.gen(function* () {
@@ -102,7 +109,8 @@ describe("parallel chains", () => {
       assert.deepStrictEqual(h.recorder.started, ["fast-fail#1", "slow#1"])
       assert.strictEqual(out.finishedAt - out.startedAt, 100)
       assert.strictEqual(out.modules[1]?.error?.message, "interrupted: module 'fast-fail' failed")
-    }))
+    })
+  )
 
   it.effect("fail-fast keeps the real results of siblings that finished first", () =>
     Effect.gen(function* () {
@@ -111,7 +119,8 @@ describe("parallel chains", () => {
       const out = yield* h.run(plan, { a: succeed(10), b: fail(false, { delayMs: 50 }), c: hang })
       assert.deepStrictEqual(statuses(out), { a: "succeeded", b: "failed", c: "interrupted" })
       assert.strictEqual(out.status, "partial")
-    }))
+    })
+  )
 
   it.effect("continue_on_error true: every module runs to its own end", () =>
     Effect.gen(function* () {
@@ -119,7 +128,8 @@ describe("parallel chains", () => {
       const out = yield* h.run(chain("parallel", ["a", "b", "c"]), { a: fail(false), b: succeed(500), c: fail(false) })
       assert.deepStrictEqual(statuses(out), { a: "failed", b: "succeeded", c: "failed" })
       assert.deepStrictEqual(h.recorder.effects, ["b"])
-    }))
+    })
+  )
 
   it.effect("a hanging module in a parallel chain ends at the deadline with everything interrupted", () =>
     Effect.gen(function* () {
@@ -137,7 +147,8 @@ describe("parallel chains", () => {
       assert.strictEqual(out.finishedAt - out.startedAt, 1_000)
       assert.strictEqual(out.modules[2]?.attempts, 3)
       assert.strictEqual(h.recorder.inFlight, 0)
-    }))
+    })
+  )
 
   it.effect("the original's 20 parallel modules of 10 ms all succeed, each exactly once", () =>
     Effect.gen(function* () {
@@ -147,17 +158,23 @@ describe("parallel chains", () => {
       assert.strictEqual(out.status, "succeeded")
       assert.strictEqual(h.recorder.effects.length, 20)
       assert.strictEqual(new Set(h.recorder.effects).size, 20)
-    }))
+    })
+  )
 
   it.effect("all modules failing gives one failure each; one failing of three gives partial", () =>
     Effect.gen(function* () {
-      const all = yield* harness().run(chain("parallel", ["a", "b", "c"]), { a: fail(false), b: fail(false), c: fail(false) })
+      const all = yield* harness().run(chain("parallel", ["a", "b", "c"]), {
+        a: fail(false),
+        b: fail(false),
+        c: fail(false)
+      })
       assert.strictEqual(all.status, "failed")
       assert.isTrue(all.modules.every((m) => m.status === "failed" && m.error?.tag === "DestinationError"))
       const one = yield* harness().run(chain("parallel", ["a", "b", "c"]), { b: fail(false) })
       assert.strictEqual(one.status, "partial")
       assert.deepStrictEqual(statuses(one), { a: "succeeded", b: "failed", c: "succeeded" })
-    }))
+    })
+  )
 })
 
 describe("deliveries", () => {
@@ -170,9 +187,7 @@ describe("deliveries", () => {
         send: (d) =>
           Effect.suspend(() => {
             seen.push(d.payload)
-            return d.moduleId === "a" && d.attempt < 3
-              ? Effect.fail(new (class {})() as never)
-              : Effect.succeed({})
+            return d.moduleId === "a" && d.attempt < 3 ? Effect.fail(new (class {})() as never) : Effect.succeed({})
           })
       }))
       const h = harness(engine)
@@ -185,9 +200,15 @@ describe("deliveries", () => {
       assert.strictEqual(h.recorder.keys.length, 0)
 
       const h2 = harness()
-      yield* h2.run(chain("sequential", [{ id: "a", retry: { maxAttempts: 3 } }]), { a: flaky(2) }, 60_000, input("evt-9"))
+      yield* h2.run(
+        chain("sequential", [{ id: "a", retry: { maxAttempts: 3 } }]),
+        { a: flaky(2) },
+        60_000,
+        input("evt-9")
+      )
       assert.deepStrictEqual(h2.recorder.keys, ["evt-9:a", "evt-9:a", "evt-9:a"])
-    }))
+    })
+  )
 
   it.effect("replay runs only the listed modules, in chain order", () =>
     Effect.gen(function* () {
@@ -200,5 +221,6 @@ describe("deliveries", () => {
       )
       assert.deepStrictEqual(h.recorder.effects, ["a", "c"])
       assert.strictEqual(out.status, "succeeded")
-    }))
+    })
+  )
 })
