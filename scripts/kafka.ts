@@ -1,0 +1,84 @@
+/**
+ * npm run kafka:jars | kafka:start | kafka:stop | kafka:status
+ *
+ * `kafka:start` prints exactly one line on stdout, `KAFKA_BROKERS=127.0.0.1:<port>`, so
+ * `export $(npm run -s kafka:start)` works; everything else goes to stderr.
+ */
+import { NodeRuntime, NodeServices } from "@effect/platform-node"
+import { Console, Effect } from "effect"
+import { Command, Flag } from "effect/cli"
+import { devBrokerStatus, startDevBroker, stopDevBroker } from "../src/kafka/local/devBroker.ts"
+import { KAFKA_VERSION } from "../src/kafka/local/KafkaVersion.ts"
+import type { LocalKafkaError } from "../src/kafka/local/LocalKafkaError.ts"
+import { resolveJars } from "../src/kafka/local/resolveJars.ts"
+
+const failWith = (error: LocalKafkaError) =>
+  Console.error(`kafka: ${error.message}`).pipe(
+    Effect.andThen(
+      Effect.sync(() => {
+        process.exitCode = 1
+      })
+    )
+  )
+
+const jars = Command.make("jars", {}, () =>
+  Effect.gen(function* () {
+    const started = Date.now()
+    const resolved = yield* resolveJars()
+    const how = resolved.cached ? "cached" : `resolved with Maven in ${Date.now() - started} ms`
+    yield* Console.error(`Kafka ${resolved.version}: ${resolved.jars.length} jars in ${resolved.jarsDir} (${how})`)
+  }).pipe(Effect.catch(failWith))
+).pipe(Command.withDescription("Resolve the broker jars into .kafka/ (once; later runs are offline no-ops)"))
+
+const start = Command.make(
+  "start",
+  {
+    profile: Flag.Literals("profile", ["test", "bench"]).pipe(
+      Flag.withDescription("JVM flags: test (small heap, fast start) or bench (the distribution's defaults)"),
+      Flag.withDefault("test")
+    )
+  },
+  ({ profile }) =>
+    Effect.gen(function* () {
+      const started = Date.now()
+      const broker = yield* startDevBroker({ profile })
+      yield* Console.error(
+        broker.alreadyRunning
+          ? `Kafka dev broker already running (pid ${broker.pid}); log: ${broker.logFile}`
+          : `Kafka ${KAFKA_VERSION} dev broker started in ${Date.now() - started} ms (pid ${broker.pid}); log: ${broker.logFile}`
+      )
+      yield* Console.log(`KAFKA_BROKERS=${broker.brokers}`)
+    }).pipe(Effect.catch(failWith))
+).pipe(Command.withDescription("Start the persistent dev broker (data in .kafka/dev/), detached; idempotent"))
+
+const stop = Command.make("stop", {}, () =>
+  Effect.gen(function* () {
+    const result = yield* stopDevBroker()
+    yield* Console.error(
+      result === "not_running" ? "Kafka dev broker was not running" : `Kafka dev broker ${result} (data kept)`
+    )
+  })
+).pipe(Command.withDescription("Stop the dev broker: SIGTERM, SIGKILL after 20 s"))
+
+const status = Command.make("status", {}, () =>
+  Effect.gen(function* () {
+    const state = yield* devBrokerStatus()
+    if (state.running) {
+      yield* Console.log(`KAFKA_BROKERS=${state.brokers}`)
+      yield* Console.error(`pid ${state.pid}; log: ${state.logFile}`)
+    } else {
+      yield* Console.error("Kafka dev broker is not running (npm run kafka:start)")
+      yield* Effect.sync(() => {
+        process.exitCode = 1
+      })
+    }
+  })
+).pipe(Command.withDescription("Print KAFKA_BROKERS of the dev broker, or exit 1 if it is not running"))
+
+Command.make("kafka").pipe(
+  Command.withDescription(`Local Apache Kafka ${KAFKA_VERSION} (KRaft, one node) from Maven Central jars`),
+  Command.withSubcommands([jars, start, stop, status]),
+  Command.run({ version: KAFKA_VERSION }),
+  Effect.provide(NodeServices.layer),
+  NodeRuntime.runMain
+)
