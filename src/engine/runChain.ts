@@ -94,8 +94,9 @@ export const runChain = (chain: BoundChain, input: ChainInput, sanitize: Sanitiz
   Effect.gen(function* () {
     const { plan } = chain
     const steps = selectSteps(chain, input.onlyModules)
-    const startedAt = yield* Clock.currentTimeMillis
-    const ctx: StepContext = { webhookId: plan.webhookId, input, deadline: startedAt + plan.timeoutMs, sanitize }
+    const clock = yield* Clock.Clock
+    const startedAt = clock.currentTimeMillisUnsafe()
+    const ctx: StepContext = { webhookId: plan.webhookId, input, deadline: startedAt + plan.timeoutMs, sanitize, clock }
     const states = steps.map(newStepState)
     const stopOnFailure = !plan.continueOnError
     const body =
@@ -103,7 +104,7 @@ export const runChain = (chain: BoundChain, input: ChainInput, sanitize: Sanitiz
         ? runParallel(steps, states, ctx, stopOnFailure, plan.maxParallel)
         : runSequential(steps, states, ctx, stopOnFailure)
     const completed = yield* Effect.timeoutOption(body, plan.timeoutMs)
-    const finishedAt = yield* Clock.currentTimeMillis
+    const finishedAt = clock.currentTimeMillisUnsafe()
     const timedOut = Option.isNone(completed)
     const failedId = states.findIndex((s) => s.outcome !== undefined && s.outcome.status !== "succeeded")
     const failed = failedId >= 0 ? steps[failedId]?.plan.id : undefined
