@@ -1,0 +1,96 @@
+/**
+ * The storage options shared by the postgresql and mysql destinations: where rows go and
+ * how a payload maps onto columns. `json` stores the whole event in one row (event_id,
+ * webhook_id, payload, headers, received_at) and upserts on event_id, so redelivery is
+ * harmless; `relational` maps payload fields to columns; `hybrid` does both.
+ */
+import { Schema } from "effect"
+import { rule, withDefault } from "./Checks.ts"
+import { JsonPointer, SqlIdentifier, SqlTableName } from "./Identifiers.ts"
+
+export const SqlFieldType = Schema.Literals([
+  "string",
+  "text",
+  "int",
+  "integer",
+  "float",
+  "number",
+  "bool",
+  "boolean",
+  "datetime",
+  "timestamp",
+  "date",
+  "time",
+  "json"
+])
+
+export const SqlField = Schema.Struct({
+  type: SqlFieldType,
+  /** defaults to the field's name */
+  column: Schema.optionalKey(SqlIdentifier),
+  /** where in the payload the value is; defaults to `/<field name>` */
+  from: Schema.optionalKey(JsonPointer),
+  required: withDefault(Schema.Boolean, false),
+  default: Schema.optionalKey(Schema.Union([Schema.String, Schema.Finite, Schema.Boolean, Schema.Null]))
+})
+
+const fieldNames = rule<Readonly<Record<string, unknown>>>((fields) => {
+  const names = Object.keys(fields)
+  if (names.length === 0) return "schema.fields needs at least one field"
+  const bad = names.find((name) => !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name))
+  return bad === undefined ? undefined : `field name '${bad}' is not a valid SQL identifier`
+})
+
+export const SqlSchema = Schema.Struct({
+  fields: Schema.Record(Schema.String, SqlField).check(fieldNames)
+})
+
+export const sqlStorageFields = {
+  table: withDefault(SqlTableName.annotate({ description: "Table, or schema.table" }), "webhook_events"),
+  storage_mode: withDefault(Schema.Literals(["json", "relational", "hybrid"]), "json"),
+  /** relational/hybrid: the column for ON CONFLICT / ON DUPLICATE KEY (json mode upserts on event_id) */
+  upsert_key: Schema.optionalKey(SqlIdentifier),
+  include_headers: withDefault(Schema.Boolean, true),
+  schema: Schema.optionalKey(SqlSchema)
+}
+
+interface SqlStorage {
+  readonly storage_mode: "json" | "relational" | "hybrid"
+  readonly upsert_key?: string
+  readonly schema?: { readonly fields: Readonly<Record<string, { readonly column?: string }>> }
+}
+
+/** Cross-field rules: relational/hybrid need fields; upsert_key must be one of their columns. */
+export const sqlStorageRules = rule<SqlStorage>((config) => {
+  if (config.storage_mode === "json") {
+    if (config.schema !== undefined) return "schema applies to relational and hybrid modes, not json"
+    if (config.upsert_key !== undefined)
+      return "upsert_key applies to relational and hybrid modes (json mode upserts on event_id)"
+    return undefined
+  }
+  if (config.schema === undefined) return `storage_mode ${config.storage_mode} needs schema.fields`
+  if (config.upsert_key !== undefined) {
+    const columns = Object.entries(config.schema.fields).map(([name, field]) => field.column ?? name)
+    if (!columns.includes(config.upsert_key)) {
+      return `upsert_key '${config.upsert_key}' is not one of the schema's columns (${columns.join(", ")})`
+    }
+  }
+  return undefined
+})
+
+/** Connection fields shared by both SQL connection types. */
+export const sqlConnectionRules = rule<{
+  readonly connection_string?: unknown
+  readonly host?: string
+  readonly database?: string
+  readonly user?: string
+}>((entry) => {
+  if (entry.connection_string !== undefined && entry.host !== undefined) {
+    return "give either connection_string or host, not both"
+  }
+  if (entry.connection_string === undefined && entry.host === undefined) return "needs connection_string or host"
+  if (entry.host !== undefined && (entry.database === undefined || entry.user === undefined)) {
+    return "with host, database and user are required"
+  }
+  return undefined
+})
