@@ -12,6 +12,18 @@ export default defineConfig({
           include: ["test/unit/**/*.test.ts"],
           environment: "node"
         }
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["test/integration/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["test/support/globalSetup.ts"],
+          // Consumer group joins, transaction markers and a second broker's start all take
+          // seconds on a 2-core machine; waits inside tests are bounded by waitFor.
+          testTimeout: 60_000,
+          hookTimeout: 90_000
+        }
       }
     ]
   }

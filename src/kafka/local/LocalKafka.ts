@@ -19,6 +19,8 @@ export interface LocalKafkaOptions {
   /** Use this cluster (`host:port,...`) and start nothing. Defaults to `$KAFKA_BROKERS`. */
   readonly brokers?: string | undefined
   readonly version?: string
+  /** The java binary; `$JAVA_HOME/bin/java`, else `java` on PATH, by default. */
+  readonly java?: string
   /** JVM flags: `test` (default, small heap, C1 only) or `bench` (the distribution's defaults). */
   readonly profile?: BrokerProfile
   /** Where jars and runs live; `<project>/.kafka` by default. */
@@ -44,19 +46,20 @@ export interface RunningKafka {
 const io = (message: string) => (cause: unknown) =>
   new LocalKafkaError({ reason: "io", message: `${message}: ${String(cause)}` })
 
-export const javaOrFail: Effect.Effect<string, LocalKafkaError> = Effect.suspend(() => {
-  const java = findJava()
-  return java === undefined
-    ? Effect.fail(
-        new LocalKafkaError({
-          reason: "tool_missing",
-          message:
-            "java not found (JAVA_HOME or PATH): the local Kafka broker needs a JDK 17 or newer " +
-            "(Debian: apt-get install openjdk-17-jre-headless), or set KAFKA_BROKERS=host:port to use a running cluster"
-        })
-      )
-    : Effect.succeed(java)
-})
+export const javaOrFail = (given?: string): Effect.Effect<string, LocalKafkaError> =>
+  Effect.suspend(() => {
+    const java = given ?? findJava()
+    return java === undefined
+      ? Effect.fail(
+          new LocalKafkaError({
+            reason: "tool_missing",
+            message:
+              "java not found (JAVA_HOME or PATH): the local Kafka broker needs a JDK 17 or newer " +
+              "(Debian: apt-get install openjdk-17-jre-headless), or set KAFKA_BROKERS=host:port to use a running cluster"
+          })
+        )
+      : Effect.succeed(java)
+  })
 
 export const twoFreePorts = Effect.all([freePort, freePort]).pipe(
   Effect.mapError(io("cannot find free loopback ports")),
@@ -92,7 +95,7 @@ const start = Effect.fnUntraced(function* (
   const started = Date.now()
   const home = options.home ?? defaultKafkaHome
   const version = options.version ?? KAFKA_VERSION
-  const java = yield* javaOrFail
+  const java = yield* javaOrFail(options.java)
   const jars = yield* resolveJars({ home, version })
   const paths = kafkaPaths(home, version)
   yield* sweepRuns(paths.runsDir)

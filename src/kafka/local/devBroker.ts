@@ -83,7 +83,7 @@ export const startDevBroker = Effect.fnUntraced(function* (
     return { brokers, pid: previous.pid, logFile: previous.logFile, alreadyRunning: true }
   }
 
-  const java = yield* javaOrFail
+  const java = yield* javaOrFail()
   const version = options.version ?? KAFKA_VERSION
   const jars = yield* resolveJars({ home: paths.home, version })
   const [port, controllerPort] = yield* reusablePorts(previous)
