@@ -1,0 +1,120 @@
+/**
+ * Turns a chain outcome (or a refusal to run one) into the records that leave hookstream:
+ * a result record on the results topic and, when something needs attention, a dead-letter
+ * record on the DLQ topic. Values are serialized here, once. Records are keyed like the
+ * input (so per-key order survives downstream) and carry the correlation headers.
+ */
+import { type DeadLetterRecord, DLQ_SCHEMA_ID, type DlqReason, deadLetterHeaders } from "../domain/DeadLetterRecord.ts"
+import * as H from "../domain/KafkaHeaders.ts"
+import type { KafkaSource } from "../domain/KafkaSource.ts"
+import type { ChainOutcome, ErrorInfo } from "../domain/Outcome.ts"
+import { RESULT_SCHEMA_ID, type ResultRecord } from "../domain/ResultRecord.ts"
+import { toRfc3339 } from "../domain/Timestamp.ts"
+import type { WebhookEvent } from "../domain/WebhookEvent.ts"
+
+/** A record ready for the producer. */
+export interface OutputRecord {
+  readonly topic: string
+  readonly key: Buffer | null
+  readonly value: string
+  readonly headers: Readonly<Record<string, string>>
+}
+
+export interface OutcomeTopics {
+  readonly results: string
+  readonly dlq: string
+}
+
+/** What the processor knows about the input record, whatever became of it. */
+export interface RecordMeta {
+  readonly source: KafkaSource
+  readonly key: Buffer | null
+  readonly traceparent?: string
+  readonly tracestate?: string
+  readonly correlationId?: string
+  readonly replayCount: number
+}
+
+const baseHeaders = (meta: RecordMeta): Record<string, string> => {
+  const headers: Record<string, string> = {
+    [H.SOURCE_TOPIC]: meta.source.topic,
+    [H.SOURCE_PARTITION]: String(meta.source.partition),
+    [H.SOURCE_OFFSET]: meta.source.offset
+  }
+  if (meta.traceparent !== undefined) headers[H.TRACEPARENT] = meta.traceparent
+  if (meta.tracestate !== undefined) headers[H.TRACESTATE] = meta.tracestate
+  if (meta.correlationId !== undefined) headers[H.CORRELATION_ID] = meta.correlationId
+  return headers
+}
+
+export const resultRecord = (
+  eventId: string,
+  webhookId: string,
+  outcome: ChainOutcome,
+  meta: RecordMeta,
+  traceId?: string
+): ResultRecord => {
+  const record: ResultRecord = {
+    schema: RESULT_SCHEMA_ID,
+    event_id: eventId,
+    webhook_id: webhookId,
+    status: outcome.status,
+    modules: outcome.modules,
+    started_at: toRfc3339(outcome.startedAt),
+    finished_at: toRfc3339(outcome.finishedAt),
+    duration_ms: outcome.finishedAt - outcome.startedAt,
+    source: meta.source,
+    replay_count: meta.replayCount
+  }
+  if (meta.correlationId === undefined && traceId === undefined) return record
+  return {
+    ...record,
+    ...(meta.correlationId === undefined ? {} : { correlation_id: meta.correlationId }),
+    ...(traceId === undefined ? {} : { trace_id: traceId })
+  }
+}
+
+/** The module ids a replay must run again: everything that did not succeed, in chain order. */
+export const failedModules = (result: ResultRecord): ReadonlyArray<string> =>
+  result.modules.filter((m) => m.status !== "succeeded").map((m) => m.id)
+
+export const deadLetter = (fields: {
+  readonly reason: DlqReason
+  readonly event: WebhookEvent | { readonly raw: string }
+  readonly meta: RecordMeta
+  readonly failedAt: number
+  readonly result?: ResultRecord
+  readonly error?: ErrorInfo
+  readonly eventId?: string
+  readonly webhookId?: string
+}): DeadLetterRecord => ({
+  schema: DLQ_SCHEMA_ID,
+  reason: fields.reason,
+  event: fields.event,
+  failed_modules: fields.result === undefined ? [] : failedModules(fields.result),
+  ...(fields.result === undefined ? {} : { result: fields.result }),
+  ...(fields.error === undefined ? {} : { error: fields.error }),
+  source: fields.meta.source,
+  replay_count: fields.meta.replayCount,
+  failed_at: toRfc3339(fields.failedAt),
+  ...(fields.eventId === undefined ? {} : { event_id: fields.eventId }),
+  ...(fields.webhookId === undefined ? {} : { webhook_id: fields.webhookId })
+})
+
+export const resultOutput = (topics: OutcomeTopics, result: ResultRecord, meta: RecordMeta): OutputRecord => ({
+  topic: topics.results,
+  key: meta.key,
+  value: JSON.stringify(result),
+  headers: { ...baseHeaders(meta), [H.WEBHOOK_ID]: result.webhook_id }
+})
+
+export const deadLetterOutput = (topics: OutcomeTopics, record: DeadLetterRecord, meta: RecordMeta): OutputRecord => ({
+  topic: topics.dlq,
+  key: meta.key,
+  value: JSON.stringify(record),
+  headers: { ...baseHeaders(meta), ...deadLetterHeaders(record) }
+})
+
+/** The DLQ reason for a chain that did not fully succeed. */
+export const chainDlqReason = (outcome: ChainOutcome): DlqReason | undefined =>
+  outcome.status === "succeeded" ? undefined : outcome.status === "timed_out" ? "timed_out" : "chain_failed"

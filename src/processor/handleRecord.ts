@@ -1,0 +1,167 @@
+/**
+ * One input record → its outcome records. Never fails: a record that cannot be decoded,
+ * names no stream, or is too large becomes a dead letter with the reason; a chain that
+ * does not fully succeed becomes a result plus a dead letter listing the modules to replay.
+ * The record is parsed once; the payload is handed to the chain as parsed (never copied).
+ */
+import { Cause, Effect, Schema } from "effect"
+import type { DlqReason } from "../domain/DeadLetterRecord.ts"
+import { eventIdFor } from "../domain/EventId.ts"
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../domain/JsonDepth.ts"
+import * as H from "../domain/KafkaHeaders.ts"
+import type { ErrorInfo } from "../domain/Outcome.ts"
+import { WebhookEvent } from "../domain/WebhookEvent.ts"
+import type { BoundChain, ChainInput } from "../engine/BoundChain.ts"
+import type { ChainEngine } from "../engine/ChainEngine.ts"
+import {
+  chainDlqReason,
+  deadLetter,
+  deadLetterOutput,
+  type OutcomeTopics,
+  type OutputRecord,
+  type RecordMeta,
+  resultOutput,
+  resultRecord
+} from "../outcomes/records.ts"
+import type { Redactor } from "../outcomes/redact.ts"
+import type { InputRecord } from "./InputRecord.ts"
+
+/** A stream ready to run: its bound chain and the limits applied before it runs. */
+export interface RunnableStream {
+  readonly chain: BoundChain
+  readonly maxPayloadBytes: number
+  /** set when the stream asks for the payload to be redacted before modules see it */
+  readonly payloadRedactor?: Redactor
+}
+
+export interface HandlerContext {
+  readonly streams: ReadonlyMap<string, RunnableStream>
+  readonly engine: ChainEngine["Service"]
+  readonly topics: OutcomeTopics
+  readonly now: () => number
+}
+
+const decodeEvent = Schema.decodeUnknownExit(WebhookEvent)
+
+const refusal = (reason: string, message: string): ErrorInfo => ({
+  tag: "InvalidEvent",
+  reason,
+  retryable: false,
+  message
+})
+
+export const recordMeta = (record: InputRecord): RecordMeta => {
+  const h = record.headers
+  const meta: {
+    -readonly [K in keyof RecordMeta]: RecordMeta[K]
+  } = {
+    source: { topic: record.topic, partition: record.partition, offset: record.offset },
+    key: record.key,
+    replayCount: H.parseReplayCount(h[H.REPLAY_COUNT])
+  }
+  if (h[H.TRACEPARENT] !== undefined) meta.traceparent = h[H.TRACEPARENT]
+  if (h[H.TRACESTATE] !== undefined) meta.tracestate = h[H.TRACESTATE]
+  if (h[H.CORRELATION_ID] !== undefined) meta.correlationId = h[H.CORRELATION_ID]
+  return meta
+}
+
+const rawOf = (record: InputRecord) => ({ raw: record.value === null ? "" : record.value.toString("base64") })
+
+export const handleRecord = (ctx: HandlerContext, record: InputRecord): Effect.Effect<ReadonlyArray<OutputRecord>> =>
+  Effect.suspend(() => {
+    const meta = recordMeta(record)
+    const reject = (
+      reason: DlqReason,
+      error: ErrorInfo,
+      event: Parameters<typeof deadLetter>[0]["event"],
+      ids?: { eventId: string; webhookId: string }
+    ) =>
+      Effect.succeed([
+        deadLetterOutput(
+          ctx.topics,
+          deadLetter({ reason, event, meta, failedAt: ctx.now(), error, ...(ids ?? {}) }),
+          meta
+        )
+      ])
+
+    if (record.value === null || record.value.length === 0) {
+      return reject("invalid_event", refusal("empty", "the record has no value"), rawOf(record))
+    }
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(record.value.toString("utf8"))
+    } catch {
+      return reject("invalid_event", refusal("not_json", "the record value is not JSON"), rawOf(record))
+    }
+    if (exceedsJsonDepth(parsed)) {
+      return reject(
+        "invalid_event",
+        refusal("too_deep", `JSON nests deeper than ${MAX_JSON_DEPTH} levels`),
+        rawOf(record)
+      )
+    }
+    const decoded = decodeEvent(parsed)
+    if (decoded._tag === "Failure") {
+      const error = Cause.findErrorOption(decoded.cause)
+      const detail = error._tag === "Some" ? error.value.message : "undecodable"
+      const message = detail.replace(/\s+/g, " ").slice(0, 300)
+      return reject("invalid_event", refusal("schema", `not a webhook event: ${message}`), rawOf(record))
+    }
+    const event = decoded.value
+    const eventId = eventIdFor(event.id, meta.source)
+    const ids = { eventId, webhookId: event.webhook_id }
+    const stream = ctx.streams.get(event.webhook_id)
+    if (stream === undefined) {
+      return reject(
+        "unknown_webhook",
+        refusal("unknown_webhook", `no stream has webhook_id '${event.webhook_id}'`),
+        event,
+        ids
+      )
+    }
+    if (record.value.length > stream.maxPayloadBytes) {
+      return reject(
+        "payload_too_large",
+        refusal(
+          "payload_too_large",
+          `event of ${record.value.length} bytes exceeds the stream limit of ${stream.maxPayloadBytes}`
+        ),
+        event,
+        ids
+      )
+    }
+    const only = H.parseOnlyModules(record.headers[H.ONLY_MODULES])
+    let onlyModules: ReadonlySet<string> | undefined
+    if (only !== undefined) {
+      const known = new Set(stream.chain.plan.modules.map((m) => m.id))
+      onlyModules = new Set(only.filter((id) => known.has(id)))
+      if (onlyModules.size === 0) {
+        return reject(
+          "invalid_event",
+          refusal(
+            "unknown_modules",
+            `${H.ONLY_MODULES} names no module of stream '${event.webhook_id}': ${only.join(",")}`
+          ),
+          event,
+          ids
+        )
+      }
+    }
+    const input: ChainInput = {
+      eventId,
+      payload: stream.payloadRedactor === undefined ? event.payload : stream.payloadRedactor.redact(event.payload),
+      payloadEncoding: event.payload_encoding ?? "json",
+      headers: event.headers ?? {},
+      ...(record.key === null ? {} : { key: record.key.toString("utf8") }),
+      ...(meta.traceparent === undefined ? {} : { traceparent: meta.traceparent }),
+      ...(onlyModules === undefined ? {} : { onlyModules })
+    }
+    return Effect.map(ctx.engine.run(stream.chain, input), (outcome) => {
+      const result = resultRecord(eventId, event.webhook_id, outcome, meta)
+      const out = resultOutput(ctx.topics, result, meta)
+      const reason = chainDlqReason(outcome)
+      if (reason === undefined) return [out]
+      const dlq = deadLetter({ reason, event, meta, failedAt: outcome.finishedAt, result, ...ids })
+      return [out, deadLetterOutput(ctx.topics, dlq, meta)]
+    })
+  })
