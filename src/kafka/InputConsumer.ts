@@ -1,0 +1,147 @@
+/**
+ * The consumer of the input topic, behind a small port. Fetching is decoupled from
+ * processing: the batch handler hands records over synchronously and returns, so KafkaJS
+ * keeps heartbeating however long chains run (its heartbeats only happen between batches),
+ * and `resolveOffset` only moves the *fetch* position. Commits are ours alone
+ * (`autoCommit: false`): explicit offsets, from durable outcomes, never from the fetch.
+ *
+ * KafkaJS has no revoke callback and uses the eager rebalance protocol: we learn the new
+ * assignment from GROUP_JOIN and reconcile there (see Processor).
+ */
+import { Effect, type Scope } from "effect"
+import type { Consumer, Kafka } from "kafkajs"
+import { decodeHeaders, type InputRecord } from "../processor/InputRecord.ts"
+import { type KafkaError, toKafkaError } from "./KafkaError.ts"
+
+export interface ConsumerHandlers {
+  /** records of one partition, in offset order; must not block */
+  readonly onRecords: (partition: number, records: ReadonlyArray<InputRecord>) => void
+  /** this member's partitions of the input topic after a (re)join */
+  readonly onAssignment: (partitions: ReadonlyArray<number>) => void
+  readonly onRebalancing: () => void
+  readonly onCrash: (error: unknown, willRestart: boolean) => void
+}
+
+export interface InputConsumer {
+  readonly start: (handlers: ConsumerHandlers) => Effect.Effect<void, KafkaError>
+  readonly pause: (partitions: ReadonlyArray<number>) => void
+  readonly resume: (partitions: ReadonlyArray<number>) => void
+  /** moves the fetch position of `partition` back to `offset` (after we dropped its work) */
+  readonly seek: (partition: number, offset: number) => void
+  readonly commit: (offsets: ReadonlyArray<{ partition: number; offset: number }>) => Effect.Effect<void, KafkaError>
+  /** the group's committed offsets for the input topic (-1 = none) */
+  readonly committed: Effect.Effect<ReadonlyMap<number, number>, KafkaError>
+  /** stop fetching and leave the group (idempotent) */
+  readonly stop: Effect.Effect<void>
+}
+
+export interface InputConsumerOptions {
+  readonly groupId: string
+  readonly topic: string
+  readonly sessionTimeoutMs?: number
+  /** exactly-once mode reads only committed input (read_committed) */
+  readonly readCommitted: boolean
+}
+
+export const makeInputConsumer = (
+  kafka: Kafka,
+  options: InputConsumerOptions
+): Effect.Effect<InputConsumer, KafkaError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const { topic, groupId } = options
+    const consumer: Consumer = kafka.consumer({
+      groupId,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: 3_000,
+      readUncommitted: !options.readCommitted,
+      allowAutoTopicCreation: false,
+      maxBytesPerPartition: 1_048_576
+    })
+    const admin = kafka.admin()
+    let stopped = false
+    const stop = Effect.promise(async () => {
+      if (stopped) return
+      stopped = true
+      await consumer.disconnect().catch(() => undefined)
+    })
+    yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: async () => {
+          await admin.connect()
+          await consumer.connect()
+          // a new group starts at the beginning: webhooks produced before the first start are not skipped
+          await consumer.subscribe({ topics: [topic], fromBeginning: true })
+        },
+        catch: (e) => toKafkaError("consumer.connect", e)
+      }),
+      () =>
+        Effect.andThen(
+          stop,
+          Effect.promise(() => admin.disconnect().catch(() => undefined))
+        )
+    )
+
+    const start = (handlers: ConsumerHandlers) =>
+      Effect.tryPromise({
+        try: async () => {
+          consumer.on(consumer.events.GROUP_JOIN, (e) => handlers.onAssignment(e.payload.memberAssignment[topic] ?? []))
+          consumer.on(consumer.events.REBALANCING, () => handlers.onRebalancing())
+          consumer.on(consumer.events.CRASH, (e) => handlers.onCrash(e.payload.error, e.payload.restart))
+          await consumer.run({
+            autoCommit: false,
+            eachBatchAutoResolve: false,
+            partitionsConsumedConcurrently: 1,
+            eachBatch: async ({ batch, resolveOffset, isRunning, isStale }) => {
+              if (!isRunning() || isStale() || batch.messages.length === 0) return
+              const records = batch.messages.map(
+                (m): InputRecord => ({
+                  topic: batch.topic,
+                  partition: batch.partition,
+                  offset: m.offset,
+                  key: m.key ?? null,
+                  value: m.value ?? null,
+                  headers: decodeHeaders(m.headers),
+                  timestamp: Number(m.timestamp)
+                })
+              )
+              handlers.onRecords(batch.partition, records)
+              resolveOffset(batch.lastOffset())
+            }
+          })
+        },
+        catch: (e) => toKafkaError("consumer.run", e)
+      })
+
+    return {
+      start,
+      pause: (partitions) => {
+        if (partitions.length > 0 && !stopped) consumer.pause([{ topic, partitions: [...partitions] }])
+      },
+      resume: (partitions) => {
+        if (partitions.length > 0 && !stopped) consumer.resume([{ topic, partitions: [...partitions] }])
+      },
+      seek: (partition, offset) => {
+        if (!stopped) consumer.seek({ topic, partition, offset: String(offset) })
+      },
+      commit: (offsets) =>
+        offsets.length === 0
+          ? Effect.void
+          : Effect.tryPromise({
+              try: () =>
+                consumer.commitOffsets(
+                  offsets.map((o) => ({ topic, partition: o.partition, offset: String(o.offset) }))
+                ),
+              catch: (e) => toKafkaError("consumer.commit", e)
+            }),
+      committed: Effect.tryPromise({
+        try: async () => {
+          const result = await admin.fetchOffsets({ groupId, topics: [topic] })
+          const out = new Map<number, number>()
+          for (const t of result) for (const p of t.partitions) out.set(p.partition, Number(p.offset))
+          return out as ReadonlyMap<number, number>
+        },
+        catch: (e) => toKafkaError("admin.fetchOffsets", e)
+      }),
+      stop
+    }
+  })

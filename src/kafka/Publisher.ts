@@ -1,0 +1,106 @@
+/**
+ * At-least-once publishing of outcome records with natural batching: while one batch is
+ * with the broker, new records accumulate; when it is acknowledged, everything waiting
+ * goes in the next batch. No linger timer, so latency is one round trip at low load and
+ * batches grow by themselves under high load.
+ *
+ * Nothing is ever dropped: a failed send is retried with capped backoff for as long as it
+ * takes (the broker may be down for minutes). Callers wait for their records' ack, so the
+ * offsets of their events stay uncommitted until then, and the processor's in-flight caps
+ * pause fetching meanwhile.
+ */
+import { Deferred, Effect, Queue, Schedule, type Scope } from "effect"
+import type { OutputRecord } from "../outcomes/records.ts"
+import type { OutcomeProducer } from "./OutcomeProducer.ts"
+
+interface Pending {
+  readonly records: ReadonlyArray<OutputRecord>
+  readonly done: Deferred.Deferred<void>
+}
+
+export interface Publisher {
+  /** resolves once every record is acknowledged by Kafka (acks=all) */
+  readonly publish: (records: ReadonlyArray<OutputRecord>) => Effect.Effect<void>
+  /** counters for metrics and tests */
+  readonly stats: () => { readonly sentBatches: number; readonly sentRecords: number; readonly failures: number }
+}
+
+export interface PublisherOptions {
+  /** records per produce request, at most */
+  readonly maxBatchRecords?: number
+  readonly onSendFailure?: (error: unknown, attempt: number) => void
+}
+
+/** 200 ms doubling, capped at 5 s, jittered, forever */
+const retryForever = Schedule.min([Schedule.exponential("200 millis"), Schedule.spaced("5 seconds")]).pipe(
+  Schedule.jittered
+)
+
+export const makePublisher = (
+  producer: OutcomeProducer,
+  options: PublisherOptions = {}
+): Effect.Effect<Publisher, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const queue = yield* Queue.unbounded<Pending>()
+    const maxRecords = options.maxBatchRecords ?? 2_000
+    let sentBatches = 0
+    let sentRecords = 0
+    let failures = 0
+
+    const sendBatch = (batch: ReadonlyArray<Pending>) => {
+      const records = batch.length === 1 ? (batch[0] as Pending).records : batch.flatMap((p) => p.records)
+      let attempt = 0
+      return Effect.suspend(() => {
+        attempt++
+        return producer.send(records)
+      }).pipe(
+        Effect.tapError((e) =>
+          Effect.sync(() => {
+            failures++
+            options.onSendFailure?.(e, attempt)
+          }).pipe(Effect.andThen(Effect.logWarning("publishing outcomes failed; retrying", e.message)))
+        ),
+        Effect.retry(retryForever),
+        Effect.orDie,
+        Effect.andThen(
+          Effect.sync(() => {
+            sentBatches++
+            sentRecords += records.length
+            for (const p of batch) Deferred.doneUnsafe(p.done, Effect.void)
+          })
+        )
+      )
+    }
+
+    const loop = Effect.gen(function* () {
+      for (;;) {
+        const first = yield* Queue.takeAll(queue)
+        // split very large backlogs so one request stays a sane size
+        let batch: Array<Pending> = []
+        let count = 0
+        for (const p of first) {
+          if (count > 0 && count + p.records.length > maxRecords) {
+            yield* sendBatch(batch)
+            batch = []
+            count = 0
+          }
+          batch.push(p)
+          count += p.records.length
+        }
+        if (batch.length > 0) yield* sendBatch(batch)
+      }
+    })
+    yield* Effect.forkScoped(loop)
+
+    return {
+      publish: (records) =>
+        records.length === 0
+          ? Effect.void
+          : Effect.suspend(() => {
+              const done = Deferred.makeUnsafe<void>()
+              Queue.offerUnsafe(queue, { records, done })
+              return Deferred.await(done)
+            }),
+      stats: () => ({ sentBatches, sentRecords, failures })
+    }
+  })

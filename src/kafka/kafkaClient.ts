@@ -1,0 +1,46 @@
+/**
+ * The KafkaJS client, built once per process. KafkaJS is in maintenance mode upstream, so it
+ * stays behind this folder: nothing outside `kafka/` imports it. Its log lines are routed
+ * into Effect's logger (structured, levelled) instead of its own console output.
+ */
+import { Effect } from "effect"
+import { Kafka, type LogEntry, logLevel } from "kafkajs"
+
+export interface KafkaClientOptions {
+  readonly brokers: ReadonlyArray<string>
+  readonly clientId: string
+  /** KafkaJS's own connection timeout, ms */
+  readonly connectionTimeoutMs?: number
+}
+
+const forward = (level: logLevel, entry: LogEntry): void => {
+  const { message, ...fields } = entry.log
+  const annotations = { kafka_namespace: entry.namespace, ...fields }
+  const line = `kafkajs: ${message}`
+  const effect =
+    level === logLevel.ERROR
+      ? Effect.logError(line)
+      : level === logLevel.WARN
+        ? Effect.logWarning(line)
+        : level === logLevel.INFO
+          ? Effect.logDebug(line)
+          : Effect.logTrace(line)
+  Effect.runFork(effect.pipe(Effect.annotateLogs(annotations)))
+}
+
+export const makeKafka = (options: KafkaClientOptions): Kafka =>
+  new Kafka({
+    clientId: options.clientId,
+    brokers: [...options.brokers],
+    connectionTimeout: options.connectionTimeoutMs ?? 3_000,
+    // retries of individual requests; reconnection after a broker outage is ours to drive
+    retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000 },
+    logLevel: logLevel.WARN,
+    logCreator: () => (entry) => forward(entry.level, entry)
+  })
+
+export const parseBrokers = (value: string): ReadonlyArray<string> =>
+  value
+    .split(",")
+    .map((b) => b.trim())
+    .filter((b) => b !== "")

@@ -1,0 +1,91 @@
+/**
+ * Turns durable outcomes into committed offsets, per partition, never past an unfinished
+ * event. At-least-once: outcomes were already acknowledged, so a commit is just the new
+ * watermark. Exactly-once: the outcomes of the newly finished prefix and the offsets go in
+ * one transaction; until it commits nothing of it is visible to read_committed readers.
+ */
+import { Effect } from "effect"
+import type { KafkaError } from "../kafka/KafkaError.ts"
+import type { CommitOffsets, OutcomeProducer } from "../kafka/OutcomeProducer.ts"
+import type { OutputRecord } from "../outcomes/records.ts"
+import type { PartitionWorker } from "./PartitionWorker.ts"
+
+export interface CommitTarget {
+  readonly commit: (offsets: ReadonlyArray<{ partition: number; offset: number }>) => Effect.Effect<void, KafkaError>
+}
+
+export interface CommitStats {
+  commits: number
+  committedOffsets: number
+  failures: number
+}
+
+export const makeStats = (): CommitStats => ({ commits: 0, committedOffsets: 0, failures: 0 })
+
+/** at-least-once: commit each partition's watermark if it moved */
+export const commitAtLeastOnce = (
+  workers: ReadonlyArray<PartitionWorker>,
+  consumer: CommitTarget,
+  stats: CommitStats
+): Effect.Effect<void, KafkaError> =>
+  Effect.suspend(() => {
+    const moves: Array<{ worker: PartitionWorker; offset: number }> = []
+    for (const worker of workers) {
+      worker.tracker.takeDonePrefix()
+      const offset = worker.tracker.commitOffset()
+      if (offset > worker.committed) moves.push({ worker, offset })
+    }
+    if (moves.length === 0) return Effect.void
+    return consumer.commit(moves.map((m) => ({ partition: m.worker.partition, offset: m.offset }))).pipe(
+      Effect.tap(() =>
+        Effect.sync(() => {
+          stats.commits++
+          for (const m of moves) {
+            stats.committedOffsets += m.offset - m.worker.committed
+            m.worker.committed = m.offset
+          }
+        })
+      ),
+      Effect.tapError(() => Effect.sync(() => stats.failures++))
+    )
+  })
+
+/** exactly-once: one transaction = the newly finished prefixes' outcomes + their offsets */
+export const commitExactlyOnce = (
+  workers: ReadonlyArray<PartitionWorker>,
+  producer: OutcomeProducer,
+  groupId: string,
+  topic: string,
+  stats: CommitStats
+): Effect.Effect<void, KafkaError> =>
+  Effect.suspend(() => {
+    for (const worker of workers) {
+      const prefix = worker.tracker.takeDonePrefix()
+      if (prefix !== undefined) {
+        worker.txnPending.push(...prefix.values)
+        worker.txnTarget = prefix.commitOffset
+      }
+    }
+    const moving = workers.filter((w) => w.txnTarget > w.committed)
+    if (moving.length === 0) return Effect.void
+    const records: Array<OutputRecord> = []
+    for (const w of moving) for (const batch of w.txnPending) records.push(...batch)
+    const offsets: CommitOffsets = {
+      groupId,
+      topic,
+      partitions: moving.map((w) => ({ partition: w.partition, offset: String(w.txnTarget) }))
+    }
+    return producer.commitTransaction(records, offsets).pipe(
+      Effect.tap(() =>
+        Effect.sync(() => {
+          stats.commits++
+          for (const w of moving) {
+            stats.committedOffsets += w.txnTarget - w.committed
+            w.committed = w.txnTarget
+            w.txnPending.length = 0
+          }
+        })
+      ),
+      Effect.tapError(() => Effect.sync(() => stats.failures++))
+    )
+  })

@@ -1,0 +1,101 @@
+/**
+ * Everything this instance does for one input partition while it owns it: the offset
+ * tracker, the per-key lanes (actor per key) and the fibers running its events. Closing
+ * the worker's scope interrupts every one of those fibers: nothing of a revoked partition
+ * keeps running or gets committed.
+ */
+import { Effect, Exit, FiberSet, Scope } from "effect"
+import { KeyLanes } from "../kafka/KeyLanes.ts"
+import { OffsetTracker } from "../kafka/OffsetTracker.ts"
+import type { OutputRecord } from "../outcomes/records.ts"
+import type { InputRecord } from "./InputRecord.ts"
+
+export interface WorkerDeps {
+  /** record → outcome records; never fails */
+  readonly handle: (record: InputRecord) => Effect.Effect<ReadonlyArray<OutputRecord>>
+  /** at-least-once: publish and wait for the ack. Absent in exactly-once mode, where the
+   * records wait in the tracker for the commit's transaction. */
+  readonly publish: ((records: ReadonlyArray<OutputRecord>) => Effect.Effect<void>) | undefined
+  /** called after every event that reached its durable outcome */
+  readonly onDone: (worker: PartitionWorker) => void
+}
+
+export class PartitionWorker {
+  readonly tracker: OffsetTracker<ReadonlyArray<OutputRecord>>
+  private readonly lanes = new KeyLanes<InputRecord>()
+  /** the last offset the group has committed for this partition (through us) */
+  committed: number
+  paused = false
+  /** exactly-once: records of taken prefixes not yet in a committed transaction */
+  readonly txnPending: Array<ReadonlyArray<OutputRecord>> = []
+  txnTarget: number
+
+  readonly partition: number
+  private readonly scope: Scope.Closeable
+  private readonly run: (effect: Effect.Effect<void>) => unknown
+  private readonly deps: WorkerDeps
+
+  private constructor(
+    partition: number,
+    firstOffset: number,
+    scope: Scope.Closeable,
+    run: (effect: Effect.Effect<void>) => unknown,
+    deps: WorkerDeps
+  ) {
+    this.partition = partition
+    this.scope = scope
+    this.run = run
+    this.deps = deps
+    this.tracker = new OffsetTracker(firstOffset)
+    this.committed = firstOffset
+    this.txnTarget = firstOffset
+  }
+
+  static readonly make = (partition: number, firstOffset: number, deps: WorkerDeps): Effect.Effect<PartitionWorker> =>
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const set = yield* FiberSet.make<void, never>().pipe(Scope.provide(scope))
+      const run = yield* FiberSet.runtime(set)<never>()
+      return new PartitionWorker(partition, firstOffset, scope, (effect) => run(effect), deps)
+    })
+
+  /** Takes a fetched record. Returns false for a redelivery we already track (or tracked). */
+  accept(record: InputRecord): boolean {
+    if (!this.tracker.add(Number(record.offset))) return false
+    // keys are compared as raw bytes: latin1 maps each byte to one char, losslessly
+    const key = record.key === null ? undefined : record.key.toString("latin1")
+    if (this.lanes.submit(key, record)) this.run(this.lane(key, record))
+    return true
+  }
+
+  /** One lane: this record, then every record queued behind it with the same key. */
+  private lane(key: string | undefined, first: InputRecord): Effect.Effect<void> {
+    const self = this
+    return Effect.gen(function* () {
+      let record: InputRecord | undefined = first
+      while (record !== undefined) {
+        const offset = Number(record.offset)
+        const outputs = yield* self.deps.handle(record)
+        if (self.deps.publish === undefined) {
+          self.tracker.complete(offset, outputs)
+        } else {
+          yield* self.deps.publish(outputs)
+          self.tracker.complete(offset)
+        }
+        self.deps.onDone(self)
+        record = self.lanes.finish(key)
+      }
+    })
+  }
+
+  /** records received and without a durable outcome yet */
+  get pending(): number {
+    return this.tracker.pending
+  }
+
+  /** Interrupts every fiber of this partition and waits for them (finalizers included). */
+  readonly close: Effect.Effect<void> = Effect.suspend(() => {
+    this.lanes.clear()
+    return Scope.close(this.scope, Exit.void)
+  })
+}

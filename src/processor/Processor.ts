@@ -1,0 +1,258 @@
+/**
+ * The processor: consumes the input topic, runs each event's chain with per-key order,
+ * publishes outcomes and commits only what is durable.
+ *
+ * Lifecycle (all driven by the enclosing Scope): connect producer and consumer, start
+ * consuming; run until interrupted (SIGTERM/SIGINT via runMain) or until the consumer
+ * crashes for good. Shutdown, in a finalizer: stop fetching, let in-flight chains finish
+ * within the shutdown timeout, interrupt the rest (their offsets stay uncommitted, so they
+ * are redelivered), commit, leave the group.
+ */
+import { Deferred, Duration, Effect, Schedule, type Scope } from "effect"
+import type { Kafka } from "kafkajs"
+import type { ChainEngine } from "../engine/ChainEngine.ts"
+import { makeInputConsumer } from "../kafka/InputConsumer.ts"
+import type { KafkaError } from "../kafka/KafkaError.ts"
+import { makeOutcomeProducer } from "../kafka/OutcomeProducer.ts"
+import { makePublisher } from "../kafka/Publisher.ts"
+import type { OutcomeTopics } from "../outcomes/records.ts"
+import { commitAtLeastOnce, commitExactlyOnce, makeStats } from "./Committer.ts"
+import { handleRecord, type RunnableStream } from "./handleRecord.ts"
+import type { InputRecord } from "./InputRecord.ts"
+import { PartitionWorker, type WorkerDeps } from "./PartitionWorker.ts"
+
+export interface ProcessorOptions {
+  readonly groupId: string
+  readonly inputTopic: string
+  readonly topics: OutcomeTopics
+  readonly maxInFlight: number
+  readonly maxInFlightPerPartition: number
+  readonly shutdownTimeoutMs: number
+  readonly exactlyOnce: boolean
+  /** how often durable progress is committed (exactly-once: how often a transaction closes) */
+  readonly commitIntervalMs: number
+  /** exactly-once: identifies this instance's transactional producer across restarts */
+  readonly instanceId: string
+  readonly sessionTimeoutMs?: number
+}
+
+export interface ProcessorStatus {
+  readonly assigned: ReadonlyArray<number>
+  readonly inFlight: number
+  readonly paused: ReadonlyArray<number>
+  readonly processed: number
+  readonly commits: number
+  readonly ready: boolean
+}
+
+export interface RunningProcessor {
+  readonly status: () => ProcessorStatus
+  /** resolves when the processor failed for good (the consumer crashed without restart) */
+  readonly failed: Effect.Effect<never, KafkaError | Error>
+}
+
+/** resume a paused partition once it is back below this share of its cap */
+const RESUME_RATIO = 0.75
+/** done-but-uncommitted entries allowed behind one slow event, as a multiple of the cap */
+const WINDOW_FACTOR = 64
+
+export const startProcessor = (
+  kafka: Kafka,
+  streams: ReadonlyMap<string, RunnableStream>,
+  engine: ChainEngine["Service"],
+  options: ProcessorOptions
+): Effect.Effect<RunningProcessor, KafkaError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const producer = yield* makeOutcomeProducer(
+      kafka,
+      options.exactlyOnce ? { transactionalId: `hookstream-${options.groupId}-${options.instanceId}` } : {}
+    )
+    const consumer = yield* makeInputConsumer(kafka, {
+      groupId: options.groupId,
+      topic: options.inputTopic,
+      readCommitted: options.exactlyOnce,
+      ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs })
+    })
+    const publisher = options.exactlyOnce ? undefined : yield* makePublisher(producer)
+    const failed = yield* Deferred.make<never, KafkaError | Error>()
+    const stats = makeStats()
+    const workers = new Map<number, PartitionWorker>()
+    let assigned: ReadonlyArray<number> = []
+    let inFlight = 0
+    let processed = 0
+    let draining = false
+    let ready = false
+    let globallyPaused = false
+
+    const ctx = { streams, engine, topics: options.topics, now: () => Date.now() }
+    const cap = options.maxInFlightPerPartition
+    const windowCap = options.exactlyOnce ? cap * 4 : cap * WINDOW_FACTOR
+
+    const overCap = (w: PartitionWorker) => w.pending >= cap || w.tracker.size >= windowCap
+    const underResume = (w: PartitionWorker) =>
+      w.pending < cap * RESUME_RATIO && w.tracker.size < windowCap * RESUME_RATIO
+
+    /** Applies both caps: per partition, and the global one (which pauses everything). */
+    const applyBackpressure = () => {
+      if (draining) return
+      const pauseAll = inFlight >= options.maxInFlight
+      const resumeAll = inFlight < options.maxInFlight * RESUME_RATIO
+      if (pauseAll && !globallyPaused) {
+        globallyPaused = true
+        consumer.pause(assigned)
+        for (const w of workers.values()) w.paused = true
+        return
+      }
+      if (globallyPaused && !resumeAll) return
+      globallyPaused = false
+      for (const partition of assigned) {
+        const w = workers.get(partition)
+        if (w === undefined) continue
+        if (!w.paused && overCap(w)) {
+          w.paused = true
+          consumer.pause([partition])
+        } else if (w.paused && underResume(w)) {
+          w.paused = false
+          consumer.resume([partition])
+        }
+      }
+    }
+
+    const deps: WorkerDeps = {
+      handle: (record) => handleRecord(ctx, record),
+      publish: publisher?.publish,
+      onDone: () => {
+        inFlight--
+        processed++
+        applyBackpressure()
+      }
+    }
+
+    const runtimeFork = Effect.runForkWith(yield* Effect.context<never>())
+    const fork = (effect: Effect.Effect<void>) => runtimeFork(effect)
+
+    const dropWorker = (partition: number) => {
+      const w = workers.get(partition)
+      if (w === undefined) return Effect.void
+      workers.delete(partition)
+      inFlight -= w.pending
+      return w.close
+    }
+
+    const onRecords = (partition: number, records: ReadonlyArray<InputRecord>) => {
+      if (draining || records.length === 0) return
+      let worker = workers.get(partition)
+      if (worker === undefined) {
+        worker = Effect.runSync(PartitionWorker.make(partition, Number((records[0] as InputRecord).offset), deps))
+        workers.set(partition, worker)
+      }
+      for (const r of records) if (worker.accept(r)) inFlight++
+      applyBackpressure()
+    }
+
+    const onAssignment = (partitions: ReadonlyArray<number>) => {
+      const now = new Set(partitions)
+      assigned = [...partitions]
+      ready = true
+      fork(
+        Effect.gen(function* () {
+          // revoked: interrupt their chains; their offsets are not ours to commit any more
+          for (const partition of [...workers.keys()]) if (!now.has(partition)) yield* dropWorker(partition)
+          // retained: if the group moved past us meanwhile (we lost membership), start over there
+          const committed = yield* consumer.committed.pipe(Effect.orElseSucceed(() => new Map<number, number>()))
+          for (const [partition, w] of [...workers]) {
+            const groupOffset = committed.get(partition) ?? -1
+            if (groupOffset > w.tracker.commitOffset()) {
+              yield* dropWorker(partition)
+              consumer.seek(partition, groupOffset)
+            }
+          }
+          for (const w of workers.values()) w.paused = false
+          globallyPaused = false
+          consumer.resume(assigned)
+          applyBackpressure()
+          yield* Effect.logInfo("partitions assigned", assigned.join(","))
+        })
+      )
+    }
+
+    const commitOnce = options.exactlyOnce
+      ? Effect.suspend(() =>
+          commitExactlyOnce([...workers.values()], producer, options.groupId, options.inputTopic, stats)
+        )
+      : Effect.suspend(() => commitAtLeastOnce([...workers.values()], consumer, stats))
+
+    const commitQuietly = commitOnce.pipe(
+      Effect.tapError((e) =>
+        e.fenced
+          ? Deferred.fail(failed, e)
+          : Effect.logDebug("commit did not go through; retrying on the next tick", e.message)
+      ),
+      Effect.ignore
+    )
+
+    yield* consumer.start({
+      onRecords,
+      onAssignment,
+      onRebalancing: () => fork(commitQuietly),
+      onCrash: (error, willRestart) => {
+        if (willRestart) fork(Effect.logWarning("consumer crashed; KafkaJS restarts it", String(error)))
+        else fork(Deferred.fail(failed, error instanceof Error ? error : new Error(String(error))))
+      }
+    })
+
+    yield* Effect.forkScoped(Effect.repeat(commitQuietly, Schedule.spaced(Duration.millis(options.commitIntervalMs))))
+
+    // Shutdown: registered last, so it runs before the consumer and producer are released.
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function* () {
+        draining = true
+        ready = false
+        consumer.pause(assigned)
+        const idle = Effect.repeat(
+          Effect.sync(() => inFlight),
+          Schedule.spaced("50 millis").pipe(
+            Schedule.setInputType<number>(),
+            Schedule.while(({ input }) => input > 0)
+          )
+        )
+        const drained = yield* Effect.timeoutOption(idle, options.shutdownTimeoutMs)
+        if (drained._tag === "None") {
+          yield* Effect.logWarning(
+            "shutdown timeout: interrupting the chains still running; they will be redelivered",
+            {
+              in_flight: inFlight
+            }
+          )
+        }
+        const remaining = [...workers.values()]
+        for (const w of remaining) yield* w.close
+        yield* commitOnce.pipe(
+          Effect.retry(Schedule.recurs(3)),
+          Effect.catch((e) =>
+            Effect.logWarning("final commit failed; the uncommitted events will be redelivered", e.message)
+          )
+        )
+        yield* consumer.stop
+        yield* Effect.logInfo("processor stopped", { processed, commits: stats.commits })
+      })
+    )
+
+    yield* Effect.logInfo("processor started", {
+      group: options.groupId,
+      input: options.inputTopic,
+      mode: options.exactlyOnce ? "exactly-once" : "at-least-once"
+    })
+
+    return {
+      status: () => ({
+        assigned,
+        inFlight,
+        paused: [...workers.values()].filter((w) => w.paused).map((w) => w.partition),
+        processed,
+        commits: stats.commits,
+        ready
+      }),
+      failed: Deferred.await(failed)
+    }
+  })
