@@ -129,6 +129,14 @@ export const resolveJars = Effect.fnUntraced(function* (
     })
   }
 
+  // Another process may have finished its own resolution meanwhile (a test run next to
+  // `npm run kafka:jars`): keep its folder, whose jars a running broker may have open.
+  const theirs = yield* readCache(paths.marker, paths.jarsDir, pomSha256)
+  if (theirs !== undefined) {
+    yield* removeStaging
+    return done(theirs, true)
+  }
+
   const marker = JSON.stringify({ kafkaVersion: version, pomSha256, jars }, null, 2)
   yield* Effect.tryPromise({
     try: async () => {
@@ -140,7 +148,7 @@ export const resolveJars = Effect.fnUntraced(function* (
     },
     catch: ioError(`cannot move ${staging} to ${paths.libDir}`)
   }).pipe(
-    // Another process may have renamed its own complete copy into place first: use that one.
+    // Lost the race for the rename by a hair: the winner's copy is as good as ours.
     Effect.catch((error) =>
       readCache(paths.marker, paths.jarsDir, pomSha256).pipe(
         Effect.flatMap((theirs) => (theirs === undefined ? Effect.fail(error) : Effect.void))

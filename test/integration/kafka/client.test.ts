@@ -95,20 +95,25 @@ describe("KafkaJS against the local broker", () => {
     await committed.send({ topic: output, messages: [{ key: "a", value: "committed-1" }] })
     await committed.sendOffsets(consumed(1))
     await committed.commit()
-    expect(await committedOffset(groupId, input)).toBe("1")
+    // Commit returns once the coordinator has decided; the markers that make the offsets
+    // visible to OffsetFetch are written right after, asynchronously.
+    await waitFor(async () => (await committedOffset(groupId, input)) === "1", {
+      description: "the offsets sent in the committed transaction to become the group's"
+    })
 
     const aborted = await producer.transaction()
     await aborted.send({ topic: output, messages: [{ key: "b", value: "aborted-1" }] })
     await aborted.sendOffsets(consumed(2))
     await aborted.abort()
-    // The aborted transaction's offsets are rolled back with its records.
-    expect(await committedOffset(groupId, input)).toBe("1")
 
     // A last committed record after the aborted one: once a consumer has it, everything before it
     // in the partition has been delivered, so "aborted-1 is absent" needs no waiting.
     const sentinel = await producer.transaction()
     await sentinel.send({ topic: output, messages: [{ key: "c", value: "committed-2" }] })
     await sentinel.commit()
+    // The coordinator starts a transaction only after the previous one's markers are written,
+    // so by now the abort is complete: its offsets were rolled back with its records.
+    expect(await committedOffset(groupId, input)).toBe("1")
 
     const readCommitted = await consumeRecords(kafka, { topic: output, count: 2 })
     expect(readCommitted.map((r) => r.value)).toEqual(["committed-1", "committed-2"])
