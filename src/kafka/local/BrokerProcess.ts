@@ -20,7 +20,8 @@ export interface BrokerProcess {
  * `owned`: the broker must not outlive this process. It is tied to us three ways: the scope that
  * started it stops it; an `exit` hook SIGKILLs whatever is still running when Node exits; and
  * `setpriv --pdeathsig KILL` makes the kernel kill it if we die without running any JS (SIGKILL,
- * a crash, a signal nobody handles). `detached`: the dev broker of `npm run kafka:start`, in its
+ * a crash, a signal nobody handles). The kernel ties pdeathsig to the spawning thread: started
+ * from a worker thread, the broker dies when that thread ends. `detached`: the dev broker of `npm run kafka:start`, in its
  * own session so it survives the terminal and the script that started it.
  */
 export type BrokerOwnership = "owned" | "detached"
