@@ -14,6 +14,8 @@ export const MiB = 1_048_576
 export const parseByteSize = (input: unknown): number | undefined => {
   if (typeof input === "number") return Number.isInteger(input) && input >= 0 ? input : undefined
   if (typeof input !== "string") return undefined
+  // a bare number in a string means bytes, as it would unquoted (values from ${VAR} are strings)
+  if (/^\d+$/.test(input.trim())) return Number(input.trim())
   const match = SIZE.exec(input.trim())
   if (match === null) return undefined
   return Math.floor(Number(match[1]) * UNIT_BYTES[match[2] as keyof typeof UNIT_BYTES])
@@ -49,7 +51,7 @@ export const ByteSize = (min: number, max: number, description?: string) => {
           ? `expected a size such as 512KiB, 1MiB or a number of bytes, got '${s}'`
           : bounded(parsed, `'${s}'`, min, max)
       },
-      { jsonSchema: { pattern: SIZE.source } }
+      { jsonSchema: { pattern: "^\\d+(\\.\\d+)?\\s?(B|KB|KiB|MB|MiB|GB|GiB)?$" } }
     )
   )
   return Schema.Union([bytes, withUnit])

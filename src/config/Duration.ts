@@ -7,7 +7,7 @@ import { Schema, SchemaTransformation } from "effect"
 import { rule } from "./Checks.ts"
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/
 
 /** Milliseconds, or `undefined` when `input` is not a duration. */
 export const parseDuration = (input: unknown): number | undefined => {
@@ -15,7 +15,8 @@ export const parseDuration = (input: unknown): number | undefined => {
   if (typeof input !== "string") return undefined
   const match = DURATION.exec(input.trim())
   if (match === null) return undefined
-  const unit = match[2] as keyof typeof UNIT_MS
+  // no unit means seconds, as an unquoted number would (values from ${VAR} are always strings)
+  const unit = (match[2] ?? "s") as keyof typeof UNIT_MS
   return Math.round(Number(match[1]) * UNIT_MS[unit])
 }
 

@@ -15,6 +15,11 @@ export type IssuePath = ReadonlyArray<PropertyKey>
 export interface IssueReport {
   readonly path: IssuePath
   readonly message: string
+  /**
+   * Set when the input was a string the schema would accept as this type ("5432" where a
+   * port is expected): lets a caller coerce values that came from the environment.
+   */
+  readonly coercible?: "number" | "boolean"
 }
 
 export interface ReportOptions {
@@ -79,11 +84,23 @@ const walk = (issue: SchemaIssue.Issue, state: State, options: ReportOptions, ou
         for (const inner of issue.issues) walk(inner, { ...state, owner: undefined, sensitive }, options, out)
         return
       }
-      out.push({ path: state.path, message: leafMessage(issue, state, options) })
+      out.push(leafReport(issue, state, options))
       return
     default:
-      out.push({ path: state.path, message: leafMessage(issue, state, options) })
+      out.push(leafReport(issue, state, options))
   }
+}
+
+const leafReport = (issue: SchemaIssue.Issue, state: State, options: ReportOptions): IssueReport => {
+  const message = leafMessage(issue, state, options)
+  const ast = issue._tag === "InvalidType" || issue._tag === "AnyOf" ? issue.ast : undefined
+  const input = Object.hasOwn(issue, "input") ? issue.input : undefined
+  if (ast === undefined || typeof input !== "string") return { path: state.path, message }
+  if (/^-?\d+(\.\d+)?$/.test(input) && acceptsNumbers(ast)) return { path: state.path, message, coercible: "number" }
+  if ((input === "true" || input === "false") && acceptsBooleans(ast)) {
+    return { path: state.path, message, coercible: "boolean" }
+  }
+  return { path: state.path, message }
 }
 
 const leafMessage = (issue: SchemaIssue.Issue, state: State, options: ReportOptions): string => {
@@ -201,6 +218,11 @@ const acceptsNumbers = (ast: SchemaAST.AST | undefined): boolean => {
       return false
   }
 }
+
+const acceptsBooleans = (ast: SchemaAST.AST): boolean =>
+  ast._tag === "Boolean" ||
+  (ast._tag === "Literal" && typeof ast.literal === "boolean") ||
+  (ast._tag === "Union" && ast.types.some(acceptsBooleans))
 
 const gotSuffix = (
   issue: SchemaIssue.Issue,

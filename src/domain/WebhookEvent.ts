@@ -42,6 +42,7 @@ export const WebhookEvent = Schema.Struct({
   received_at: Schema.optionalKey(Rfc3339.annotate({ description: "When the webhook was received" })),
   payload_encoding: Schema.optionalKey(PayloadEncoding)
 })
+  .annotate({ title: "hookstream webhook event", description: "The value of a record on the input topic" })
   .check(
     Schema.makeFilter((event) =>
       event.payload_encoding === "base64" && (typeof event.payload !== "string" || !isBase64(event.payload))
@@ -49,5 +50,4 @@ export const WebhookEvent = Schema.Struct({
         : undefined
     )
   )
-  .annotate({ title: "hookstream webhook event", description: "The value of a record on the input topic" })
 export type WebhookEvent = typeof WebhookEvent.Type

@@ -1,0 +1,31 @@
+/**
+ * Runs the command line and answers with the process exit code: 0 success, 1 failure
+ * (invalid input, failed operation), 2 usage error (unknown command or flag, missing or
+ * malformed argument). effect/cli prints help and parse errors itself but fails the same
+ * way for both kinds; the codes are decided here. Kept apart from main.ts so tests can
+ * run the CLI in-process.
+ */
+import { Console, Effect } from "effect"
+import { Command } from "effect/cli"
+import packageJson from "../../package.json" with { type: "json" }
+import { CliExit, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "./CliExit.ts"
+import { hookstream } from "./rootCommand.ts"
+
+const isTagged = (error: unknown, tag: string): boolean =>
+  typeof error === "object" && error !== null && (error as { readonly _tag?: unknown })._tag === tag
+
+export const runCli = (args: ReadonlyArray<string>) =>
+  Command.runWith(hookstream, { version: packageJson.version })(args).pipe(
+    Effect.as(EXIT_OK),
+    Effect.catch((error: unknown) => {
+      if (error instanceof CliExit) return Effect.succeed(error.code)
+      // ShowHelp: help was printed; with errors it was a usage error, without (bare `hookstream`) too
+      if (isTagged(error, "ShowHelp")) return Effect.succeed(EXIT_USAGE)
+      if (typeof error === "object" && error !== null && "_tag" in error && String(error._tag).includes("Cli")) {
+        return Effect.succeed(EXIT_USAGE)
+      }
+      return Console.error(`hookstream: ${error instanceof Error ? error.message : String(error)}`).pipe(
+        Effect.as(EXIT_FAILURE)
+      )
+    })
+  )

@@ -1,0 +1,62 @@
+/**
+ * The `ingress:` section of a stream: how the HTTP gateway (a later issue) accepts this
+ * stream's webhooks. Defined and validated now so stream files never have to change.
+ * Auth methods combine: every configured one must pass. Secrets decode to `Redacted`.
+ */
+import { Schema } from "effect"
+import { intBetween, numberBetween, rule, text, withDefault } from "./Checks.ts"
+import { Duration } from "./Duration.ts"
+import { Cidr, JsonPointer } from "./Identifiers.ts"
+import { Secret } from "./Secret.ts"
+
+const secretList = (what: string) =>
+  Schema.Array(Secret).check(
+    Schema.isMinLength(1, { expected: `at least one ${what} (list several to rotate without downtime)` })
+  )
+
+export const BearerAuth = Schema.Struct({ tokens: secretList("token") })
+
+export const BasicAuth = Schema.Struct({
+  users: Schema.Array(Schema.Struct({ username: text(255), password: Secret })).check(
+    Schema.isMinLength(1, { expected: "at least one user" }),
+    rule<ReadonlyArray<{ readonly username: string }>>((users) => {
+      const names = users.map((user) => user.username)
+      const repeated = names.find((name, index) => names.indexOf(name) !== index)
+      return repeated === undefined ? undefined : `user '${repeated}' is listed twice`
+    })
+  )
+})
+
+export const HmacAuth = Schema.Struct({
+  /** github: X-Hub-Signature-256; stripe: Stripe-Signature; standard_webhooks: webhook-signature */
+  style: Schema.Literals(["github", "stripe", "standard_webhooks"]),
+  secrets: secretList("secret"),
+  /** accepted clock skew for timestamped styles (stripe, standard_webhooks) */
+  tolerance: withDefault(Duration({ min: 1000, max: 3_600_000 }), "5m")
+})
+
+export const IngressAuth = Schema.Struct({
+  bearer: Schema.optionalKey(BearerAuth),
+  basic: Schema.optionalKey(BasicAuth),
+  hmac: Schema.optionalKey(HmacAuth),
+  ip_allowlist: Schema.optionalKey(Schema.Array(Cidr).check(Schema.isMinLength(1, { expected: "at least one CIDR" })))
+})
+
+export const RateLimit = Schema.Struct({
+  per_second: numberBetween(0.01, 100_000),
+  /** bucket size; defaults to per_second rounded up */
+  burst: Schema.optionalKey(intBetween(1, 1_000_000)),
+  /** one bucket per client IP instead of one for the stream */
+  per_ip: withDefault(Schema.Boolean, false)
+})
+
+export const Ingress = Schema.Struct({
+  enabled: withDefault(Schema.Boolean, true),
+  auth: withDefault(IngressAuth, {}),
+  /** accept non-JSON bodies, forwarded as base64 (payload_encoding base64) */
+  allow_raw: withDefault(Schema.Boolean, false),
+  /** JSON Pointer into the payload whose value becomes the Kafka key (per-key ordering) */
+  key: Schema.optionalKey(JsonPointer),
+  rate_limit: Schema.optionalKey(RateLimit)
+})
+export type IngressConfig = typeof Ingress.Type
