@@ -14,14 +14,18 @@ const annotations = {
   writeOnly: true
 }
 
+// The raw string carries `sensitive` too: under a decoding default (`withDefault`) issues are
+// raised on the encoded side, below the Redacted declaration.
+const SecretString = Schema.String.annotate(sensitiveAnnotation)
+
 export const Secret = Schema.RedactedFromValue(
   // biome-ignore lint/suspicious/noTemplateCurlyInString: users write the literal ${VAR} syntax
-  Schema.String.check(Schema.isNonEmpty({ expected: "a non-empty secret (tip: write it as ${VAR})" }))
+  SecretString.check(Schema.isNonEmpty({ expected: "a non-empty secret (tip: write it as ${VAR})" }))
 ).annotate(annotations)
 export type Secret = typeof Secret.Type
 
 /** A secret with a shape check (e.g. a URL scheme); the message must not quote the value. */
 export const secretMatching = (test: (value: string) => boolean, message: string) =>
-  Schema.RedactedFromValue(Schema.String.check(rule<string>((value) => (test(value) ? undefined : message)))).annotate(
+  Schema.RedactedFromValue(SecretString.check(rule<string>((value) => (test(value) ? undefined : message)))).annotate(
     annotations
   )

@@ -21,15 +21,18 @@ export const editDistance = (a: string, b: string): number => {
 }
 
 /**
- * The closest candidate within a distance that grows with the word's length (a third
- * of it, at least 1, at most 3), or `undefined`. Ties go to the earlier candidate.
+ * The closest candidate within a distance that grows with the word's length (a third of
+ * it, rounded up, at most 3), or a candidate that extends the input (`main` → `main_db`);
+ * `undefined` when nothing is close. Ties go to the earlier candidate.
  */
 export const didYouMean = (input: string, candidates: Iterable<string>): string | undefined => {
-  const budget = Math.min(3, Math.max(1, Math.floor(input.length / 3)))
+  const budget = Math.min(3, Math.max(1, Math.ceil(input.length / 3)))
+  const lower = input.toLowerCase()
   let best: string | undefined
   let bestDistance = Number.POSITIVE_INFINITY
   for (const candidate of candidates) {
-    const distance = editDistance(input, candidate)
+    const extends_ = lower.length >= 3 && candidate.toLowerCase().startsWith(lower)
+    const distance = extends_ ? Math.min(budget, editDistance(input, candidate)) : editDistance(input, candidate)
     if (distance < bestDistance) {
       best = candidate
       bestDistance = distance

@@ -1,0 +1,72 @@
+import { Redacted } from "effect"
+import { describe, expect, it } from "vitest"
+import { only, problems, stream, validate } from "./fixtures.ts"
+
+const withIngress = (ingress: unknown, env: Record<string, string> = {}) =>
+  validate(stream([{ module: "log" }], { ingress }), { env })
+
+describe("ingress section", () => {
+  it("decodes every auth method together, secrets as Redacted, with defaults", () => {
+    const { ingress } = only(
+      withIngress(
+        {
+          auth: {
+            bearer: { tokens: ["${TOKEN}", "old-token"] },
+            basic: { users: [{ username: "shop", password: "pw" }] },
+            hmac: { style: "github", secrets: ["${GH_SECRET}"] },
+            ip_allowlist: ["10.0.0.0/8", "2001:db8::/32", "192.168.1.7"]
+          },
+          key: "/customer/id",
+          rate_limit: { per_second: 20 }
+        },
+        { TOKEN: "t1", GH_SECRET: "s1" }
+      )
+    )
+    expect(ingress?.enabled).toBe(true)
+    expect(ingress?.allow_raw).toBe(false)
+    expect(ingress?.auth.hmac?.tolerance).toBe(300_000)
+    expect(ingress?.rate_limit).toEqual({ per_second: 20, per_ip: false })
+    expect(ingress?.auth.bearer?.tokens.map((t) => Redacted.value(t))).toEqual(["t1", "old-token"])
+    expect(JSON.stringify(ingress)).not.toMatch(/t1|old-token|s1|"pw"/)
+  })
+
+  it("rejects unknown styles, bad CIDRs, bad pointers, empty secret lists and repeated users", () => {
+    expect(
+      problems(
+        withIngress({
+          auth: {
+            bearer: { tokens: [] },
+            hmac: { style: "gitlab", secrets: ["s"], tolerance: "2h" },
+            ip_allowlist: ["10.0.0.0/33", "example.com"]
+          },
+          key: "customer.id",
+          rate_limit: { per_second: 0, per_ip: "yes" }
+        })
+      )
+    ).toEqual([
+      "ingress.auth.bearer.tokens: expected at least one token (list several to rotate without downtime), got a list",
+      "ingress.auth.hmac.style: expected one of 'github', 'stripe', 'standard_webhooks', got 'gitlab' (did you mean 'github'?)",
+      "ingress.auth.hmac.tolerance: expected a duration of at most 1h, got '2h'",
+      "ingress.auth.ip_allowlist.0: expected a prefix length between 0 and 32 in '10.0.0.0/33'",
+      "ingress.auth.ip_allowlist.1: expected an IP address or CIDR such as 10.0.0.0/8, got 'example.com'",
+      "ingress.key: expected a JSON Pointer such as /customer/id, got 'customer.id'",
+      "ingress.rate_limit.per_ip: expected true or false, got 'yes'",
+      "ingress.rate_limit.per_second: expected a number between 0.01 and 100000, got 0"
+    ])
+  })
+
+  it("rejects a user listed twice", () => {
+    const users = [
+      { username: "a", password: "x" },
+      { username: "a", password: "y" }
+    ]
+    expect(problems(withIngress({ auth: { basic: { users } } }))).toEqual([
+      "ingress.auth.basic.users: user 'a' is listed twice"
+    ])
+  })
+
+  it("never echoes a secret that has the wrong shape", () => {
+    const lines = problems(withIngress({ auth: { bearer: { tokens: [12345678] } } }))
+    expect(lines).toEqual(["ingress.auth.bearer.tokens.0: expected a non-empty secret (tip: write it as ${VAR})"])
+  })
+})
