@@ -78,6 +78,14 @@ const walk = (issue: SchemaIssue.Issue, state: State, options: ReportOptions, ou
       walk(issue.issue, { ...state, owner: issue.ast, sensitive }, options, out)
       return
     }
+    case "Filter":
+      // a filter may point below itself (`{ path, issue }`): follow it so the path is kept
+      if (issue.issue._tag === "Pointer" || issue.issue._tag === "Composite") {
+        walk(issue.issue, state, options, out)
+        return
+      }
+      out.push(leafReport(issue, state, options))
+      return
     case "AnyOf":
       if (issue.issues.length > 0) {
         const sensitive = state.sensitive || isSensitive(issue.ast)
