@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: config values use the literal ${VAR} syntax
 import { Redacted } from "effect"
 import { describe, expect, it } from "vitest"
 import { only, problems, stream, validate } from "./fixtures.ts"
