@@ -1,9 +1,15 @@
 /**
  * The consumer of the input topic, behind a small port. Fetching is decoupled from
- * processing: the batch handler hands records over synchronously and returns, so KafkaJS
- * keeps heartbeating however long chains run (its heartbeats only happen between batches),
- * and `resolveOffset` only moves the *fetch* position. Commits are ours alone
- * (`autoCommit: false`): explicit offsets, from durable outcomes, never from the fetch.
+ * processing: the batch handler hands records over synchronously, so chains never run
+ * inside KafkaJS's callback, and `resolveOffset` only moves the *fetch* position. Commits
+ * are ours alone (`autoCommit: false`): explicit offsets, from durable outcomes, never
+ * from the fetch.
+ *
+ * Backpressure: at an in-flight cap the handler keeps the rest of the batch and waits for
+ * room inside `eachBatch`, heartbeating meanwhile, so the fetch loop stops and the group
+ * membership stays alive however long chains take. (KafkaJS's `pause()` is not used for
+ * this: with every partition paused its fetch loop sleeps a whole `maxWaitTime` before it
+ * looks again, which turns a short stall into a five-second one.)
  *
  * KafkaJS has no revoke callback and uses the eager rebalance protocol: we learn the new
  * assignment from GROUP_JOIN and reconcile there (see Processor).
@@ -14,8 +20,16 @@ import { decodeHeaders, type InputRecord } from "../processor/InputRecord.ts"
 import { type KafkaError, toKafkaError } from "./KafkaError.ts"
 
 export interface ConsumerHandlers {
-  /** records of one partition, in offset order; must not block */
-  readonly onRecords: (partition: number, records: ReadonlyArray<InputRecord>) => void
+  /**
+   * Takes records of one partition from index `from`, in offset order, without blocking;
+   * returns how many it took. It stops at an in-flight cap.
+   */
+  readonly onRecords: (partition: number, records: ReadonlyArray<InputRecord>, from: number) => number
+  /**
+   * Resolves when `partition` may take more records, or after about a second so the
+   * caller can heartbeat; `false` means stop (shutting down): leave the rest unresolved.
+   */
+  readonly waitForRoom: (partition: number) => Promise<boolean>
   /** this member's partitions of the input topic after a (re)join */
   readonly onAssignment: (partitions: ReadonlyArray<number>) => void
   readonly onRebalancing: () => void
@@ -91,7 +105,7 @@ export const makeInputConsumer = (
             autoCommit: false,
             eachBatchAutoResolve: false,
             partitionsConsumedConcurrently: 1,
-            eachBatch: async ({ batch, resolveOffset, isRunning, isStale }) => {
+            eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
               if (!isRunning() || isStale() || batch.messages.length === 0) return
               const records = batch.messages.map(
                 (m): InputRecord => ({
@@ -104,8 +118,18 @@ export const makeInputConsumer = (
                   timestamp: Number(m.timestamp)
                 })
               )
-              handlers.onRecords(batch.partition, records)
-              resolveOffset(batch.lastOffset())
+              let next = 0
+              while (next < records.length) {
+                const taken = handlers.onRecords(batch.partition, records, next)
+                next += taken
+                // moves only the fetch position (commits are explicit)
+                if (taken > 0) resolveOffset((records[next - 1] as InputRecord).offset)
+                if (next >= records.length) break
+                // at a cap: wait for room; heartbeat() throws on a rebalance, which ends this
+                // batch unresolved, so its rest is fetched again by whoever owns the partition
+                if (!(await handlers.waitForRoom(batch.partition)) || !isRunning() || isStale()) return
+                await heartbeat()
+              }
             }
           })
         },

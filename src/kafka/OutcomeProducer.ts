@@ -56,6 +56,9 @@ export const makeOutcomeProducer = (
     const producer: Producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
+      // an idempotent producer must keep retrying itself: giving up mid-sequence and sending
+      // again from outside could break its sequence numbers (KafkaJS warns about exactly this)
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5_000 },
       createPartitioner: Partitioners.DefaultPartitioner,
       ...(options.transactionalId === undefined
         ? {}

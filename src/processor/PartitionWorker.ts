@@ -25,7 +25,6 @@ export class PartitionWorker {
   private readonly lanes = new KeyLanes<InputRecord>()
   /** the last offset the group has committed for this partition (through us) */
   committed: number
-  paused = false
   /** exactly-once: records of taken prefixes not yet in a committed transaction */
   readonly txnPending: Array<ReadonlyArray<OutputRecord>> = []
   txnTarget: number

@@ -39,6 +39,7 @@ export interface ProcessorOptions {
 export interface ProcessorStatus {
   readonly assigned: ReadonlyArray<number>
   readonly inFlight: number
+  /** partitions whose fetch waits for room under an in-flight cap */
   readonly paused: ReadonlyArray<number>
   readonly processed: number
   readonly commits: number
@@ -51,8 +52,6 @@ export interface RunningProcessor {
   readonly failed: Effect.Effect<never, KafkaError | Error>
 }
 
-/** resume a paused partition once it is back below this share of its cap */
-const RESUME_RATIO = 0.75
 /** done-but-uncommitted entries allowed behind one slow event, as a multiple of the cap */
 const WINDOW_FACTOR = 64
 
@@ -82,38 +81,24 @@ export const startProcessor = (
     let processed = 0
     let draining = false
     let ready = false
-    let globallyPaused = false
 
     const ctx = { streams, engine, topics: options.topics, now: () => Date.now() }
     const cap = options.maxInFlightPerPartition
     const windowCap = options.exactlyOnce ? cap * 4 : cap * WINDOW_FACTOR
 
-    const overCap = (w: PartitionWorker) => w.pending >= cap || w.tracker.size >= windowCap
-    const underResume = (w: PartitionWorker) =>
-      w.pending < cap * RESUME_RATIO && w.tracker.size < windowCap * RESUME_RATIO
+    /** eachBatch calls waiting for room, by partition (see InputConsumer) */
+    const waiting = new Map<number, () => void>()
 
-    /** Applies both caps: per partition, and the global one (which pauses everything). */
-    const applyBackpressure = () => {
-      if (draining) return
-      const pauseAll = inFlight >= options.maxInFlight
-      const resumeAll = inFlight < options.maxInFlight * RESUME_RATIO
-      if (pauseAll && !globallyPaused) {
-        globallyPaused = true
-        consumer.pause(assigned)
-        for (const w of workers.values()) w.paused = true
-        return
-      }
-      if (globallyPaused && !resumeAll) return
-      globallyPaused = false
-      for (const partition of assigned) {
-        const w = workers.get(partition)
-        if (w === undefined) continue
-        if (!w.paused && overCap(w)) {
-          w.paused = true
-          consumer.pause([partition])
-        } else if (w.paused && underResume(w)) {
-          w.paused = false
-          consumer.resume([partition])
+    const hasRoom = (w: PartitionWorker | undefined) =>
+      inFlight < options.maxInFlight && (w === undefined || (w.pending < cap && w.tracker.size < windowCap))
+
+    /** wakes the batches waiting for room once there is some */
+    const wakeWaiters = () => {
+      if (waiting.size === 0 || inFlight >= options.maxInFlight) return
+      for (const [partition, wake] of waiting) {
+        if (hasRoom(workers.get(partition))) {
+          waiting.delete(partition)
+          wake()
         }
       }
     }
@@ -124,7 +109,7 @@ export const startProcessor = (
       onDone: () => {
         inFlight--
         processed++
-        applyBackpressure()
+        wakeWaiters()
       }
     }
 
@@ -139,16 +124,32 @@ export const startProcessor = (
       return w.close
     }
 
-    const onRecords = (partition: number, records: ReadonlyArray<InputRecord>) => {
-      if (draining || records.length === 0) return
+    const onRecords = (partition: number, records: ReadonlyArray<InputRecord>, from: number): number => {
+      if (draining || from >= records.length) return 0
       let worker = workers.get(partition)
       if (worker === undefined) {
-        worker = Effect.runSync(PartitionWorker.make(partition, Number((records[0] as InputRecord).offset), deps))
+        worker = Effect.runSync(PartitionWorker.make(partition, Number((records[from] as InputRecord).offset), deps))
         workers.set(partition, worker)
       }
-      for (const r of records) if (worker.accept(r)) inFlight++
-      applyBackpressure()
+      let i = from
+      // stop at a cap: the rest of the fetch waits in KafkaJS's hands, not in our memory
+      for (; i < records.length && hasRoom(worker); i++) if (worker.accept(records[i] as InputRecord)) inFlight++
+      return i - from
     }
+
+    const waitForRoom = (partition: number): Promise<boolean> =>
+      new Promise((resolve) => {
+        if (draining) return resolve(false)
+        if (hasRoom(workers.get(partition))) return resolve(true)
+        const timer = setTimeout(() => {
+          waiting.delete(partition)
+          resolve(!draining)
+        }, 1_000)
+        waiting.set(partition, () => {
+          clearTimeout(timer)
+          resolve(!draining)
+        })
+      })
 
     const onAssignment = (partitions: ReadonlyArray<number>) => {
       const now = new Set(partitions)
@@ -167,10 +168,6 @@ export const startProcessor = (
               consumer.seek(partition, groupOffset)
             }
           }
-          for (const w of workers.values()) w.paused = false
-          globallyPaused = false
-          consumer.resume(assigned)
-          applyBackpressure()
           yield* Effect.logInfo("partitions assigned", assigned.join(","))
         })
       )
@@ -188,11 +185,14 @@ export const startProcessor = (
           ? Deferred.fail(failed, e)
           : Effect.logDebug("commit did not go through; retrying on the next tick", e.message)
       ),
-      Effect.ignore
+      Effect.ignore,
+      // commits shrink the held window, which may make room for a waiting batch
+      Effect.andThen(Effect.sync(wakeWaiters))
     )
 
     yield* consumer.start({
       onRecords,
+      waitForRoom,
       onAssignment,
       onRebalancing: () => fork(commitQuietly),
       onCrash: (error, willRestart) => {
@@ -209,6 +209,8 @@ export const startProcessor = (
         draining = true
         ready = false
         consumer.pause(assigned)
+        for (const wake of waiting.values()) wake()
+        waiting.clear()
         const idle = Effect.repeat(
           Effect.sync(() => inFlight),
           Schedule.spaced("50 millis").pipe(
@@ -248,7 +250,7 @@ export const startProcessor = (
       status: () => ({
         assigned,
         inFlight,
-        paused: [...workers.values()].filter((w) => w.paused).map((w) => w.partition),
+        paused: [...waiting.keys()],
         processed,
         commits: stats.commits,
         ready
