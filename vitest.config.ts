@@ -16,7 +16,7 @@ export default defineConfig({
       {
         test: {
           name: "integration",
-          include: ["test/integration/**/*.test.ts"],
+          include: ["test/integration/**/*.test.ts", "test/conformance/**/*.test.ts"],
           environment: "node",
           globalSetup: ["test/support/globalSetup.ts"],
           // Consumer group joins, transaction markers and a second broker's start all take

@@ -1,0 +1,8 @@
+/**
+ * Every destination's runtime spec (schemas + `make`) by module name: what the processor
+ * uses to build clients. Adding a destination is one file and one line here.
+ */
+import type { ModuleName } from "../domain/ModuleName.ts"
+import type { DestinationSpec } from "./Destination.ts"
+
+export const destinations: Partial<Readonly<Record<ModuleName, DestinationSpec>>> = {}
