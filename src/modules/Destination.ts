@@ -48,7 +48,8 @@ export interface Receipt {
 }
 
 export interface Destination<C = unknown> {
-  readonly send: (delivery: Delivery<C>) => Effect.Effect<Receipt, DestinationError>
+  // method syntax on purpose: a Destination<HttpConfig> must fit where a Destination is expected
+  send(delivery: Delivery<C>): Effect.Effect<Receipt, DestinationError>
 }
 
 /** Connection types named in the connections file (`type:` field). */
@@ -77,5 +78,5 @@ export interface ModuleSchemas<C = unknown, K = unknown> {
 
 export interface DestinationSpec<C = unknown, K = unknown> extends ModuleSchemas<C, K> {
   /** builds the shared client for one connection (or for none); released with the Scope */
-  readonly make: (connection: K | undefined) => Effect.Effect<Destination<C>, DestinationError, Scope.Scope>
+  make(connection: K | undefined): Effect.Effect<Destination<C>, DestinationError, Scope.Scope>
 }
