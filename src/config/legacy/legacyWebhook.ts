@@ -263,20 +263,24 @@ const finishItem = (
     { path: configPath, webhookTopic: ctx.webhook["topic"], webhookQueueName: ctx.webhook["queue_name"] },
     notes
   )
-  const out: Record<string, unknown> = { module, config, retry }
-  const connection =
+  const ownConnection =
     typeof item["connection"] === "string" && item["connection"] !== "" ? item["connection"] : undefined
   const inherited = typeof ctx.webhook["connection"] === "string" ? ctx.webhook["connection"] : undefined
-  if (connection !== undefined) out["connection"] = connection
-  else if (inherited !== undefined && ctx.context.connectionTypes.get(inherited) === connectionTypeOf(module)) {
-    out["connection"] = inherited
-  } else if (module === "redis" && isMapping(ctx.webhook["redis"])) {
-    out["connection"] = ctx.context.synthesizeRedis(ctx.id, ctx.webhook["redis"])
+  let connection = ownConnection
+  if (
+    connection === undefined &&
+    inherited !== undefined &&
+    ctx.context.connectionTypes.get(inherited) === connectionTypeOf(module)
+  ) {
+    connection = inherited
+  } else if (connection === undefined && module === "redis" && isMapping(ctx.webhook["redis"])) {
+    connection = ctx.context.synthesizeRedis(ctx.id, ctx.webhook["redis"])
     if (config["channel"] === "webhook_events" && typeof ctx.webhook["redis"]["channel"] === "string") {
       config["channel"] = ctx.webhook["redis"]["channel"]
     }
   }
-  return out
+  // key order is the order `hookstream import` writes them in
+  return { module, ...(connection === undefined ? {} : { connection }), config, retry }
 }
 
 const connectionTypeOf = (module: ModuleName): string | undefined =>
