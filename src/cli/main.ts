@@ -2,11 +2,9 @@
  * The `hookstream` executable (bin/hookstream.js imports this file): run the command line
  * on Node and exit with the code it answers.
  */
-import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Effect, Exit, Runtime } from "effect"
+import { NodeServices } from "@effect/platform-node"
+import { Effect } from "effect"
 import { runCli } from "./runCli.ts"
+import { runMain } from "./runMain.ts"
 
-NodeRuntime.runMain(runCli(process.argv.slice(2)).pipe(Effect.provide(NodeServices.layer)), {
-  teardown: (exit, onExit) =>
-    Exit.isSuccess(exit) && typeof exit.value === "number" ? onExit(exit.value) : Runtime.defaultTeardown(exit, onExit)
-})
+runMain(runCli(process.argv.slice(2)).pipe(Effect.provide(NodeServices.layer)))

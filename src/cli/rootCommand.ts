@@ -4,9 +4,12 @@
  */
 import { Command } from "effect/cli"
 import { importCommand } from "./import.ts"
+import { runCommand } from "./run.ts"
+import { sendCommand } from "./send.ts"
+import { testCommand } from "./test.ts"
 import { validateCommand } from "./validate.ts"
 
-export const subcommands = [validateCommand, importCommand] as const
+export const subcommands = [runCommand, sendCommand, validateCommand, testCommand, importCommand] as const
 
 export const hookstream = Command.make("hookstream").pipe(
   Command.withDescription(

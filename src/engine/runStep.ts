@@ -135,8 +135,14 @@ export const runStep = (step: BoundStep, ctx: StepContext, state: StepState): Ef
         ...(input.key === undefined ? {} : { key: input.key }),
         ...(input.traceparent === undefined ? {} : { traceparent: input.traceparent })
       }
-      const exit = yield* destination.send(delivery).pipe(
-        Effect.timeout(plan.timeoutMs),
+      // When the attempt timeout reaches past the chain deadline, the deadline is what bounds
+      // this attempt: leave it to the chain (its outcome is then `timed_out` by deadline).
+      const send = destination.send(delivery)
+      const bounded =
+        plan.timeoutMs < ctx.deadline - clock.currentTimeMillisUnsafe()
+          ? send.pipe(Effect.timeout(plan.timeoutMs))
+          : send
+      const exit = yield* bounded.pipe(
         guard.semaphore.withPermit,
         Effect.onInterrupt(() => Effect.sync(() => guard.onAbandoned(admission))),
         Effect.exit

@@ -26,6 +26,17 @@ export interface ConformanceCase<C, K> {
   readonly connection?: unknown
   /** the same entry pointing at a port where nothing listens */
   readonly unreachableConnection?: unknown
+  /**
+   * For sinks addressed by the step's config rather than a connection (http's url): a
+   * config pointing at a port where nothing listens. Without this or `unreachableConnection`
+   * (log, file: nothing to reach) the unreachable test does not apply.
+   */
+  readonly unreachableConfig?: () => unknown
+  /**
+   * Wraps every effect the suite runs (make, send, the interrupted fork), e.g. to provide a
+   * test Logger whose output `effects` reads back (the log destination).
+   */
+  readonly provide?: <A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<A, E>
   /** a fresh valid raw config: unique table / topic / queue per call */
   readonly config: () => unknown
   /** a raw config with one mistake, and the dotted path the error must name */
@@ -78,17 +89,23 @@ const withDestination = async <C, K, A>(
   use: (destination: Destination<C>, connection: K | undefined) => Promise<A>
 ): Promise<A> => {
   const connection =
-    c.spec.connection === undefined || rawConnection === undefined ? undefined : decode(c.spec.connection.schema, rawConnection)
+    c.spec.connection === undefined || rawConnection === undefined
+      ? undefined
+      : decode(c.spec.connection.schema, rawConnection)
   const scope = Effect.runSync(Scope.make())
   try {
-    const destination = await Effect.runPromise(c.spec.make(connection).pipe(Scope.provide(scope)))
+    const destination = await Effect.runPromise(provided(c, c.spec.make(connection).pipe(Scope.provide(scope))))
     return await use(destination, connection)
   } finally {
     await Effect.runPromise(Scope.close(scope, Exit.void))
   }
 }
 
-const send = <C>(destination: Destination<C>, d: Delivery<C>) => Effect.runPromiseExit(destination.send(d))
+const send = <C, K>(c: ConformanceCase<C, K>, destination: Destination<C>, d: Delivery<C>) =>
+  Effect.runPromiseExit(provided(c, destination.send(d)))
+
+const provided = <C, K, A, E>(c: ConformanceCase<C, K>, effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+  c.provide === undefined ? effect : c.provide(effect)
 
 export const conformance = <C, K>(c: ConformanceCase<C, K>): void => {
   describe(`${c.name} conformance`, () => {
@@ -99,7 +116,7 @@ export const conformance = <C, K>(c: ConformanceCase<C, K>): void => {
         const config = freshConfig()
         await c.setup?.(config, connection)
         const d = delivery(config, c.payload === undefined ? {} : { payload: c.payload })
-        const exit = await send(destination, d)
+        const exit = await send(c, destination, d)
         expect(Exit.isSuccess(exit), Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "").toBe(true)
         await waitFor(async () => (await c.effects(config, connection, d.eventId)) >= 1, {
           description: `${c.name}: the effect of ${d.eventId}`
@@ -113,25 +130,29 @@ export const conformance = <C, K>(c: ConformanceCase<C, K>): void => {
         const config = freshConfig()
         await c.setup?.(config, connection)
         const d = delivery(config)
-        expect(Exit.isSuccess(await send(destination, d))).toBe(true)
-        expect(Exit.isSuccess(await send(destination, { ...d, attempt: 2 }))).toBe(true)
+        expect(Exit.isSuccess(await send(c, destination, d))).toBe(true)
+        expect(Exit.isSuccess(await send(c, destination, { ...d, attempt: 2 }))).toBe(true)
         const expected = c.dedupes ? 1 : 2
         await waitFor(async () => (await c.effects(config, connection, d.eventId)) >= expected)
         expect(await c.effects(config, connection, d.eventId)).toBe(expected)
       })
     })
 
-    if (c.unreachableConnection !== undefined || c.spec.connection === undefined) {
+    if (c.unreachableConnection !== undefined || c.unreachableConfig !== undefined) {
       it("unreachable server → a retryable DestinationError, promptly", async () => {
         const started = Date.now()
         const connection =
           c.spec.connection === undefined ? undefined : decode(c.spec.connection.schema, c.unreachableConnection)
         const scope = Effect.runSync(Scope.make())
+        const config = c.unreachableConfig === undefined ? freshConfig() : decode(c.spec.config, c.unreachableConfig())
         const exit = await Effect.runPromiseExit(
-          Effect.gen(function* () {
-            const destination = yield* c.spec.make(connection)
-            return yield* destination.send(delivery(freshConfig()))
-          }).pipe(Scope.provide(scope))
+          provided(
+            c,
+            Effect.gen(function* () {
+              const destination = yield* c.spec.make(connection)
+              return yield* destination.send(delivery(config))
+            }).pipe(Scope.provide(scope))
+          )
         )
         await Effect.runPromise(Scope.close(scope, Exit.void))
         expect(Exit.isFailure(exit)).toBe(true)
@@ -168,14 +189,17 @@ export const conformance = <C, K>(c: ConformanceCase<C, K>): void => {
         const config = freshConfig()
         await c.setup?.(config, connection)
         // warm the client, so its long-lived connections are part of the baseline below
-        await send(destination, delivery(config))
+        await send(c, destination, delivery(config))
         const held = await c.hold?.(config, connection)
         try {
           const fiber = Effect.runFork(
-            Effect.forEach(Array.from({ length: 10 }), () => destination.send(delivery(config)), {
-              concurrency: 10,
-              discard: true
-            })
+            provided(
+              c,
+              Effect.forEach(Array.from({ length: 10 }), () => destination.send(delivery(config)), {
+                concurrency: 10,
+                discard: true
+              })
+            )
           )
           // let the sends reach the wire (a few turns of the event loop)
           for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve))
@@ -188,7 +212,8 @@ export const conformance = <C, K>(c: ConformanceCase<C, K>): void => {
       })
       await waitFor(() => liveHandles() <= baseline, {
         timeoutMs: 10_000,
-        description: () => `${c.name}: live handles back to ${baseline} (now ${liveHandles()}: ${process.getActiveResourcesInfo().join(",")})`
+        description: () =>
+          `${c.name}: live handles back to ${baseline} (now ${liveHandles()}: ${process.getActiveResourcesInfo().join(",")})`
       })
     })
 
@@ -197,12 +222,13 @@ export const conformance = <C, K>(c: ConformanceCase<C, K>): void => {
       await withDestination(c, c.connection, async (destination, connection) => {
         const config = freshConfig()
         await c.setup?.(config, connection)
-        for (let i = 0; i < 5; i++) await send(destination, delivery(config))
+        for (let i = 0; i < 5; i++) await send(c, destination, delivery(config))
         expect(liveHandles()).toBeGreaterThanOrEqual(baseline)
       })
       await waitFor(() => liveHandles() <= baseline, {
         timeoutMs: 10_000,
-        description: () => `${c.name}: live handles back to ${baseline} (now ${liveHandles()}: ${process.getActiveResourcesInfo().join(",")})`
+        description: () =>
+          `${c.name}: live handles back to ${baseline} (now ${liveHandles()}: ${process.getActiveResourcesInfo().join(",")})`
       })
     })
   })

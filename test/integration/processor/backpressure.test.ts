@@ -47,7 +47,10 @@ describe("backpressure", () => {
       if (s.paused.length > 0) sawPause = true
     }, 5)
     try {
-      await waitFor(() => r.processor.status().processed >= 600, { timeoutMs: 20_000, description: () => JSON.stringify(r.processor.status()) })
+      await waitFor(() => r.processor.status().processed >= 600, {
+        timeoutMs: 20_000,
+        description: () => JSON.stringify(r.processor.status())
+      })
     } finally {
       clearInterval(sampler)
     }

@@ -15,7 +15,11 @@ const setup = (behaviours: Record<string, ReturnType<typeof succeed>> = {}, extr
   const seen: Array<unknown> = []
   const sim = simulatedDestination((id) => behaviours[id] ?? succeed(), recorder)
   const destination = {
-    send: (d: Parameters<typeof sim.send>[0]) => Effect.suspend(() => (seen.push(d.payload), sim.send(d)))
+    send: (d: Parameters<typeof sim.send>[0]) =>
+      Effect.suspend(() => {
+        seen.push(d.payload)
+        return sim.send(d)
+      })
   }
   const plan = chain("sequential", ["a", "b"])
   const stream: RunnableStream = { chain: engine.bind(plan, () => destination), maxPayloadBytes: 1_024, ...extra }

@@ -1,0 +1,183 @@
+/**
+ * `hookstream run`: the processor. Every flag has an environment variable (flag wins).
+ * Invalid streams or connections stop it before it consumes anything, with the same
+ * messages as `hookstream validate`.
+ */
+import { hostname } from "node:os"
+import { Config, Console, Effect } from "effect"
+import { Command, Flag } from "effect/cli"
+import { formatIssue } from "../config/ConfigIssue.ts"
+import { parseDuration } from "../config/Duration.ts"
+import { DEFAULT_STREAMS_DIR, loadStreams } from "../config/loadStreams.ts"
+import { DEFAULT_DLQ_TOPIC } from "../domain/DeadLetterRecord.ts"
+import { DEFAULT_RESULTS_TOPIC } from "../domain/ResultRecord.ts"
+import { DEFAULT_INPUT_TOPIC } from "../domain/WebhookEvent.ts"
+import { ChainEngine } from "../engine/ChainEngine.ts"
+import { makeKafka, parseBrokers } from "../kafka/kafkaClient.ts"
+import { ensureTopics } from "../kafka/topics.ts"
+import { bindStreams, connectionSecrets } from "../processor/bindStreams.ts"
+import { startProcessor } from "../processor/Processor.ts"
+import { CliExit, EXIT_FAILURE, EXIT_USAGE } from "./CliExit.ts"
+
+const withEnv = <A>(flag: Flag.Flag<A>, config: Config.Config<A>, fallback: A) =>
+  flag.pipe(Flag.withFallbackConfig(config), Flag.withDefault(fallback))
+
+export const runFlags = {
+  brokers: withEnv(
+    Flag.String("brokers").pipe(Flag.withDescription("Kafka bootstrap servers, host:port[,…] (env KAFKA_BROKERS)")),
+    Config.String("KAFKA_BROKERS"),
+    "localhost:9092"
+  ),
+  group: withEnv(
+    Flag.String("group").pipe(Flag.withDescription("Consumer group id (env HOOKSTREAM_GROUP)")),
+    Config.String("HOOKSTREAM_GROUP"),
+    "hookstream"
+  ),
+  input: withEnv(
+    Flag.String("input").pipe(Flag.withDescription("Input topic (env HOOKSTREAM_INPUT)")),
+    Config.String("HOOKSTREAM_INPUT"),
+    DEFAULT_INPUT_TOPIC
+  ),
+  results: withEnv(
+    Flag.String("results").pipe(Flag.withDescription("Results topic (env HOOKSTREAM_RESULTS)")),
+    Config.String("HOOKSTREAM_RESULTS"),
+    DEFAULT_RESULTS_TOPIC
+  ),
+  dlq: withEnv(
+    Flag.String("dlq").pipe(Flag.withDescription("Dead-letter topic (env HOOKSTREAM_DLQ)")),
+    Config.String("HOOKSTREAM_DLQ"),
+    DEFAULT_DLQ_TOPIC
+  ),
+  streams: withEnv(
+    Flag.String("streams").pipe(Flag.withDescription("Stream files or directory (env HOOKSTREAM_STREAMS)")),
+    Config.String("HOOKSTREAM_STREAMS"),
+    DEFAULT_STREAMS_DIR
+  ),
+  connections: withEnv(
+    Flag.String("connections").pipe(
+      Flag.withDescription(
+        "Connections file; default connections.yaml next to the streams (env HOOKSTREAM_CONNECTIONS)"
+      )
+    ),
+    Config.String("HOOKSTREAM_CONNECTIONS"),
+    ""
+  ),
+  maxInFlight: withEnv(
+    Flag.Int("max-in-flight").pipe(
+      Flag.withDescription("Events in flight in this process (env HOOKSTREAM_MAX_IN_FLIGHT)")
+    ),
+    Config.Int("HOOKSTREAM_MAX_IN_FLIGHT"),
+    1_024
+  ),
+  maxInFlightPerPartition: withEnv(
+    Flag.Int("max-in-flight-per-partition").pipe(
+      Flag.withDescription("Events in flight per input partition (env HOOKSTREAM_MAX_IN_FLIGHT_PER_PARTITION)")
+    ),
+    Config.Int("HOOKSTREAM_MAX_IN_FLIGHT_PER_PARTITION"),
+    256
+  ),
+  shutdownTimeout: withEnv(
+    Flag.String("shutdown-timeout").pipe(
+      Flag.withDescription(
+        "How long in-flight chains may finish on SIGTERM, e.g. 30s (env HOOKSTREAM_SHUTDOWN_TIMEOUT)"
+      )
+    ),
+    Config.String("HOOKSTREAM_SHUTDOWN_TIMEOUT"),
+    "30s"
+  ),
+  exactlyOnce: withEnv(
+    Flag.Boolean("exactly-once").pipe(
+      Flag.withDescription(
+        "Transactional outcomes + offsets; read_committed readers see one outcome per event (env HOOKSTREAM_EXACTLY_ONCE)"
+      )
+    ),
+    Config.Boolean("HOOKSTREAM_EXACTLY_ONCE"),
+    false
+  ),
+  instanceId: withEnv(
+    Flag.String("instance-id").pipe(
+      Flag.withDescription("Stable id of this instance; names its transactional producer (env HOOKSTREAM_INSTANCE_ID)")
+    ),
+    Config.String("HOOKSTREAM_INSTANCE_ID"),
+    hostname()
+  ),
+  createTopics: withEnv(
+    Flag.Boolean("create-topics").pipe(
+      Flag.withDescription("Create the input, results and DLQ topics if missing (env HOOKSTREAM_CREATE_TOPICS)")
+    ),
+    Config.Boolean("HOOKSTREAM_CREATE_TOPICS"),
+    false
+  ),
+  partitions: withEnv(
+    Flag.Int("partitions").pipe(
+      Flag.withDescription("Partitions of topics created by --create-topics (env HOOKSTREAM_PARTITIONS)")
+    ),
+    Config.Int("HOOKSTREAM_PARTITIONS"),
+    6
+  )
+}
+
+type RunInput = { readonly [K in keyof typeof runFlags]: (typeof runFlags)[K] extends Flag.Flag<infer A> ? A : never }
+
+const usage = (message: string) =>
+  Console.error(`hookstream run: ${message}`).pipe(Effect.andThen(Effect.fail(new CliExit({ code: EXIT_USAGE }))))
+
+/** Loads, binds and runs until interrupted (SIGTERM/SIGINT) or until Kafka fails for good. */
+export const runProcessorCommand = Effect.fn("run")(function* (input: RunInput) {
+  const shutdownTimeoutMs = parseDuration(input.shutdownTimeout)
+  if (shutdownTimeoutMs === undefined)
+    return yield* usage(`--shutdown-timeout: not a duration: ${input.shutdownTimeout}`)
+  if (input.maxInFlight < 1 || input.maxInFlightPerPartition < 1) return yield* usage("in-flight caps must be ≥ 1")
+  const brokers = parseBrokers(input.brokers)
+  if (brokers.length === 0) return yield* usage("--brokers is empty")
+
+  const config = yield* loadStreams({
+    paths: input.streams.split(",").filter((p) => p !== ""),
+    ...(input.connections === "" ? {} : { connectionsFile: input.connections }),
+    env: process.env
+  }).pipe(
+    Effect.catchTag("ConfigErrors", (errors) =>
+      Effect.gen(function* () {
+        for (const issue of errors.issues) yield* Console.error(formatIssue(issue))
+        yield* Console.error(`hookstream run: ${errors.issues.length} problem(s) in the streams; nothing consumed`)
+        return yield* new CliExit({ code: EXIT_FAILURE })
+      })
+    )
+  )
+
+  const kafka = makeKafka({ brokers, clientId: `hookstream-${input.instanceId}` })
+  if (input.createTopics) {
+    const created = yield* ensureTopics(kafka, [
+      { topic: input.input, partitions: input.partitions },
+      { topic: input.results, partitions: input.partitions },
+      { topic: input.dlq, partitions: input.partitions }
+    ])
+    if (created.length > 0) yield* Effect.logInfo("created topics", created.join(", "))
+  }
+
+  const engine = ChainEngine.make({ secrets: connectionSecrets(config) })
+  const streams = yield* bindStreams(config, engine)
+  const running = yield* startProcessor(kafka, streams, engine, {
+    groupId: input.group,
+    inputTopic: input.input,
+    topics: { results: input.results, dlq: input.dlq },
+    maxInFlight: input.maxInFlight,
+    maxInFlightPerPartition: input.maxInFlightPerPartition,
+    shutdownTimeoutMs,
+    exactlyOnce: input.exactlyOnce,
+    commitIntervalMs: input.exactlyOnce ? 100 : 1_000,
+    instanceId: input.instanceId
+  })
+  yield* Effect.logInfo("streams loaded", [...streams.keys()].join(", "))
+  return yield* running.failed
+}, Effect.scoped)
+
+export const runCommand = Command.make("run", runFlags, runProcessorCommand).pipe(
+  Command.withDescription(
+    "Consume the webhooks topic, run each event's chain (per-key order), publish results and dead letters, and commit only what is durable. Stops cleanly on SIGTERM/SIGINT."
+  ),
+  Command.withExamples([
+    { command: "hookstream run --brokers localhost:9092 --create-topics", description: "Run the streams in streams/" },
+    { command: "KAFKA_BROKERS=kafka:9092 hookstream run --exactly-once", description: "Transactional outcomes" }
+  ])
+)

@@ -1,0 +1,110 @@
+/**
+ * Runs a stream's inline tests (`tests:` in its file) through the real record pipeline
+ * (decode → size limit → chain → result and DLQ records) with the real engine, simulated
+ * destinations and a TestClock, so a test of a 30 s deadline takes microseconds and
+ * always gives the same answer. Used by `hookstream test` and by our own test suite.
+ */
+import { Effect, Fiber } from "effect"
+import { TestClock } from "effect/testing"
+import type { StreamDefinition } from "../../config/StreamDefinition.ts"
+import type { SimulatedBehaviour, StreamTest } from "../../config/StreamTest.ts"
+import { makeRedactor } from "../../outcomes/redact.ts"
+import { handleRecord } from "../../processor/handleRecord.ts"
+import type { InputRecord } from "../../processor/InputRecord.ts"
+import { ChainEngine } from "../ChainEngine.ts"
+import { type Behaviour, simulatedDestination } from "./SimulatedDestination.ts"
+
+export interface StreamTestResult {
+  readonly stream: string
+  readonly file: string
+  readonly name: string
+  readonly passed: boolean
+  /** what differed from the expectation; empty when passed */
+  readonly mismatches: ReadonlyArray<string>
+}
+
+const TOPICS = { results: "results", dlq: "dlq" }
+
+const toBehaviour = (b: SimulatedBehaviour): Behaviour => {
+  switch (b.behaviour) {
+    case "succeed":
+      return { _tag: "succeed", delayMs: b.delayMs }
+    case "hang":
+      return { _tag: "hang" }
+    case "fail":
+      return { _tag: "fail", retryable: b.retryable, reason: b.reason, delayMs: b.delayMs }
+    case "flaky":
+      return { _tag: "flaky", failures: b.failures, reason: b.reason, delayMs: b.delayMs }
+  }
+}
+
+const inputRecord = (stream: StreamDefinition, test: StreamTest): InputRecord => {
+  const event = {
+    webhook_id: stream.plan.webhookId,
+    payload: test.event.payload,
+    ...(test.event.id === undefined ? {} : { id: test.event.id }),
+    headers: test.event.headers,
+    payload_encoding: test.event.payloadEncoding
+  }
+  return {
+    topic: "webhooks",
+    partition: 0,
+    offset: "0",
+    key: test.event.key === undefined ? null : Buffer.from(test.event.key),
+    value: Buffer.from(JSON.stringify(event)),
+    headers: {},
+    timestamp: 0
+  }
+}
+
+export const runStreamTest = (stream: StreamDefinition, test: StreamTest): Effect.Effect<StreamTestResult> =>
+  Effect.gen(function* () {
+    const engine = ChainEngine.make()
+    const destination = simulatedDestination((id) => {
+      const behaviour = test.modules[id]
+      return behaviour === undefined ? { _tag: "succeed" } : toBehaviour(behaviour)
+    })
+    const { redaction } = stream
+    const runnable = {
+      chain: engine.bind(stream.plan, () => destination),
+      maxPayloadBytes: stream.maxPayloadBytes,
+      ...(redaction.payload ? { payloadRedactor: makeRedactor(redaction) } : {})
+    }
+    const ctx = { streams: new Map([[stream.plan.webhookId, runnable]]), engine, topics: TOPICS, now: () => 0 }
+    const fiber = yield* Effect.forkChild(handleRecord(ctx, inputRecord(stream, test)))
+    yield* TestClock.adjust(stream.plan.timeoutMs + 1)
+    const outputs = yield* Fiber.join(fiber)
+
+    const mismatches: Array<string> = []
+    const result = outputs.find((o) => o.topic === TOPICS.results)
+    const dlq = outputs.find((o) => o.topic === TOPICS.dlq)
+    const parsed =
+      result === undefined
+        ? undefined
+        : (JSON.parse(result.value) as { status: string; modules: Array<{ id: string; status: string }> })
+    const dlqReason = dlq === undefined ? null : (JSON.parse(dlq.value) as { reason: string }).reason
+    const status = parsed?.status ?? "(no result record)"
+    if (status !== test.expect.status) mismatches.push(`status: expected ${test.expect.status}, got ${status}`)
+    for (const [id, expected] of Object.entries(test.expect.modules)) {
+      const actual = parsed?.modules.find((m) => m.id === id)?.status ?? "(not run)"
+      if (actual !== expected) mismatches.push(`module ${id}: expected ${expected}, got ${actual}`)
+    }
+    if (dlqReason !== test.expect.dlqReason) {
+      mismatches.push(`dead letter: expected ${test.expect.dlqReason ?? "none"}, got ${dlqReason ?? "none"}`)
+    }
+    return {
+      stream: stream.plan.webhookId,
+      file: stream.file,
+      name: test.name,
+      passed: mismatches.length === 0,
+      mismatches
+    }
+  }).pipe(Effect.provide(TestClock.layer()))
+
+export const runStreamTests = (
+  streams: ReadonlyArray<StreamDefinition>
+): Effect.Effect<ReadonlyArray<StreamTestResult>> =>
+  Effect.forEach(
+    streams.flatMap((stream) => stream.tests.map((test) => [stream, test] as const)),
+    ([stream, test]) => runStreamTest(stream, test)
+  )
