@@ -4,11 +4,12 @@
  * messages as `hookstream validate`.
  */
 import { hostname } from "node:os"
-import { Config, Console, Effect } from "effect"
+import { Config, Console, Effect, Predicate } from "effect"
 import { Command, Flag } from "effect/cli"
 import { formatIssue } from "../config/ConfigIssue.ts"
 import { parseDuration } from "../config/Duration.ts"
 import { DEFAULT_STREAMS_DIR, loadStreams } from "../config/loadStreams.ts"
+import type { LoadedConfig } from "../config/StreamDefinition.ts"
 import { DEFAULT_DLQ_TOPIC } from "../domain/DeadLetterRecord.ts"
 import { DEFAULT_RESULTS_TOPIC } from "../domain/ResultRecord.ts"
 import { DEFAULT_INPUT_TOPIC } from "../domain/WebhookEvent.ts"
@@ -119,6 +120,37 @@ export const runFlags = {
 
 type RunInput = { readonly [K in keyof typeof runFlags]: (typeof runFlags)[K] extends Flag.Flag<infer A> ? A : never }
 
+/** The defaults `hookstream run` would use (flags absent, env unset). */
+export const defaultRunInput: RunInput = {
+  brokers: "localhost:9092",
+  group: "hookstream",
+  input: DEFAULT_INPUT_TOPIC,
+  results: DEFAULT_RESULTS_TOPIC,
+  dlq: DEFAULT_DLQ_TOPIC,
+  streams: DEFAULT_STREAMS_DIR,
+  connections: "",
+  maxInFlight: 1_024,
+  maxInFlightPerPartition: 256,
+  shutdownTimeout: "30s",
+  exactlyOnce: false,
+  instanceId: hostname(),
+  createTopics: false,
+  partitions: 6
+}
+
+/** Kafka topics the streams' kafka steps publish to (for `npm start`'s local broker). */
+export const sinkTopics = (config: LoadedConfig): ReadonlyArray<string> => [
+  ...new Set(
+    config.streams.flatMap((s) =>
+      s.plan.modules.flatMap((m) =>
+        m.module === "kafka" && Predicate.isObject(m.config) && typeof m.config["topic"] === "string"
+          ? [m.config["topic"]]
+          : []
+      )
+    )
+  )
+]
+
 const usage = (message: string) =>
   Console.error(`hookstream run: ${message}`).pipe(Effect.andThen(Effect.fail(new CliExit({ code: EXIT_USAGE }))))
 
@@ -171,6 +203,10 @@ export const runProcessorCommand = Effect.fn("run")(function* (input: RunInput) 
   yield* Effect.logInfo("streams loaded", [...streams.keys()].join(", "))
   return yield* running.failed
 }, Effect.scoped)
+
+/** `hookstream run` from code, with the given settings over the defaults. */
+export const runProcessorWith = (overrides: Partial<RunInput>) =>
+  runProcessorCommand({ ...defaultRunInput, ...overrides })
 
 export const runCommand = Command.make("run", runFlags, runProcessorCommand).pipe(
   Command.withDescription(
