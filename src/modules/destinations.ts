@@ -4,5 +4,10 @@
  */
 import type { ModuleName } from "../domain/ModuleName.ts"
 import type { DestinationSpec } from "./Destination.ts"
+import { fileDestination } from "./file.ts"
+import { logDestination } from "./log.ts"
 
-export const destinations: Partial<Readonly<Record<ModuleName, DestinationSpec>>> = {}
+export const destinations: Partial<Readonly<Record<ModuleName, DestinationSpec>>> = {
+  log: logDestination,
+  file: fileDestination
+}

@@ -1,11 +1,15 @@
 /**
  * log: writes one structured line per delivery to the process log. No connection.
  * The payload and headers are left out unless asked for, because logs travel further
- * than the systems they describe.
+ * than the systems they describe; when they are asked for, secrets in them are redacted.
+ * The line goes through Effect's logger, so the process's format, sink and minimum level apply
+ * (a `debug` step is silent under the default minimum level `Info`).
  */
-import { Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { text, withDefault } from "../config/Checks.ts"
-import type { ModuleSchemas } from "./Destination.ts"
+import type { DestinationError } from "../domain/DestinationError.ts"
+import { defaultRedactor } from "../outcomes/redact.ts"
+import type { Delivery, DestinationSpec, ModuleSchemas, Receipt } from "./Destination.ts"
 
 export const LogConfig = Schema.Struct({
   level: withDefault(Schema.Literals(["debug", "info", "warn", "error"]), "info"),
@@ -20,4 +24,42 @@ export const logSchemas: ModuleSchemas<LogConfig> = {
   name: "log",
   description: "Write one structured log line per event (payload only when include_payload is true)",
   config: LogConfig
+}
+
+const MESSAGE = "webhook delivered"
+
+// Built once: the level is the step's choice, the logger (format, sink, minimum level) the process's.
+const logAt = {
+  debug: Effect.logDebug,
+  info: Effect.logInfo,
+  warn: Effect.logWarning,
+  error: Effect.logError
+} as const
+
+const delivered: Receipt = {}
+
+const send = (delivery: Delivery<LogConfig>): Effect.Effect<Receipt, DestinationError> => {
+  const { config } = delivery
+  const annotations: Record<string, unknown> = {
+    event_id: delivery.eventId,
+    webhook_id: delivery.webhookId,
+    module_id: delivery.moduleId,
+    idempotency_key: delivery.idempotencyKey,
+    attempt: delivery.attempt
+  }
+  if (delivery.traceparent !== undefined) annotations.traceparent = delivery.traceparent
+  if (config.include_payload) {
+    annotations.payload_encoding = delivery.payloadEncoding
+    // a base64 payload is opaque bytes: nothing in it has a key to redact
+    annotations.payload =
+      delivery.payloadEncoding === "json" ? defaultRedactor.redact(delivery.payload) : delivery.payload
+  }
+  if (config.include_headers) annotations.headers = defaultRedactor.redactHeaders(delivery.headers)
+  return logAt[config.level](config.message ?? MESSAGE).pipe(Effect.annotateLogs(annotations), Effect.as(delivered))
+}
+
+/** No client to build: the process's logger is the sink, so `make` cannot fail. */
+export const logDestination: DestinationSpec<LogConfig> = {
+  ...logSchemas,
+  make: () => Effect.succeed({ send })
 }
