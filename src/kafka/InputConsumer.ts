@@ -53,8 +53,6 @@ export interface InputConsumerOptions {
   readonly groupId: string
   readonly topic: string
   readonly sessionTimeoutMs?: number
-  /** exactly-once mode reads only committed input (read_committed) */
-  readonly readCommitted: boolean
 }
 
 export const makeInputConsumer = (
@@ -67,7 +65,9 @@ export const makeInputConsumer = (
       groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: 3_000,
-      readUncommitted: !options.readCommitted,
+      // read_committed always: records of aborted transactions (a replay killed mid-batch, a
+      // transactional producer upstream) never become events
+      readUncommitted: false,
       allowAutoTopicCreation: false,
       maxBytesPerPartition: 1_048_576
     })

@@ -69,7 +69,6 @@ export const startProcessor = (
     const consumer = yield* makeInputConsumer(kafka, {
       groupId: options.groupId,
       topic: options.inputTopic,
-      readCommitted: options.exactlyOnce,
       ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs })
     })
     const publisher = options.exactlyOnce ? undefined : yield* makePublisher(producer)
