@@ -1,8 +1,9 @@
 /**
  * The storage options shared by the postgresql and mysql destinations: where rows go and
- * how a payload maps onto columns. `json` stores the whole event in one row (event_id,
- * webhook_id, payload, headers, received_at) and upserts on event_id, so redelivery is
- * harmless; `relational` maps payload fields to columns; `hybrid` does both.
+ * how a payload maps onto columns. `json` stores the whole event in one row (idempotency_key,
+ * event_id, webhook_id, payload, headers, created_at) and skips a row whose idempotency key
+ * is already stored, so redelivery is harmless; `relational` maps payload fields to columns;
+ * `hybrid` does both. With `upsert_key`, relational/hybrid rows are upserted on that column.
  */
 import { Schema } from "effect"
 import { rule, withDefault } from "./Checks.ts"
@@ -48,11 +49,30 @@ export const SqlSchema = Schema.Struct({
 export const sqlStorageFields = {
   table: withDefault(SqlTableName.annotate({ description: "Table, or schema.table" }), "webhook_events"),
   storage_mode: withDefault(Schema.Literals(["json", "relational", "hybrid"]), "json"),
-  /** relational/hybrid: the column for ON CONFLICT / ON DUPLICATE KEY (json mode upserts on event_id) */
+  /**
+   * relational/hybrid: the column for ON CONFLICT / ON DUPLICATE KEY UPDATE; without it a
+   * row whose idempotency key is already stored is skipped
+   */
   upsert_key: Schema.optionalKey(SqlIdentifier),
   include_headers: withDefault(Schema.Boolean, true),
-  schema: Schema.optionalKey(SqlSchema)
+  schema: Schema.optionalKey(SqlSchema),
+  /**
+   * Create the table (CREATE TABLE IF NOT EXISTS) on first use. Turn off when the database
+   * user may not create tables: the table must then exist with the columns this mode writes.
+   */
+  create_table: withDefault(Schema.Boolean, true)
 }
+
+/** Columns the destination writes itself; schema fields may not reuse them. */
+export const MANAGED_COLUMNS: ReadonlyArray<string> = [
+  "id",
+  "idempotency_key",
+  "event_id",
+  "webhook_id",
+  "payload",
+  "headers",
+  "created_at"
+]
 
 interface SqlStorage {
   readonly storage_mode: "json" | "relational" | "hybrid"
@@ -65,12 +85,18 @@ export const sqlStorageRules = rule<SqlStorage>((config) => {
   if (config.storage_mode === "json") {
     if (config.schema !== undefined) return "schema applies to relational and hybrid modes, not json"
     if (config.upsert_key !== undefined)
-      return "upsert_key applies to relational and hybrid modes (json mode upserts on event_id)"
+      return "upsert_key applies to relational and hybrid modes (json mode dedupes on the idempotency key)"
     return undefined
   }
   if (config.schema === undefined) return `storage_mode ${config.storage_mode} needs schema.fields`
+  const columns = Object.entries(config.schema.fields).map(([name, field]) => field.column ?? name)
+  const managed = columns.find((column) => MANAGED_COLUMNS.includes(column.toLowerCase()))
+  if (managed !== undefined) {
+    return `column '${managed}' is written by the destination itself (${MANAGED_COLUMNS.join(", ")}); map the field to another column`
+  }
+  const twice = columns.find((column, i) => columns.findIndex((c) => c.toLowerCase() === column.toLowerCase()) !== i)
+  if (twice !== undefined) return `two fields map to column '${twice}'`
   if (config.upsert_key !== undefined) {
-    const columns = Object.entries(config.schema.fields).map(([name, field]) => field.column ?? name)
     if (!columns.includes(config.upsert_key)) {
       return `upsert_key '${config.upsert_key}' is not one of the schema's columns (${columns.join(", ")})`
     }

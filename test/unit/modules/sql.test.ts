@@ -9,7 +9,12 @@ describe("postgresql and mysql configs", () => {
     ["mysql", MysqlConfig]
   ] as const) {
     it(`${name}: json mode by default, into webhook_events`, () => {
-      expect(decode(Config, {}).value).toEqual({ table: "webhook_events", storage_mode: "json", include_headers: true })
+      expect(decode(Config, {}).value).toEqual({
+        table: "webhook_events",
+        storage_mode: "json",
+        include_headers: true,
+        create_table: true
+      })
     })
 
     it(`${name}: validates table and column identifiers`, () => {
@@ -38,8 +43,19 @@ describe("postgresql and mysql configs", () => {
         ": upsert_key 'total' is not one of the schema's columns (order_id, amount)"
       ])
       expect(decode(Config, { upsert_key: "id" }).problems).toEqual([
-        ": upsert_key applies to relational and hybrid modes (json mode upserts on event_id)"
+        ": upsert_key applies to relational and hybrid modes (json mode dedupes on the idempotency key)"
       ])
+      expect(
+        decode(Config, { storage_mode: "hybrid", schema: { fields: { event_id: { type: "string" } } } }).problems
+      ).toEqual([
+        ": column 'event_id' is written by the destination itself (id, idempotency_key, event_id, webhook_id, payload, headers, created_at); map the field to another column"
+      ])
+      expect(
+        decode(Config, {
+          storage_mode: "relational",
+          schema: { fields: { a: { type: "int", column: "n" }, b: { type: "int", column: "N" } } }
+        }).problems
+      ).toEqual([": two fields map to column 'N'"])
       expect(
         decode(Config, { storage_mode: "relational", schema: { fields: { x: { type: "uuid" } } } }).problems[0]
       ).toMatch(/^schema\.fields\.x\.type: expected one of 'string', 'text'/)
