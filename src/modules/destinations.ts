@@ -6,8 +6,10 @@ import type { ModuleName } from "../domain/ModuleName.ts"
 import type { DestinationSpec } from "./Destination.ts"
 import { fileDestination } from "./file.ts"
 import { logDestination } from "./log.ts"
+import { postgresqlDestination } from "./postgresql.ts"
 
 export const destinations: Partial<Readonly<Record<ModuleName, DestinationSpec>>> = {
   log: logDestination,
-  file: fileDestination
+  file: fileDestination,
+  postgresql: postgresqlDestination
 }
