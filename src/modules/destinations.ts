@@ -5,11 +5,13 @@
 import type { ModuleName } from "../domain/ModuleName.ts"
 import type { DestinationSpec } from "./Destination.ts"
 import { fileDestination } from "./file.ts"
+import { httpDestination } from "./http.ts"
 import { logDestination } from "./log.ts"
 import { postgresqlDestination } from "./postgresql.ts"
 
 export const destinations: Partial<Readonly<Record<ModuleName, DestinationSpec>>> = {
   log: logDestination,
   file: fileDestination,
+  http: httpDestination,
   postgresql: postgresqlDestination
 }

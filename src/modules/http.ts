@@ -3,15 +3,29 @@
  * private, loopback, link-local and metadata addresses unless `allowed_hosts` lists them;
  * a non-empty `allowed_hosts` also restricts the URL to those hosts.
  * Connection (optional, type `http`): base headers and a Standard Webhooks signing secret.
+ *
+ * Every request carries `Idempotency-Key` and `webhook-id` (both the delivery's idempotency
+ * key, stable across retries): the receiver dedupes, the wire cannot. Sockets resolve names
+ * through the SSRF guard's lookup (http/ssrfGuard.ts), so the address checked is the address
+ * connected to. Redirects are never followed. Interruption aborts the request (the socket is
+ * destroyed). Statuses map as in http/statusError.ts, exchange failures as in
+ * http/requestError.ts.
  */
-import { Schema } from "effect"
+import { Effect, Redacted, Schema, type Scope } from "effect"
+import { Agent } from "undici"
 import { rule, withDefault } from "../config/Checks.ts"
 import { connectionEntry } from "../config/ConnectionCommon.ts"
 import { Duration } from "../config/Duration.ts"
 import { hostAllowed } from "../config/HostAllowlist.ts"
 import { HeaderName, HeaderValue, HostOrCidr, HttpUrl } from "../config/Identifiers.ts"
 import { Secret } from "../config/Secret.ts"
-import type { ModuleSchemas } from "./Destination.ts"
+import { type DestinationError, destinationError } from "../domain/DestinationError.ts"
+import type { Delivery, Destination, DestinationSpec, ModuleSchemas, Receipt } from "./Destination.ts"
+import { forwardedHeaders, overlay } from "./http/outgoingHeaders.ts"
+import { requestError } from "./http/requestError.ts"
+import { guardedLookup, hostRefusal, type Resolver, systemResolver } from "./http/ssrfGuard.ts"
+import { signingKey, signStandardWebhook } from "./http/standardWebhooks.ts"
+import { statusError } from "./http/statusError.ts"
 
 export const HttpConfig = Schema.Struct({
   url: HttpUrl,
@@ -49,4 +63,165 @@ export const httpSchemas: ModuleSchemas<HttpConfig, HttpConnection> = {
   description: "Send the payload as JSON to an HTTP endpoint (SSRF-guarded, optional Standard Webhooks signing)",
   config: HttpConfig,
   connection: { type: "http", schema: HttpConnection, required: false }
+}
+
+export interface HttpClientOptions {
+  /** DNS for the SSRF guard's lookup; tests inject one to map names to addresses */
+  readonly resolve?: Resolver
+  readonly now?: () => number
+}
+
+interface Target {
+  readonly origin: string
+  readonly path: string
+  readonly host: string
+  /** for messages: scheme, host and port only (paths and queries often carry tokens) */
+  readonly shown: string
+}
+
+// parsed once per step config (configs are frozen when the stream loads)
+const targets = new WeakMap<HttpConfig, Target>()
+const targetOf = (config: HttpConfig): Target => {
+  let target = targets.get(config)
+  if (target === undefined) {
+    const url = new URL(config.url)
+    target = { origin: url.origin, path: `${url.pathname}${url.search}`, host: url.hostname, shown: url.origin }
+    targets.set(config, target)
+  }
+  return target
+}
+
+const hasHeader = (headers: Readonly<Record<string, string>>, name: string) =>
+  Object.keys(headers).some((key) => key.toLowerCase() === name)
+
+interface Exchange {
+  readonly status: number
+  readonly retryAfter: string | undefined
+}
+
+/** Builds the http destination for one connection (or none); sockets are closed with the Scope. */
+export const makeHttpDestination = (
+  connection: HttpConnection | undefined,
+  options: HttpClientOptions = {}
+): Effect.Effect<Destination<HttpConfig>, DestinationError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const resolve = options.resolve ?? systemResolver
+    const now = options.now ?? Date.now
+    const baseHeaders: Record<string, string> = {}
+    for (const [name, value] of Object.entries(connection?.headers ?? {}))
+      baseHeaders[name.toLowerCase()] = Redacted.value(value)
+    const secret = connection?.signing_secret
+    const key = secret === undefined ? undefined : signingKey(Redacted.value(secret))
+    if (secret !== undefined && key === undefined) {
+      return yield* Effect.fail(
+        destinationError("misconfigured", "signing_secret is not a Standard Webhooks secret (whsec_<base64>)")
+      )
+    }
+
+    // One pool per allowlist: a socket checked under one step's allowed_hosts must not be
+    // reused by a step whose allowlist would have refused it.
+    const agents = new Map<string, Agent>()
+    yield* Effect.addFinalizer(() =>
+      Effect.promise(() => Promise.all([...agents.values()].map((agent) => agent.destroy().catch(() => undefined))))
+    )
+    const agentFor = (allowed: ReadonlyArray<string>): Agent => {
+      const id = allowed.join("\n")
+      let agent = agents.get(id)
+      if (agent === undefined) {
+        agent = new Agent({ connect: { lookup: guardedLookup(allowed, resolve) } })
+        agents.set(id, agent)
+      }
+      return agent
+    }
+
+    const exchange = async (
+      signal: AbortSignal,
+      config: HttpConfig,
+      target: Target,
+      headers: Record<string, string>,
+      body: string | Buffer
+    ): Promise<Exchange> => {
+      // the per-request timeout, on top of the engine's per-attempt one; cleared on every path
+      const controller = new AbortController()
+      const abort = () => controller.abort()
+      signal.addEventListener("abort", abort, { once: true })
+      let timedOut = false
+      const timer =
+        config.timeout === undefined
+          ? undefined
+          : setTimeout(() => {
+              timedOut = true
+              controller.abort()
+            }, config.timeout)
+      try {
+        const response = await agentFor(config.allowed_hosts).request({
+          origin: target.origin,
+          path: target.path,
+          method: config.method,
+          headers,
+          body,
+          signal: controller.signal
+        })
+        // drain so the socket can be reused; the body is not ours to keep or publish
+        await response.body.dump({ limit: 64 * 1024 })
+        const retryAfter = response.headers["retry-after"]
+        return { status: response.statusCode, retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter }
+      } catch (error) {
+        if (timedOut) throw new RequestTimedOut(config.timeout ?? 0)
+        throw error
+      } finally {
+        clearTimeout(timer)
+        signal.removeEventListener("abort", abort)
+      }
+    }
+
+    const send = (delivery: Delivery<HttpConfig>): Effect.Effect<Receipt, DestinationError> =>
+      Effect.gen(function* () {
+        const { config } = delivery
+        const target = targetOf(config)
+        const refused = hostRefusal(target.host, config.allowed_hosts)
+        if (refused !== undefined) return yield* Effect.fail(destinationError("blocked", `${target.shown}: ${refused}`))
+
+        const raw = delivery.payloadEncoding === "base64"
+        const body = raw ? Buffer.from(String(delivery.payload), "base64") : JSON.stringify(delivery.payload)
+        const headers = forwardedHeaders(delivery.headers, config.forward_headers)
+        overlay(headers, baseHeaders)
+        overlay(headers, config.headers)
+        if (!hasHeader(headers, "content-type"))
+          headers["content-type"] = raw ? "application/octet-stream" : "application/json"
+        headers["idempotency-key"] = delivery.idempotencyKey
+        // Standard Webhooks' message id: the same across retries and redeliveries of this step
+        headers["webhook-id"] = delivery.idempotencyKey
+        if (delivery.traceparent !== undefined) headers.traceparent = delivery.traceparent
+        if (key !== undefined) {
+          const timestamp = Math.floor(now() / 1000)
+          headers["webhook-timestamp"] = String(timestamp)
+          headers["webhook-signature"] = signStandardWebhook(key, delivery.idempotencyKey, timestamp, body)
+        }
+
+        const result = yield* Effect.tryPromise({
+          try: (signal) => exchange(signal, config, target, headers, body),
+          catch: (error) =>
+            error instanceof RequestTimedOut
+              ? destinationError("timeout", `${target.shown}: no answer within ${error.ms} ms`)
+              : requestError(error, target.shown)
+        })
+        if (result.status >= 200 && result.status < 300) return { detail: `HTTP ${result.status}` }
+        return yield* Effect.fail(statusError(result.status, result.retryAfter, now(), target.shown))
+      })
+
+    return { send }
+  })
+
+class RequestTimedOut extends Error {
+  readonly ms: number
+  constructor(ms: number) {
+    super(`request timed out after ${ms} ms`)
+    this.ms = ms
+  }
+}
+
+export const httpDestination: DestinationSpec<HttpConfig, HttpConnection> = {
+  ...httpSchemas,
+  make: (connection) => makeHttpDestination(connection)
 }

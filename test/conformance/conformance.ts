@@ -142,7 +142,9 @@ export const conformance = <C, K>(c: ConformanceCase<C, K>): void => {
       it("unreachable server → a retryable DestinationError, promptly", async () => {
         const started = Date.now()
         const connection =
-          c.spec.connection === undefined ? undefined : decode(c.spec.connection.schema, c.unreachableConnection)
+          c.spec.connection === undefined || c.unreachableConnection === undefined
+            ? undefined
+            : decode(c.spec.connection.schema, c.unreachableConnection)
         const scope = Effect.runSync(Scope.make())
         const config = c.unreachableConfig === undefined ? freshConfig() : decode(c.spec.config, c.unreachableConfig())
         const exit = await Effect.runPromiseExit(
