@@ -7,11 +7,13 @@ import type { DestinationSpec } from "./Destination.ts"
 import { fileDestination } from "./file.ts"
 import { httpDestination } from "./http.ts"
 import { logDestination } from "./log.ts"
+import { mysqlDestination } from "./mysql.ts"
 import { postgresqlDestination } from "./postgresql.ts"
 
 export const destinations: Partial<Readonly<Record<ModuleName, DestinationSpec>>> = {
   log: logDestination,
   file: fileDestination,
   http: httpDestination,
-  postgresql: postgresqlDestination
+  postgresql: postgresqlDestination,
+  mysql: mysqlDestination
 }
