@@ -1,16 +1,23 @@
 /**
- * The KafkaJS client, built once per process. KafkaJS is in maintenance mode upstream, so it
- * stays behind this folder: nothing outside `kafka/` imports it. Its log lines are routed
- * into Effect's logger (structured, levelled) instead of its own console output.
+ * The KafkaJS client, built once per process (and once per `kafka` destination connection).
+ * KafkaJS is in maintenance mode upstream, so it stays behind this folder and the kafka
+ * destination. Its log lines are routed into Effect's logger (structured, levelled) instead
+ * of its own console output.
  */
 import { Effect } from "effect"
-import { Kafka, type LogEntry, logLevel } from "kafkajs"
+import { Kafka, type LogEntry, logLevel, type RetryOptions, type SASLOptions } from "kafkajs"
 
 export interface KafkaClientOptions {
   readonly brokers: ReadonlyArray<string>
   readonly clientId: string
   /** KafkaJS's own connection timeout, ms */
   readonly connectionTimeoutMs?: number
+  readonly ssl?: boolean
+  readonly sasl?: SASLOptions
+  /** retries of connects and metadata requests; default up to 8, capped at 10 s apart */
+  readonly retry?: RetryOptions
+  /** KafkaJS lines at this level and above reach Effect's logger; default WARN */
+  readonly logLevel?: logLevel
 }
 
 const forward = (level: logLevel, entry: LogEntry): void => {
@@ -34,8 +41,10 @@ export const makeKafka = (options: KafkaClientOptions): Kafka =>
     brokers: [...options.brokers],
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
     // retries of individual requests; reconnection after a broker outage is ours to drive
-    retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000 },
-    logLevel: logLevel.WARN,
+    retry: options.retry ?? { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000 },
+    ...(options.ssl === true ? { ssl: true } : {}),
+    ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
+    logLevel: options.logLevel ?? logLevel.WARN,
     logCreator: () => (entry) => forward(entry.level, entry)
   })
 

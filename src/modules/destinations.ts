@@ -6,14 +6,18 @@ import type { ModuleName } from "../domain/ModuleName.ts"
 import type { DestinationSpec } from "./Destination.ts"
 import { fileDestination } from "./file.ts"
 import { httpDestination } from "./http.ts"
+import { kafkaDestination } from "./kafka.ts"
 import { logDestination } from "./log.ts"
 import { mysqlDestination } from "./mysql.ts"
 import { postgresqlDestination } from "./postgresql.ts"
+import { redisDestination } from "./redis.ts"
 
 export const destinations: Partial<Readonly<Record<ModuleName, DestinationSpec>>> = {
   log: logDestination,
   file: fileDestination,
   http: httpDestination,
+  kafka: kafkaDestination,
   postgresql: postgresqlDestination,
-  mysql: mysqlDestination
+  mysql: mysqlDestination,
+  redis: redisDestination
 }

@@ -2,13 +2,27 @@
  * kafka: produces the payload as a JSON record to a topic. The record key is a literal or
  * template (`key`) or read from the payload (`key_from`, a JSON Pointer); without either the
  * input record's key is reused, so per-key ordering carries through. Connection required.
+ *
+ * One idempotent producer (acks=all) per connection, batching concurrent deliveries
+ * (kafka/ProduceQueue.ts). Records carry `hookstream-idempotency-key`, `hookstream-event-id`,
+ * `hookstream-webhook-id` and `traceparent` headers. No dedupe across separate sends: the
+ * idempotent producer only drops its own retries, so a redelivery is a second record and
+ * consumers dedupe by `hookstream-idempotency-key`. A produce already sent when the delivery
+ * is interrupted cannot be recalled (KafkaJS has no abort): the engine stops waiting at once
+ * and the record may still land.
  */
-import { Schema } from "effect"
+import { Effect, Redacted, Schema } from "effect"
+import { CompressionTypes, logLevel, Partitioners } from "kafkajs"
 import { listOrCommaSeparated, rule, text, withDefault } from "../config/Checks.ts"
 import { connectionEntry } from "../config/ConnectionCommon.ts"
 import { HeaderName, HeaderValue, hostPortProblem, JsonPointer, KafkaTopic } from "../config/Identifiers.ts"
 import { Secret } from "../config/Secret.ts"
-import type { ModuleSchemas } from "./Destination.ts"
+import { DestinationError, destinationError } from "../domain/DestinationError.ts"
+import { makeKafka } from "../kafka/kafkaClient.ts"
+import type { Delivery, DestinationSpec, ModuleSchemas, Receipt } from "./Destination.ts"
+import { kafkaDestinationError } from "./kafka/kafkaDestinationError.ts"
+import { makeProduceQueue } from "./kafka/ProduceQueue.ts"
+import { recordFor } from "./kafka/recordFor.ts"
 
 export const keyTemplatePlaceholders = ["event_id", "webhook_id", "key"] as const
 
@@ -56,4 +70,90 @@ export const kafkaSchemas: ModuleSchemas<KafkaConfig, KafkaConnection> = {
   description: "Produce the payload as a JSON record to a Kafka topic",
   config: KafkaConfig,
   connection: { type: "kafka", schema: KafkaConnection, required: true }
+}
+
+/** Connects and metadata lookups give up after about 1.5 s of refusals; sends never do (see below). */
+const CLIENT_RETRY = { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 }
+const ACK_TIMEOUT_MS = 30_000
+
+export const kafkaDestination: DestinationSpec<KafkaConfig, KafkaConnection> = {
+  ...kafkaSchemas,
+  make: (connection) =>
+    Effect.gen(function* () {
+      if (connection === undefined) {
+        return yield* Effect.fail(destinationError("misconfigured", "the kafka destination needs a connection"))
+      }
+      const kafka = makeKafka({
+        brokers: connection.brokers,
+        clientId: connection.client_id,
+        connectionTimeoutMs: 3_000,
+        retry: CLIENT_RETRY,
+        // every failure reaches the outcome as a DestinationError; KafkaJS's own ERROR lines
+        // would repeat it once per internal retry
+        logLevel: logLevel.NOTHING,
+        ssl: connection.ssl,
+        ...(connection.sasl === undefined
+          ? {}
+          : {
+              sasl: {
+                mechanism: connection.sasl.mechanism,
+                username: connection.sasl.username,
+                password: Redacted.value(connection.sasl.password)
+              }
+            })
+      })
+      // Idempotent, acks=all, one request in flight: the broker drops the producer's own
+      // retries, and they cannot reorder. Its retries are unbounded on purpose: giving up
+      // mid-sequence can make the broker take the NEXT record for a duplicate of the lost one.
+      const producer = kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner
+      })
+      const admin = kafka.admin()
+
+      // Connected on first use, so a broker that is down when streams load delays deliveries
+      // (retryable) instead of failing startup.
+      let connecting: Promise<void> | undefined
+      const ready = () => {
+        connecting ??= Promise.all([producer.connect(), admin.connect()]).then(
+          () => undefined,
+          (error: unknown) => {
+            connecting = undefined
+            throw error
+          }
+        )
+        return connecting
+      }
+      // A missing topic is a config error; KafkaJS would retry UNKNOWN_TOPIC_OR_PARTITION forever.
+      const knownTopics = new Set<string>()
+      const checkTopic = async (topic: string): Promise<DestinationError | undefined> => {
+        if (knownTopics.has(topic)) return undefined
+        try {
+          await admin.fetchTopicMetadata({ topics: [topic] })
+          knownTopics.add(topic)
+          return undefined
+        } catch (error) {
+          return kafkaDestinationError(error, topic)
+        }
+      }
+      const queue = makeProduceQueue({
+        ready,
+        checkTopic,
+        sendBatch: (topicMessages) =>
+          producer.sendBatch({ topicMessages, acks: -1, timeout: ACK_TIMEOUT_MS, compression: CompressionTypes.None })
+      })
+      yield* Effect.addFinalizer(() =>
+        Effect.promise(async () => {
+          queue.close()
+          await Promise.allSettled([producer.disconnect(), admin.disconnect()])
+        })
+      )
+
+      const send = (delivery: Delivery<KafkaConfig>): Effect.Effect<Receipt, DestinationError> => {
+        const record = recordFor(delivery)
+        return record instanceof DestinationError ? Effect.fail(record) : queue.produce(delivery.config.topic, record)
+      }
+      return { send }
+    })
 }

@@ -1,0 +1,118 @@
+/**
+ * The kafka destination's batching queue, driven by a scripted `sendBatch` (the real broker
+ * path is in test/conformance/kafka.test.ts): what waits goes in the next request, an
+ * interrupted delivery that has not been sent never is, and a batch failing for a
+ * non-transient reason is split so one bad record does not fail its neighbours.
+ */
+import { Effect, Exit, Fiber } from "effect"
+import type { Message, RecordMetadata, TopicMessages } from "kafkajs"
+import { describe, expect, it } from "vitest"
+import { makeProduceQueue } from "../../../../src/modules/kafka/ProduceQueue.ts"
+
+interface Call {
+  readonly values: Array<string>
+  readonly settle: (outcome: Error | undefined) => void
+}
+
+const scripted = () => {
+  const calls: Array<Call> = []
+  const sendBatch = (topicMessages: Array<TopicMessages>) =>
+    new Promise<Array<RecordMetadata>>((resolve, reject) => {
+      const values = topicMessages.flatMap((t) => t.messages.map((m) => String(m.value)))
+      calls.push({
+        values,
+        settle: (outcome) =>
+          outcome === undefined
+            ? resolve(topicMessages.map((t) => ({ topicName: t.topic, partition: 0, errorCode: 0, baseOffset: "0" })))
+            : reject(outcome)
+      })
+    })
+  const queue = makeProduceQueue({ ready: async () => undefined, checkTopic: async () => undefined, sendBatch })
+  return { calls, queue }
+}
+
+const message = (value: string): Message => ({ value })
+const turns = async (n = 5) => {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve))
+}
+
+describe("ProduceQueue", () => {
+  it("what arrives while a request is in flight goes in the next one, in order", async () => {
+    const { calls, queue } = scripted()
+    const first = Effect.runPromiseExit(queue.produce("t", message("a")))
+    await turns()
+    const rest = ["b", "c", "d"].map((v) => Effect.runPromiseExit(queue.produce("t", message(v))))
+    await turns()
+    expect(calls.map((c) => c.values)).toEqual([["a"]])
+    calls[0]?.settle(undefined)
+    await turns()
+    expect(calls.map((c) => c.values)).toEqual([["a"], ["b", "c", "d"]])
+    calls[1]?.settle(undefined)
+    for (const exit of [await first, ...(await Promise.all(rest))]) expect(Exit.isSuccess(exit)).toBe(true)
+  })
+
+  it("an interrupted delivery still waiting is never sent; one already sent stops being waited for", async () => {
+    const { calls, queue } = scripted()
+    const inFlight = Effect.runFork(queue.produce("t", message("a")))
+    await turns()
+    const waiting = Effect.runFork(queue.produce("t", message("b")))
+    const kept = Effect.runPromiseExit(queue.produce("t", message("c")))
+    await turns()
+    await Effect.runPromise(Fiber.interrupt(waiting))
+    await Effect.runPromise(Fiber.interrupt(inFlight))
+    calls[0]?.settle(undefined)
+    await turns()
+    expect(calls.map((c) => c.values)).toEqual([["a"], ["c"]])
+    calls[1]?.settle(undefined)
+    expect(Exit.isSuccess(await kept)).toBe(true)
+  })
+
+  it("a batch refused for a non-transient reason is retried record by record", async () => {
+    const { calls, queue } = scripted()
+    const blocker = Effect.runPromiseExit(queue.produce("t", message("first")))
+    await turns()
+    const good = Effect.runPromiseExit(queue.produce("t", message("good")))
+    const bad = Effect.runPromiseExit(queue.produce("t", message("bad")))
+    await turns()
+    calls[0]?.settle(undefined)
+    await turns()
+    const tooLarge = Object.assign(new Error("too large"), { name: "KafkaJSProtocolError", type: "MESSAGE_TOO_LARGE" })
+    calls[1]?.settle(tooLarge)
+    await turns()
+    expect(calls.map((c) => c.values)).toEqual([["first"], ["good", "bad"], ["good"]])
+    calls[2]?.settle(undefined)
+    await turns()
+    calls[3]?.settle(tooLarge)
+    expect(Exit.isSuccess(await blocker)).toBe(true)
+    expect(Exit.isSuccess(await good)).toBe(true)
+    const badExit = await bad
+    expect(Exit.isFailure(badExit) && JSON.stringify(badExit.cause)).toContain("invalid_payload")
+  })
+
+  it("a transient failure fails the whole batch as retryable, without splitting", async () => {
+    const { calls, queue } = scripted()
+    const blocker = Effect.runPromiseExit(queue.produce("t", message("x")))
+    await turns()
+    const a = Effect.runPromiseExit(queue.produce("t", message("a")))
+    const b = Effect.runPromiseExit(queue.produce("t", message("b")))
+    await turns()
+    calls[0]?.settle(undefined)
+    await turns()
+    calls[1]?.settle(Object.assign(new Error("gone"), { name: "KafkaJSConnectionError" }))
+    await blocker
+    for (const exit of [await a, await b])
+      expect(Exit.isFailure(exit) && JSON.stringify(exit.cause)).toContain("unreachable")
+    expect(calls).toHaveLength(2)
+  })
+
+  it("closing fails what waits, and later produces at once", async () => {
+    const { calls, queue } = scripted()
+    void Effect.runPromiseExit(queue.produce("t", message("a")))
+    await turns()
+    const waiting = Effect.runPromiseExit(queue.produce("t", message("b")))
+    queue.close()
+    expect(Exit.isFailure(await waiting)).toBe(true)
+    expect(Exit.isFailure(await Effect.runPromiseExit(queue.produce("t", message("c"))))).toBe(true)
+    expect(calls).toHaveLength(1)
+  })
+})
