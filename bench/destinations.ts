@@ -9,6 +9,9 @@
  * number is the destination's cost, not the terminal's. file: a temporary base directory,
  * every write fsync'd (file and directory). http: a node:http server in a child process on
  * 127.0.0.1 answering 200. kafka: a fresh 3-partition topic on KAFKA_BROKERS (skipped without).
+ * postgresql, mysql: json mode into a fresh table (pool_size 32) on the machine's PostgreSQL and
+ * MariaDB (POSTGRES_URL, MARIADB_URL). redis-list, redis-stream (maxlen ~100000),
+ * redis-publish: fresh keys on the machine's Redis (REDIS_URL).
  */
 import { fork } from "node:child_process"
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -17,12 +20,19 @@ import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, Logger, References, Schema, Scope } from "effect"
+import { Redis } from "ioredis"
 import { Kafka, logLevel } from "kafkajs"
+import mysql from "mysql2/promise"
+import pg from "pg"
 import type { Delivery, DestinationSpec } from "../src/modules/Destination.ts"
 import { fileDestination } from "../src/modules/file.ts"
 import { httpDestination } from "../src/modules/http.ts"
 import { kafkaDestination } from "../src/modules/kafka.ts"
 import { logDestination } from "../src/modules/log.ts"
+import { mysqlDestination } from "../src/modules/mysql.ts"
+import { postgresqlDestination } from "../src/modules/postgresql.ts"
+import { redisDestination } from "../src/modules/redis.ts"
+import { serviceAddress } from "../test/support/services.ts"
 
 if (process.argv[2] === "--server") {
   const server = createServer((req, res) => {
@@ -161,7 +171,65 @@ if (process.argv[2] === "--server") {
           }
         }
       }
-    }
+    },
+    {
+      name: "postgresql",
+      spec: postgresqlDestination,
+      prepare: async () => {
+        const server = serviceAddress("postgres")
+        const table = `bench_pg_${process.pid}_${Date.now()}`
+        const login = { host: server.host, port: server.port, database: server.database, user: server.username }
+        return {
+          connection: { type: "postgresql", ...login, pool_size: 32 },
+          config: { table },
+          teardown: async () => {
+            const client = new pg.Client(login)
+            await client.connect()
+            await client.query(`DROP TABLE IF EXISTS "${table}"`)
+            await client.end()
+          }
+        }
+      }
+    },
+    {
+      name: "mysql",
+      spec: mysqlDestination,
+      prepare: async () => {
+        const server = serviceAddress("mariadb")
+        const table = `bench_my_${process.pid}_${Date.now()}`
+        const login = { host: server.host, port: server.port, database: server.database, user: server.username }
+        return {
+          connection: { type: "mysql", ...login, pool_size: 32 },
+          config: { table },
+          teardown: async () => {
+            const session = await mysql.createConnection(login)
+            await session.query(`DROP TABLE IF EXISTS \`${table}\``)
+            await session.end()
+          }
+        }
+      }
+    },
+    ...(["list", "stream", "publish"] as const).map(
+      (mode): BenchCase => ({
+        name: `redis-${mode}`,
+        spec: redisDestination,
+        prepare: async () => {
+          const server = serviceAddress("redis")
+          const target = `hs-bench:${mode}:${process.pid}:${Date.now()}`
+          const field = { list: "key", stream: "stream", publish: "channel" }[mode]
+          return {
+            connection: { type: "redis", host: server.host, port: server.port },
+            config: { mode, [field]: target, ...(mode === "stream" ? { maxlen: 100_000 } : {}) },
+            teardown: async () => {
+              const client = new Redis({ host: server.host, port: server.port })
+              const guards = await client.keys(`hookstream:dedupe:${mode}:${target}:*`)
+              await client.del(target, ...guards)
+              await client.quit()
+            }
+          }
+        }
+      })
+    )
   ]
 
   const rows: Array<Row> = []

@@ -38,6 +38,15 @@ const SERVER_ERRORS: ReadonlyArray<readonly [DestinationErrorReason, ReadonlyArr
   ["misconfigured", [1146, 1049, 1054, 1064, 1170, 1364, 1071, 1115, 1118]]
 ]
 
+/** where the reason's general wording would mislead */
+const SPECIFIC: Readonly<Record<number, string>> = {
+  1049: "the database does not exist",
+  1146: "the table does not exist",
+  1054: "the table lacks a column this mode writes",
+  1170: "a unique key on a TEXT/JSON column: give the upsert key a string or int type",
+  1364: "the table has a NOT NULL column without default that this mode does not write"
+}
+
 const reasonByErrno = new Map<number, DestinationErrorReason>(
   SERVER_ERRORS.flatMap(([reason, numbers]) => numbers.map((n) => [n, reason] as const))
 )
@@ -66,13 +75,14 @@ export const mysqlError = (error: unknown, table: string): DestinationError => {
       timeout: "statement interrupted or timed out",
       rejected: `constraint violation on table ${table}`,
       invalid_payload: `value not accepted by table ${table}`,
-      misconfigured: `table ${table} is missing or does not have the shape this mode writes`,
+      misconfigured: `table ${table} does not have the shape this mode writes`,
       unreachable: "cannot reach the server",
       throttled: "throttled",
       blocked: "blocked",
       unknown: "server error"
     }
-    return destinationError(reason, say(`${what[reason]} (${name}${errno})`))
+    const specific = SPECIFIC[errno]
+    return destinationError(reason, say(`${specific ?? what[reason]} (${name}${errno})`))
   }
   const message = error instanceof Error ? error.message : ""
   if (/pool is closed/i.test(message)) return destinationError("unavailable", say("the pool is closed"))
