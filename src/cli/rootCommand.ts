@@ -3,13 +3,27 @@
  * exporting a `Command`, and one entry in `subcommands` below.
  */
 import { Command } from "effect/cli"
+import { dlqCommand } from "./dlq.ts"
 import { importCommand } from "./import.ts"
+import { ingressCommand } from "./ingress.ts"
+import { replayCommand } from "./replay.ts"
 import { runCommand } from "./run.ts"
 import { sendCommand } from "./send.ts"
 import { testCommand } from "./test.ts"
+import { topicsCommand } from "./topics.ts"
 import { validateCommand } from "./validate.ts"
 
-export const subcommands = [runCommand, sendCommand, validateCommand, testCommand, importCommand] as const
+export const subcommands = [
+  runCommand,
+  ingressCommand,
+  sendCommand,
+  validateCommand,
+  testCommand,
+  importCommand,
+  dlqCommand,
+  replayCommand,
+  topicsCommand
+] as const
 
 export const hookstream = Command.make("hookstream").pipe(
   Command.withDescription(

@@ -41,6 +41,15 @@ export interface RunningKafka {
   readonly pid: number | undefined
   /** from the call to the first describeCluster answer, jar resolution included */
   readonly startedInMs: number
+  /**
+   * Outage drills (a broker that goes away and comes back): `pause` stops the JVM and keeps
+   * its data and ports; `resume` starts it again on both, resolving once it answers, with the
+   * new JVM's pid. Undefined for an external cluster, which is not ours to stop.
+   */
+  readonly restart?: {
+    readonly pause: Effect.Effect<void>
+    readonly resume: Effect.Effect<number, LocalKafkaError>
+  }
 }
 
 const io = (message: string) => (cause: unknown) =>
@@ -107,30 +116,44 @@ const start = Effect.fnUntraced(function* (
   const files = yield* writeBrokerFiles({ dir, port, controllerPort })
   yield* formatStorage(java, jars, files)
 
-  const broker = yield* Effect.acquireRelease(
-    spawnBroker({
-      java,
-      classpath: jars.classpath,
-      jvmFlags: jvmFlags(options.profile ?? "test"),
-      files,
-      ownership: "owned"
-    }),
-    (broker) =>
-      terminate(broker.pid, options.stopGraceMs ?? 20_000).pipe(
-        Effect.andThen(Effect.promise(() => rm(files.dataDir, { recursive: true, force: true })))
-      )
+  const spawn = spawnBroker({
+    java,
+    classpath: jars.classpath,
+    jvmFlags: jvmFlags(options.profile ?? "test"),
+    files,
+    ownership: "owned"
+  }).pipe(
+    Effect.tap((broker) =>
+      Effect.tryPromise({
+        try: () => writeFile(join(dir, "broker.pid"), `${broker.pid}\n`),
+        catch: io(`cannot write ${dir}/broker.pid`)
+      })
+    )
   )
-  yield* Effect.tryPromise({
-    try: () => writeFile(join(dir, "broker.pid"), `${broker.pid}\n`),
-    catch: io(`cannot write ${dir}/broker.pid`)
-  })
-  yield* awaitRunning(broker, files, readyTimeoutMs)
+  const graceMs = options.stopGraceMs ?? 20_000
+  // `current` changes when an outage drill restarts the JVM; the release stops whichever runs.
+  const current = yield* Effect.acquireRelease(spawn.pipe(Effect.map((broker) => ({ broker }))), (current) =>
+    terminate(current.broker.pid, graceMs).pipe(
+      Effect.andThen(Effect.promise(() => rm(files.dataDir, { recursive: true, force: true })))
+    )
+  )
+  yield* awaitRunning(current.broker, files, readyTimeoutMs)
+  const restart = {
+    pause: terminate(current.broker.pid, graceMs).pipe(Effect.asVoid),
+    resume: Effect.gen(function* () {
+      yield* terminate(current.broker.pid, graceMs)
+      current.broker = yield* spawn
+      yield* awaitRunning(current.broker, files, readyTimeoutMs)
+      return current.broker.pid
+    })
+  }
   return {
     brokers: `127.0.0.1:${port}`,
     external: false,
     logFile: files.logFile,
-    pid: broker.pid,
-    startedInMs: Date.now() - started
+    pid: current.broker.pid,
+    startedInMs: Date.now() - started,
+    restart
   }
 })
 

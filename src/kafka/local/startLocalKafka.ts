@@ -4,6 +4,10 @@ import { LocalKafka, type LocalKafkaOptions, type RunningKafka } from "./LocalKa
 export interface LocalKafkaHandle extends RunningKafka {
   /** Stops the broker and deletes its data; idempotent. Resolves once the JVM is gone. */
   stop(): Promise<void>
+  /** Outage drills: stops the JVM, keeping data and ports (rejects for an external cluster). */
+  pause(): Promise<void>
+  /** Starts the paused broker again on the same port and data; resolves with its pid once it answers. */
+  resume(): Promise<number>
 }
 
 /**
@@ -23,6 +27,14 @@ export const startLocalKafka = async (options: LocalKafkaOptions = {}): Promise<
     stop: () => {
       stopping ??= Effect.runPromise(Scope.close(scope, Exit.void))
       return stopping
-    }
+    },
+    pause: () =>
+      exit.value.restart === undefined
+        ? Promise.reject(new Error("an external cluster cannot be paused"))
+        : Effect.runPromise(exit.value.restart.pause),
+    resume: () =>
+      exit.value.restart === undefined
+        ? Promise.reject(new Error("an external cluster cannot be resumed"))
+        : Effect.runPromise(exit.value.restart.resume)
   }
 }

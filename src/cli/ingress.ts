@@ -1,0 +1,216 @@
+/**
+ * `hookstream ingress`: the HTTP front door. `POST /webhooks/<webhook_id>` answers 202 with
+ * the event id once Kafka has the event (idempotent producer, acks=all), 503 with
+ * Retry-After when Kafka does not acknowledge in time. Every flag has an environment
+ * variable (flag wins). SIGTERM: stop accepting, finish requests in flight, disconnect.
+ */
+import { hostname } from "node:os"
+import { Config, Console, Effect } from "effect"
+import { Command, Flag } from "effect/cli"
+import { parseByteSize } from "../config/ByteSize.ts"
+import { formatIssue } from "../config/ConfigIssue.ts"
+import { parseDuration } from "../config/Duration.ts"
+import { DEFAULT_STREAMS_DIR, loadStreams } from "../config/loadStreams.ts"
+import { DEFAULT_INPUT_TOPIC } from "../domain/WebhookEvent.ts"
+import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADERS } from "../ingress/limits.ts"
+import { WEBHOOK_PATH_PREFIX } from "../ingress/server.ts"
+import { startIngress, startOpsServer } from "../ingress/startIngress.ts"
+import { makeKafka, parseBrokers } from "../kafka/kafkaClient.ts"
+import { DEFAULT_OPS_PORT } from "../observability/opsServer.ts"
+import { CliExit, EXIT_FAILURE, EXIT_USAGE } from "./CliExit.ts"
+import { runFlags } from "./run.ts"
+
+const withEnv = <A>(flag: Flag.Flag<A>, config: Config.Config<A>, fallback: A) =>
+  flag.pipe(Flag.withFallbackConfig(config), Flag.withDefault(fallback))
+
+export const ingressFlags = {
+  brokers: runFlags.brokers,
+  input: runFlags.input,
+  streams: runFlags.streams,
+  connections: runFlags.connections,
+  instanceId: runFlags.instanceId,
+  host: withEnv(
+    Flag.String("host").pipe(Flag.withDescription("Address to listen on (env HOOKSTREAM_INGRESS_HOST)")),
+    Config.String("HOOKSTREAM_INGRESS_HOST"),
+    "0.0.0.0"
+  ),
+  port: withEnv(
+    Flag.Int("port").pipe(Flag.withDescription("HTTP port; 0 picks a free one (env HOOKSTREAM_INGRESS_PORT)")),
+    Config.Int("HOOKSTREAM_INGRESS_PORT"),
+    8080
+  ),
+  opsHost: withEnv(
+    Flag.String("ops-host").pipe(
+      Flag.withDescription("Address of /healthz, /readyz, /metrics (env HOOKSTREAM_OPS_HOST)")
+    ),
+    Config.String("HOOKSTREAM_OPS_HOST"),
+    "0.0.0.0"
+  ),
+  opsPort: withEnv(
+    Flag.Int("ops-port").pipe(Flag.withDescription("Port of /healthz, /readyz, /metrics (env HOOKSTREAM_OPS_PORT)")),
+    Config.Int("HOOKSTREAM_OPS_PORT"),
+    DEFAULT_OPS_PORT
+  ),
+  produceTimeout: withEnv(
+    Flag.String("produce-timeout").pipe(
+      Flag.withDescription(
+        "How long a request waits for Kafka's acknowledgement before 503 (env HOOKSTREAM_PRODUCE_TIMEOUT)"
+      )
+    ),
+    Config.String("HOOKSTREAM_PRODUCE_TIMEOUT"),
+    "5s"
+  ),
+  maxInFlight: withEnv(
+    Flag.Int("max-in-flight").pipe(
+      Flag.withDescription(
+        "Requests in flight plus records still settling with Kafka; past it 503 (env HOOKSTREAM_INGRESS_MAX_IN_FLIGHT)"
+      )
+    ),
+    Config.Int("HOOKSTREAM_INGRESS_MAX_IN_FLIGHT"),
+    1_024
+  ),
+  maxHeaders: withEnv(
+    Flag.Int("max-headers").pipe(
+      Flag.withDescription("Header fields per request; past it 431 (env HOOKSTREAM_MAX_HEADERS)")
+    ),
+    Config.Int("HOOKSTREAM_MAX_HEADERS"),
+    DEFAULT_MAX_HEADERS
+  ),
+  maxHeaderSize: withEnv(
+    Flag.String("max-header-size").pipe(
+      Flag.withDescription("Bytes of request line and headers; past it 431 (env HOOKSTREAM_MAX_HEADER_SIZE)")
+    ),
+    Config.String("HOOKSTREAM_MAX_HEADER_SIZE"),
+    "16KiB"
+  ),
+  trustProxy: withEnv(
+    Flag.String("trust-proxy").pipe(
+      Flag.withDescription(
+        "Proxies (addresses/CIDRs, comma-separated) whose X-Forwarded-For gives the client IP (env HOOKSTREAM_TRUST_PROXY)"
+      )
+    ),
+    Config.String("HOOKSTREAM_TRUST_PROXY"),
+    ""
+  ),
+  retryAfter: withEnv(
+    Flag.String("retry-after").pipe(Flag.withDescription("Retry-After of a 503 (env HOOKSTREAM_RETRY_AFTER)")),
+    Config.String("HOOKSTREAM_RETRY_AFTER"),
+    "5s"
+  )
+}
+
+type IngressInput = {
+  readonly [K in keyof typeof ingressFlags]: (typeof ingressFlags)[K] extends Flag.Flag<infer A> ? A : never
+}
+
+const usage = (message: string) =>
+  Console.error(`hookstream ingress: ${message}`).pipe(Effect.andThen(Effect.fail(new CliExit({ code: EXIT_USAGE }))))
+
+export interface IngressStarted {
+  readonly url: string
+  readonly opsUrl: string
+  readonly webhookIds: ReadonlyArray<string>
+}
+
+/**
+ * Loads the streams and starts the ingress and its ops server in the current scope; used by
+ * `hookstream ingress` and `npm start`. `portFallback`: take free ports when those are busy.
+ */
+export const startIngressCommand = Effect.fn("ingress.start")(function* (input: IngressInput, portFallback = false) {
+  const produceTimeoutMs = parseDuration(input.produceTimeout)
+  if (produceTimeoutMs === undefined || produceTimeoutMs < 1)
+    return yield* usage(`--produce-timeout: not a duration: ${input.produceTimeout}`)
+  const retryAfterMs = parseDuration(input.retryAfter)
+  if (retryAfterMs === undefined) return yield* usage(`--retry-after: not a duration: ${input.retryAfter}`)
+  const maxHeaderBytes = parseByteSize(input.maxHeaderSize)
+  if (maxHeaderBytes === undefined || maxHeaderBytes < 1024)
+    return yield* usage(`--max-header-size: expected a size of at least 1KiB, got ${input.maxHeaderSize}`)
+  if (input.maxInFlight < 1 || input.maxHeaders < 1)
+    return yield* usage("--max-in-flight and --max-headers must be ≥ 1")
+  const brokers = parseBrokers(input.brokers)
+  if (brokers.length === 0) return yield* usage("--brokers is empty")
+
+  const config = yield* loadStreams({
+    paths: input.streams.split(",").filter((p) => p !== ""),
+    ...(input.connections === "" ? {} : { connectionsFile: input.connections }),
+    env: process.env
+  }).pipe(
+    Effect.catchTag("ConfigErrors", (errors) =>
+      Effect.gen(function* () {
+        for (const issue of errors.issues) yield* Console.error(formatIssue(issue))
+        yield* Console.error(`hookstream ingress: ${errors.issues.length} problem(s) in the streams; not started`)
+        return yield* new CliExit({ code: EXIT_FAILURE })
+      })
+    )
+  )
+  const fail = (message: string) =>
+    Console.error(`hookstream ingress: ${message}`).pipe(
+      Effect.andThen(Effect.fail(new CliExit({ code: EXIT_FAILURE })))
+    )
+
+  const ops = yield* startOpsServer(input.opsHost, input.opsPort, portFallback).pipe(
+    Effect.catchTag("OpsServerError", (e) => fail(e.message))
+  )
+  const kafka = makeKafka({ brokers, clientId: `hookstream-ingress-${input.instanceId}` })
+  const ingress = yield* startIngress(config, kafka, {
+    topic: input.input,
+    host: input.host,
+    port: input.port,
+    ops,
+    produceTimeoutMs,
+    maxInFlight: input.maxInFlight,
+    maxHeaders: input.maxHeaders,
+    maxHeaderBytes,
+    trustProxy: input.trustProxy
+      .split(",")
+      .map((p) => p.trim())
+      .filter((p) => p !== ""),
+    retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
+    portFallback
+  }).pipe(
+    Effect.catchTag("IngressConfigError", (e) => fail(e.problems.join("\n"))),
+    Effect.catchTag("IngressServerError", (e) => fail(e.message))
+  )
+  return { url: ingress.url, opsUrl: ops.url, webhookIds: ingress.webhookIds } satisfies IngressStarted
+})
+
+/** The defaults `hookstream ingress` would use (flags absent, env unset), for code that starts it. */
+export const defaultIngressInput = (overrides: Partial<IngressInput> = {}): IngressInput => ({
+  brokers: "localhost:9092",
+  input: DEFAULT_INPUT_TOPIC,
+  streams: DEFAULT_STREAMS_DIR,
+  connections: "",
+  instanceId: hostname(),
+  host: "0.0.0.0",
+  port: 8080,
+  opsHost: "0.0.0.0",
+  opsPort: DEFAULT_OPS_PORT,
+  produceTimeout: "5s",
+  maxInFlight: 1_024,
+  maxHeaders: DEFAULT_MAX_HEADERS,
+  maxHeaderSize: `${DEFAULT_MAX_HEADER_BYTES / 1024}KiB`,
+  trustProxy: "",
+  retryAfter: "5s",
+  ...overrides
+})
+
+export const ingressCommand = Command.make("ingress", ingressFlags, (input) =>
+  Effect.gen(function* () {
+    const started = yield* startIngressCommand(input)
+    const ids =
+      started.webhookIds.length === 0 ? "none (no stream has an ingress: section)" : started.webhookIds.join(", ")
+    yield* Console.log(
+      `hookstream ingress: listening on ${started.url}${WEBHOOK_PATH_PREFIX}<webhook_id> (streams: ${ids})`
+    )
+    yield* Console.log(`hookstream ingress: ops on ${started.opsUrl} (/healthz, /readyz, /metrics)`)
+    return yield* Effect.never
+  }).pipe(Effect.scoped)
+).pipe(
+  Command.withDescription(
+    "HTTP ingress: POST /webhooks/<webhook_id> answers 202 {event_id} once Kafka has acknowledged the event; auth, limits and rate limits per stream (its ingress: section). Stops cleanly on SIGTERM/SIGINT."
+  ),
+  Command.withExamples([
+    { command: "hookstream ingress --port 8080 --brokers kafka:9092", description: "Serve the streams in streams/" },
+    { command: "HOOKSTREAM_PRODUCE_TIMEOUT=2s hookstream ingress", description: "Answer 503 after 2 s without an ack" }
+  ])
+)

@@ -1,0 +1,256 @@
+/**
+ * The HTTP front door: `POST /webhooks/:webhook_id` answers 202 `{ "event_id": … }` only
+ * once Kafka has acknowledged the event. fastify does the HTTP: one route per served stream
+ * with that stream's body limit (413), raw bodies as Buffers (signatures are checked over
+ * the exact bytes received), Node's header-size limit (431).
+ *
+ * A request goes through, in order:
+ *   404  no served stream has this id (or another method/path)
+ *   431  more header fields than allowed (total header bytes: Node's limit, also 431)
+ *   401  IP allowlist, bearer, basic (before the body is read)
+ *   429  the stream's (or the client IP's) token bucket is empty, with Retry-After
+ *   503  the in-flight cap is reached, or the ingress is shutting down, with Retry-After
+ *   413  body over the stream's max_payload_size (fastify, before buffering it all)
+ *   401  HMAC signature (github, stripe, standard_webhooks) over the raw body
+ *   415  not JSON and the stream does not allow raw bodies
+ *   400  invalid JSON, or nested deeper than 50
+ *   413  the event envelope would exceed max_payload_size (the processor would refuse it)
+ *   503  Kafka did not acknowledge within the produce timeout, or failed, with Retry-After
+ *   202  acknowledged by Kafka (acks=all)
+ * Failures say no more than the status needs: a 401 never tells which check failed.
+ */
+import { randomUUID } from "node:crypto"
+import type { IncomingMessage } from "node:http"
+import { STATUS_CODES } from "node:http"
+import type { Socket } from "node:net"
+import { Cause, Effect, Exit, Schema, type Scope } from "effect"
+import Fastify, { type FastifyReply, type FastifyRequest } from "fastify"
+import * as H from "../domain/KafkaHeaders.ts"
+import { toRfc3339 } from "../domain/Timestamp.ts"
+import type { EventProducer } from "./EventProducer.ts"
+import { envelopeHeaders, envelopeValue, type IngressRecord, traceHeaders } from "./envelope.ts"
+import { providerEventId, ulid } from "./eventId.ts"
+import { headerValue } from "./headers.ts"
+import { type InFlight, makeInFlight, type Slot } from "./inFlight.ts"
+import { kafkaKeyFrom } from "./kafkaKey.ts"
+import { headerCount, isJsonMediaType, parseJsonBody } from "./limits.ts"
+import { inFlightGauge, produceUnsettledTotal, requestDuration, requestsTotal } from "./metrics.ts"
+import type { StreamIngress } from "./streamIngress.ts"
+
+export class IngressServerError extends Schema.TaggedError<IngressServerError>()("IngressServerError", {
+  message: Schema.String,
+  addressInUse: Schema.Boolean
+}) {}
+
+export interface IngressServerOptions {
+  readonly host: string
+  readonly port: number
+  readonly streams: ReadonlyArray<StreamIngress>
+  readonly producer: EventProducer
+  /** requests in flight plus records still settling with the producer */
+  readonly maxInFlight: number
+  /** header fields per request */
+  readonly maxHeaders: number
+  /** total bytes of the request line and headers (Node's maxHeaderSize) */
+  readonly maxHeaderBytes: number
+  /** proxies whose X-Forwarded-For is believed (addresses or CIDRs); empty: the socket's address */
+  readonly trustProxy: ReadonlyArray<string>
+  /** seconds in the Retry-After of a 503 */
+  readonly retryAfterSeconds: number
+  /** how long a client may take to send its request (slow-loris guard) */
+  readonly requestTimeoutMs?: number
+  readonly now?: () => number
+}
+
+export interface IngressServer {
+  readonly url: string
+  readonly port: number
+  readonly inFlight: () => number
+  readonly closing: () => boolean
+}
+
+export const WEBHOOK_PATH_PREFIX = "/webhooks/"
+
+const EMPTY = Buffer.alloc(0)
+const REQUEST_ID = /^[\x21-\x7e]{1,200}$/
+
+interface RequestState {
+  readonly stream: StreamIngress
+  slot: Slot | undefined
+}
+
+const send = (reply: FastifyReply, code: number, body: Record<string, unknown>, retryAfter?: number) => {
+  if (retryAfter !== undefined) reply.header("retry-after", String(retryAfter))
+  return reply.code(code).send(body)
+}
+
+const errorBody = (code: number) => ({ error: (STATUS_CODES[code] ?? "error").toLowerCase() })
+
+export const makeIngressServer = (
+  options: IngressServerOptions
+): Effect.Effect<IngressServer, IngressServerError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const now = options.now ?? Date.now
+    const { producer } = options
+    const inFlight: InFlight = makeInFlight(options.maxInFlight, (n) => inFlightGauge.set(n))
+    const states = new WeakMap<IncomingMessage, RequestState>()
+    let closing = false
+
+    const app = Fastify({
+      logger: false,
+      http: { maxHeaderSize: options.maxHeaderBytes },
+      trustProxy: options.trustProxy.length === 0 ? false : [...options.trustProxy],
+      requestTimeout: options.requestTimeoutMs ?? 60_000,
+      return503OnClosing: true,
+      forceCloseConnections: "idle",
+      // routes without a limit of their own (unknown paths) read no body worth the name
+      bodyLimit: 1024,
+      clientErrorHandler: (error: NodeJS.ErrnoException, socket: Socket) => {
+        if (error.code === "ECONNRESET" || socket.destroyed) return
+        const code = error.code === "HPE_HEADER_OVERFLOW" ? 431 : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400
+        requestsTotal.inc({ webhook_id: "", code: String(code) })
+        const body = JSON.stringify(errorBody(code))
+        if (socket.writable)
+          socket.write(
+            `HTTP/1.1 ${code} ${STATUS_CODES[code]}\r\nContent-Length: ${body.length}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`
+          )
+        socket.destroy(error)
+      }
+    })
+
+    // Every body arrives as the exact bytes sent; the media type is judged in the handler.
+    app.removeAllContentTypeParsers()
+    app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body))
+
+    app.setErrorHandler((error: { statusCode?: number; message?: string }, _request, reply) => {
+      const code = typeof error.statusCode === "number" && error.statusCode >= 400 ? error.statusCode : 500
+      if (code >= 500) Effect.runFork(Effect.logError("ingress request failed", error.message ?? String(error)))
+      return send(reply, code, errorBody(code))
+    })
+
+    app.setNotFoundHandler((_request, reply) => send(reply, 404, errorBody(404)))
+
+    app.addHook("onResponse", (request, reply, done) => {
+      const code = String(reply.statusCode)
+      requestsTotal.inc({ webhook_id: states.get(request.raw)?.stream.webhookId ?? "", code })
+      requestDuration.observe({ code }, reply.elapsedTime / 1000)
+      done()
+    })
+
+    /** Everything decided from the request line and headers, before the body is read. */
+    const gate = (stream: StreamIngress) => (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      const state: RequestState = { stream, slot: undefined }
+      states.set(request.raw, state)
+      const rejection = admit(stream, request)
+      if (rejection !== undefined) {
+        send(reply, rejection.code, errorBody(rejection.code), rejection.retryAfter)
+        return
+      }
+      const slot = inFlight.tryAcquire()
+      if (slot === undefined) {
+        send(reply, 503, errorBody(503), options.retryAfterSeconds)
+        return
+      }
+      state.slot = slot
+      reply.raw.once("close", slot.release)
+      done()
+    }
+
+    const admit = (
+      stream: StreamIngress,
+      request: FastifyRequest
+    ): { code: number; retryAfter?: number } | undefined => {
+      if (headerCount(request.raw.rawHeaders) > options.maxHeaders) return { code: 431 }
+      if (!stream.checkHeaders(request.headers, request.ip)) return { code: 401 }
+      const rate = stream.rateLimit(request.ip)
+      if (!rate.allowed) return { code: 429, retryAfter: rate.retryAfterSeconds }
+      if (closing) return { code: 503, retryAfter: options.retryAfterSeconds }
+      return undefined
+    }
+
+    const accept = (stream: StreamIngress) => async (request: FastifyRequest, reply: FastifyReply) => {
+      const headers = request.headers
+      const body = Buffer.isBuffer(request.body) ? request.body : EMPTY
+      const received = now()
+      if (stream.checkBody !== undefined && !stream.checkBody(headers, body, received))
+        return send(reply, 401, errorBody(401))
+
+      let payload: Parameters<typeof envelopeValue>[0]["payload"]
+      let document: unknown
+      if (isJsonMediaType(headers["content-type"])) {
+        const parsed = parseJsonBody(body)
+        if (!parsed.ok) return send(reply, 400, { error: parsed.problem })
+        payload = { encoding: "json", text: parsed.text }
+        document = parsed.value
+      } else if (stream.allowRaw) {
+        payload = { encoding: "base64", base64: body.toString("base64") }
+      } else {
+        return send(reply, 415, { error: "unsupported media type: this stream accepts application/json" })
+      }
+
+      const eventId = providerEventId(headers, document, stream.hmacStyle) ?? ulid(received)
+      const requestId = headerValue(headers, "x-request-id")?.trim()
+      const correlationId = requestId !== undefined && REQUEST_ID.test(requestId) ? requestId : randomUUID()
+      reply.header("x-request-id", correlationId)
+      const value = envelopeValue({
+        webhookId: stream.webhookId,
+        eventId,
+        receivedAt: toRfc3339(received),
+        headers: envelopeHeaders(headers),
+        payload
+      })
+      if (Buffer.byteLength(value) > stream.maxPayloadBytes)
+        return send(reply, 413, { error: "the event (payload and headers) exceeds this stream's max_payload_size" })
+      const record: IngressRecord = {
+        key: kafkaKeyFrom(document, stream.keyPointer),
+        value,
+        headers: {
+          ...traceHeaders(headerValue(headers, H.TRACEPARENT), headerValue(headers, H.TRACESTATE)),
+          [H.CORRELATION_ID]: correlationId
+        }
+      }
+
+      const slot = states.get(request.raw)?.slot
+      slot?.hold()
+      const exit = await Effect.runPromiseExit(producer.produce(record, slot?.release))
+      if (Exit.isSuccess(exit)) return send(reply, 202, { event_id: eventId })
+      const failure = Cause.findErrorOption(exit.cause)
+      if (failure._tag === "Some" && failure.value.reason === "too_large")
+        return send(reply, 413, { error: "the event is larger than Kafka accepts" })
+      if (failure._tag === "Some" && failure.value.handedOver)
+        produceUnsettledTotal.inc({ webhook_id: stream.webhookId })
+      return send(reply, 503, { error: "kafka unavailable", event_id: eventId }, options.retryAfterSeconds)
+    }
+
+    for (const stream of options.streams) {
+      app.post(`${WEBHOOK_PATH_PREFIX}${stream.webhookId}`, {
+        bodyLimit: stream.maxPayloadBytes,
+        onRequest: gate(stream),
+        handler: accept(stream)
+      })
+    }
+
+    const port = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: async () => {
+          await app.listen({ host: options.host, port: options.port })
+          const address = app.server.address()
+          return typeof address === "object" && address !== null ? address.port : options.port
+        },
+        catch: (e) =>
+          new IngressServerError({
+            message: `cannot listen on ${options.host}:${options.port}: ${e instanceof Error ? e.message : String(e)}`,
+            addressInUse: (e as NodeJS.ErrnoException | undefined)?.code === "EADDRINUSE"
+          })
+      }),
+      // stop accepting, let requests in flight finish (each bounded by the produce timeout)
+      () =>
+        Effect.promise(() => {
+          closing = true
+          return app.close()
+        })
+    )
+
+    const host = options.host.includes(":") ? `[${options.host}]` : options.host
+    return { url: `http://${host}:${port}`, port, inFlight: inFlight.count, closing: () => closing }
+  })

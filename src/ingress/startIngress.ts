@@ -1,0 +1,105 @@
+/**
+ * The ingress as one scoped resource: ops server (health, readiness, metrics), the event
+ * producer, then the HTTP server. Closing the scope releases them in reverse: the HTTP
+ * server stops accepting and finishes the requests in flight, the producer settles what it
+ * holds and disconnects, the ops server goes last (so /readyz says "shutting down" meanwhile).
+ */
+import { Effect, Schema, type Scope } from "effect"
+import type { Kafka } from "kafkajs"
+import type { LoadedConfig } from "../config/StreamDefinition.ts"
+import { makeOpsServer, type OpsServer, type OpsServerError } from "../observability/opsServer.ts"
+import { makeEventProducer } from "./EventProducer.ts"
+import { type IngressServerError, makeIngressServer, WEBHOOK_PATH_PREFIX } from "./server.ts"
+import { compileStreamIngress, ingressProblems, type StreamIngress } from "./streamIngress.ts"
+
+export class IngressConfigError extends Schema.TaggedError<IngressConfigError>()("IngressConfigError", {
+  problems: Schema.Array(Schema.String)
+}) {}
+
+export interface IngressOptions {
+  readonly topic: string
+  readonly host: string
+  readonly port: number
+  /** the ops server to register readiness with; `undefined` starts none */
+  readonly ops: OpsServer | undefined
+  readonly produceTimeoutMs: number
+  readonly maxInFlight: number
+  readonly maxHeaders: number
+  readonly maxHeaderBytes: number
+  readonly trustProxy: ReadonlyArray<string>
+  readonly retryAfterSeconds: number
+  /** when the port is taken, listen on a free one instead (npm start) */
+  readonly portFallback?: boolean
+  readonly now?: () => number
+}
+
+export interface RunningIngress {
+  readonly url: string
+  readonly port: number
+  /** the webhook ids served, each at `<url>/webhooks/<id>` */
+  readonly webhookIds: ReadonlyArray<string>
+  readonly inFlight: () => number
+}
+
+export const startIngress = Effect.fnUntraced(function* (
+  config: LoadedConfig,
+  kafka: Kafka,
+  options: IngressOptions
+): Effect.fn.Return<RunningIngress, IngressServerError | IngressConfigError, Scope.Scope> {
+  const problems = ingressProblems(config)
+  if (problems.length > 0) return yield* new IngressConfigError({ problems })
+  const now = options.now ?? Date.now
+  const streams = config.streams.flatMap((s): Array<StreamIngress> => {
+    const compiled = compileStreamIngress(s, now)
+    return compiled === undefined ? [] : [compiled]
+  })
+  for (const s of streams.filter((s) => !s.authenticated))
+    yield* Effect.logWarning(`ingress: stream '${s.webhookId}' accepts webhooks without any authentication`)
+
+  const producer = yield* makeEventProducer(kafka, { topic: options.topic, timeoutMs: options.produceTimeoutMs })
+  const serverOptions = {
+    host: options.host,
+    port: options.port,
+    streams,
+    producer,
+    maxInFlight: options.maxInFlight,
+    maxHeaders: options.maxHeaders,
+    maxHeaderBytes: options.maxHeaderBytes,
+    trustProxy: options.trustProxy,
+    retryAfterSeconds: options.retryAfterSeconds,
+    now
+  }
+  const server = yield* makeIngressServer(serverOptions).pipe(
+    Effect.catchIf(
+      (e) => options.portFallback === true && e.addressInUse,
+      () => makeIngressServer({ ...serverOptions, port: 0 })
+    )
+  )
+  options.ops?.addReadinessCheck({
+    name: "ingress",
+    problem: () => {
+      const p = producer.status()
+      if (server.closing() || p.closing) return "shutting down"
+      if (!p.connected) return "not connected to Kafka"
+      if (p.stalled) return `Kafka has not acknowledged a produce request for over ${options.produceTimeoutMs} ms`
+      return undefined
+    }
+  })
+  return { url: server.url, port: server.port, webhookIds: streams.map((s) => s.webhookId), inFlight: server.inFlight }
+})
+
+/** The ops server, falling back to a free port when asked and the port is taken. */
+export const startOpsServer = (
+  host: string,
+  port: number,
+  portFallback = false
+): Effect.Effect<OpsServer, OpsServerError, Scope.Scope> =>
+  makeOpsServer({ host, port }).pipe(
+    Effect.catchIf(
+      (e) => portFallback && e.message.includes("EADDRINUSE"),
+      () => makeOpsServer({ host, port: 0 })
+    )
+  )
+
+export const webhookUrl = (ingress: RunningIngress, webhookId: string): string =>
+  `${ingress.url}${WEBHOOK_PATH_PREFIX}${webhookId}`

@@ -1,0 +1,75 @@
+/**
+ * A stream's `ingress:` section compiled for the request path: auth checks with their
+ * secrets hashed or decoded once, the rate limiter, the key pointer. Only streams with an
+ * `ingress:` section that is `enabled` are served; every other id answers 404 (a stream
+ * without the section takes events from Kafka producers only; `ingress: {}` opts in without
+ * auth, which the ingress logs as a warning).
+ */
+import type { LoadedConfig, StreamDefinition } from "../config/StreamDefinition.ts"
+import { makeBasicCheck } from "./auth/basic.ts"
+import { makeBearerCheck } from "./auth/bearer.ts"
+import { type HmacCheck, makeHmacCheck } from "./auth/hmac.ts"
+import { headerValue, type RequestHeaders } from "./headers.ts"
+import { makeIpAllowlist } from "./ipAllowlist.ts"
+import { makeRateLimiter, type RateDecision } from "./rateLimiter.ts"
+
+export interface StreamIngress {
+  readonly webhookId: string
+  readonly maxPayloadBytes: number
+  readonly allowRaw: boolean
+  readonly keyPointer: string | undefined
+  readonly hmacStyle: string | undefined
+  readonly authenticated: boolean
+  /** the checks that need no body (IP allowlist, bearer, basic): all must pass */
+  readonly checkHeaders: (headers: RequestHeaders, ip: string | undefined) => boolean
+  /** the HMAC signature over the raw body, if configured */
+  readonly checkBody: HmacCheck | undefined
+  readonly rateLimit: (ip: string | undefined) => RateDecision
+}
+
+const ALLOWED: RateDecision = { allowed: true }
+
+export const compileStreamIngress = (stream: StreamDefinition, now: () => number): StreamIngress | undefined => {
+  const ingress = stream.ingress
+  if (ingress === undefined || !ingress.enabled) return undefined
+  const { auth } = ingress
+  const ip = auth.ip_allowlist === undefined ? undefined : makeIpAllowlist(auth.ip_allowlist)
+  const bearer = auth.bearer === undefined ? undefined : makeBearerCheck(auth.bearer)
+  const basic = auth.basic === undefined ? undefined : makeBasicCheck(auth.basic)
+  const limit = ingress.rate_limit
+  const limiter =
+    limit === undefined
+      ? undefined
+      : makeRateLimiter({ perSecond: limit.per_second, burst: limit.burst ?? Math.ceil(limit.per_second), now })
+  return {
+    webhookId: stream.plan.webhookId,
+    maxPayloadBytes: stream.maxPayloadBytes,
+    allowRaw: ingress.allow_raw,
+    keyPointer: ingress.key,
+    hmacStyle: auth.hmac?.style,
+    authenticated: ip !== undefined || bearer !== undefined || basic !== undefined || auth.hmac !== undefined,
+    checkHeaders: (headers, address) => {
+      const authorization = headerValue(headers, "authorization")
+      // every configured check runs (no short-circuit), so timing does not tell which failed
+      const results = [ip?.(address) ?? true, bearer?.(authorization) ?? true, basic?.(authorization) ?? true]
+      return results.every(Boolean)
+    },
+    checkBody: auth.hmac === undefined ? undefined : makeHmacCheck(auth.hmac),
+    rateLimit:
+      limiter === undefined ? () => ALLOWED : (address) => limiter.take(limit?.per_ip === true ? (address ?? "") : "")
+  }
+}
+
+/**
+ * Ingress settings no request could ever satisfy. Bearer and basic both read the
+ * Authorization header, and every configured method must pass, so configuring both would
+ * refuse every request: the ingress refuses to start instead.
+ */
+export const ingressProblems = (config: LoadedConfig): ReadonlyArray<string> =>
+  config.streams.flatMap((s) =>
+    s.ingress?.auth.bearer !== undefined && s.ingress.auth.basic !== undefined
+      ? [
+          `${s.file}: stream '${s.plan.webhookId}': ingress.auth has both bearer and basic; both use the Authorization header, so no request could pass both. Keep one.`
+        ]
+      : []
+  )
