@@ -87,6 +87,9 @@ const make = (connection: PostgresqlConnection | undefined) =>
         // an idle client's socket failing (server restart) is reported here; pg-pool drops
         // that client itself, and without a listener the process would crash
         pool.on("error", () => undefined)
+        // a checked-out client whose connection breaks emits "error" too (the statement gets
+        // the error as well): the same crash without a listener
+        pool.on("connect", (client) => client.on("error", () => undefined))
         return pool
       }),
       (pool) => Effect.promise(() => pool.end())

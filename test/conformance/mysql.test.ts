@@ -323,4 +323,52 @@ describe("mysql destination", () => {
       expect(await rowsOf(table, d.eventId)).toHaveLength(0)
     })
   })
+
+  it("the server killing the session mid-statement is retryable, and the pool recovers", async () => {
+    const table = uniqueTable("my_killed")
+    created.push(table)
+    const config = decodeConfig({ table })
+    await withDestination(async (destination) => {
+      await succeeded(destination, delivery(config))
+      const holder = await mysql.createConnection({
+        host: server.host,
+        port: server.port,
+        database: server.database,
+        user: server.username
+      })
+      await holder.query(`LOCK TABLES \`${table}\` WRITE`)
+      const pending = Effect.runPromiseExit(destination.send(delivery(config)))
+      const waitingThread = async () =>
+        withSession(async (session) => {
+          const [rows] = await session.query(
+            "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE STATE LIKE 'Waiting for table%' AND INFO LIKE ?",
+            [`INSERT INTO \`${table}\`%`]
+          )
+          return (rows as Array<{ id: number }>)[0]?.id
+        })
+      await waitFor(async () => (await waitingThread()) !== undefined)
+      const thread = await waitingThread()
+      await withSession((session) => session.query(`KILL CONNECTION ${Number(thread)}`))
+      const error = failureOf(await pending)
+      expect(error.retryable).toBe(true)
+      expect(["unreachable", "unavailable"]).toContain(error.reason)
+      await holder.query("UNLOCK TABLES")
+      await holder.end()
+      await succeeded(destination, delivery(config))
+    })
+  })
+
+  it("the longest ids an event can carry fit (200-character event id, 64-character module id)", async () => {
+    const table = uniqueTable("my_long_ids")
+    created.push(table)
+    const config = decodeConfig({ table })
+    const eventId = `e${"x".repeat(199)}`
+    const moduleId = `m${"y".repeat(63)}`
+    const d = delivery(config, { eventId, moduleId, idempotencyKey: `${eventId}:${moduleId}` })
+    await withDestination(async (destination) => {
+      await succeeded(destination, d)
+      await succeeded(destination, { ...d, attempt: 2 })
+    })
+    expect(await rowsOf(table, eventId)).toHaveLength(1)
+  })
 })

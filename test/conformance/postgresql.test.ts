@@ -364,4 +364,40 @@ describe("postgresql destination", () => {
       expect(await rowsOf(table, d.eventId)).toHaveLength(0)
     })
   })
+
+  it("the server ending the session mid-statement is retryable, and the pool recovers", async () => {
+    const table = uniqueTable("pg_terminated")
+    created.push(table)
+    const config = decodeConfig({ table })
+    await withDestination(async (destination) => {
+      expect(Exit.isSuccess(await Effect.runPromiseExit(destination.send(delivery(config))))).toBe(true)
+      const holder = new pg.Client({
+        host: server.host,
+        port: server.port,
+        database: server.database,
+        user: server.username
+      })
+      await holder.connect()
+      await holder.query("BEGIN")
+      await holder.query(`LOCK TABLE "${table}" IN ACCESS EXCLUSIVE MODE`)
+      const pending = Effect.runPromiseExit(destination.send(delivery(config)))
+      const waitingPid = async () =>
+        withClient(async (client) => {
+          const result = await client.query(
+            "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1",
+            [`INSERT INTO "${table}"%`]
+          )
+          return result.rows[0]?.pid as number | undefined
+        })
+      await waitFor(async () => (await waitingPid()) !== undefined)
+      const pid = await waitingPid()
+      await withClient((client) => client.query("SELECT pg_terminate_backend($1)", [pid]))
+      const error = failureOf(await pending)
+      expect(error.retryable).toBe(true)
+      expect(["unreachable", "unavailable"]).toContain(error.reason)
+      await holder.query("ROLLBACK")
+      await holder.end()
+      expect(Exit.isSuccess(await Effect.runPromiseExit(destination.send(delivery(config))))).toBe(true)
+    })
+  })
 })

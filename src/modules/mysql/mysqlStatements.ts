@@ -13,6 +13,8 @@ import type { SqlColumn, SqlColumnType, SqlPlan } from "../sql/SqlPlan.ts"
 export const quoteIdentifier = (name: string): string => `\`${name.replace(/`/g, "``")}\``
 
 const columnType: Readonly<Record<SqlColumnType, string>> = {
+  // 512 utf8mb4 characters still fit InnoDB's 3072-byte index limit
+  identifier: "VARCHAR(512) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
   string: "VARCHAR(255)",
   text: "MEDIUMTEXT",
   int: "BIGINT",

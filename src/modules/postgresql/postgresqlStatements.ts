@@ -10,6 +10,7 @@ export const quoteIdentifier = (name: string): string => `"${name.replace(/"/g, 
 export const quoteTable = (parts: ReadonlyArray<string>): string => parts.map(quoteIdentifier).join(".")
 
 const columnType: Readonly<Record<SqlColumnType, string>> = {
+  identifier: "TEXT",
   string: "TEXT",
   text: "TEXT",
   int: "BIGINT",

@@ -12,8 +12,22 @@
  */
 import type { Delivery } from "../Destination.ts"
 
-/** The field types of the original, folded onto one name each. */
-export type SqlColumnType = "string" | "text" | "int" | "float" | "bool" | "timestamp" | "date" | "time" | "json"
+/**
+ * The field types of the original, folded onto one name each, plus `identifier` for the
+ * ids the destination writes itself (event ids run to 200+ characters, with the module id
+ * the idempotency key to 265+).
+ */
+export type SqlColumnType =
+  | "identifier"
+  | "string"
+  | "text"
+  | "int"
+  | "float"
+  | "bool"
+  | "timestamp"
+  | "date"
+  | "time"
+  | "json"
 
 const canonicalType: Readonly<Record<string, SqlColumnType>> = {
   string: "string",
@@ -105,9 +119,9 @@ export const sqlPlanFor = (config: SqlStorageConfig): SqlPlan => {
     }
   })
   const columns: Array<SqlColumn> = [
-    { name: "idempotency_key", type: "string", notNull: true },
-    { name: "event_id", type: "string", notNull: true },
-    { name: "webhook_id", type: "string", notNull: true },
+    { name: "idempotency_key", type: "identifier", notNull: true },
+    { name: "event_id", type: "identifier", notNull: true },
+    { name: "webhook_id", type: "identifier", notNull: true },
     ...(payloadColumns ? [{ name: "payload", type: "json" as const, notNull: true }] : []),
     ...(headersColumn ? [{ name: "headers", type: "json" as const, notNull: false }] : []),
     ...fields.map((f) => f.column)
@@ -156,6 +170,7 @@ const NUMBER = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/
 /** The driver value for one field, or a problem naming what was expected. */
 const convert = (type: SqlColumnType, value: unknown): unknown | InvalidRow => {
   switch (type) {
+    case "identifier":
     case "string":
     case "text":
       if (typeof value === "string") return value
