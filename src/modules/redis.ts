@@ -7,7 +7,8 @@
  * object, stream as entry fields.
  *
  * - One ioredis client (pure JS) per connection, connecting on first use, QUIT when the
- *   scope closes. Cluster is not supported.
+ *   scope closes. With `url`, the database is the URL's path (`db` applies to host/port).
+ *   Cluster is not supported.
  * - Dedupe: list and stream modes remember each idempotency key for `dedupe_ttl`
  *   (`hookstream:dedupe:<mode>:<target>:<key>`, SET NX PX) and push in the same Lua script,
  *   so a redelivery within the TTL pushes nothing. Publish cannot dedupe: a redelivery is

@@ -8,7 +8,8 @@
  * - json: idempotency_key, event_id, webhook_id, payload, headers (if include_headers)
  * - relational: idempotency_key, event_id, webhook_id, then one column per schema field
  * - hybrid: idempotency_key, event_id, webhook_id, payload, headers (if include_headers), fields
- * `created_at` and `id` are filled by the database.
+ * `created_at` and `id` are filled by the database. A base64 payload (raw bytes) is stored
+ * as a JSON string and has no fields to map.
  */
 import type { Delivery } from "../Destination.ts"
 
