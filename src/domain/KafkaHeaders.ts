@@ -13,6 +13,8 @@ export const CORRELATION_ID = "x-correlation-id"
 export const REPLAY_COUNT = "hookstream-replay-count"
 /** Comma-separated module ids: a replay runs only these steps of the chain. */
 export const ONLY_MODULES = "hookstream-only-modules"
+/** On a replayed input record: the dead letter it came from, `<dlq topic>:<partition>:<offset>` (informational). */
+export const REPLAY_OF = "hookstream-replay-of"
 
 /** Written on every dead-letter record. */
 export const DLQ_REASON = "hookstream-dlq-reason"

@@ -43,3 +43,58 @@ export const ensureTopics = (
     },
     catch: (e) => toKafkaError("admin.createTopics", e)
   })
+
+export interface HookstreamTopicsOptions {
+  readonly input: string
+  readonly results: string
+  readonly dlq: string
+  /** partitions of the input and results topics */
+  readonly partitions: number
+  /** partitions of the DLQ topic (default: `partitions`) */
+  readonly dlqPartitions?: number
+  readonly replicationFactor?: number
+  /** `retention.ms` per topic; -1 keeps records forever; absent: the broker's default */
+  readonly inputRetentionMs?: number
+  readonly resultsRetentionMs?: number
+  readonly dlqRetentionMs?: number
+}
+
+const retention = (ms: number | undefined): Readonly<Record<string, string>> =>
+  ms === undefined ? {} : { "retention.ms": String(ms) }
+
+/** The input, results and DLQ topics as `ensureTopics` takes them. */
+export const hookstreamTopicSpecs = (options: HookstreamTopicsOptions): ReadonlyArray<TopicSpec> => {
+  const rf = options.replicationFactor === undefined ? {} : { replicationFactor: options.replicationFactor }
+  return [
+    { topic: options.input, partitions: options.partitions, ...rf, configs: retention(options.inputRetentionMs) },
+    { topic: options.results, partitions: options.partitions, ...rf, configs: retention(options.resultsRetentionMs) },
+    {
+      topic: options.dlq,
+      partitions: options.dlqPartitions ?? options.partitions,
+      ...rf,
+      configs: retention(options.dlqRetentionMs)
+    }
+  ]
+}
+
+/** Partition counts of the topics that exist, among `topics`. */
+export const topicPartitions = (
+  kafka: Kafka,
+  topics: ReadonlyArray<string>
+): Effect.Effect<ReadonlyMap<string, number>, KafkaError> =>
+  Effect.tryPromise({
+    try: async () => {
+      const admin = kafka.admin()
+      await admin.connect()
+      try {
+        const existing = new Set(await admin.listTopics())
+        const wanted = topics.filter((t) => existing.has(t))
+        if (wanted.length === 0) return new Map<string, number>()
+        const metadata = await admin.fetchTopicMetadata({ topics: wanted })
+        return new Map(metadata.topics.map((t) => [t.name, t.partitions.length]))
+      } finally {
+        await admin.disconnect()
+      }
+    },
+    catch: (e) => toKafkaError("admin.fetchTopicMetadata", e)
+  })

@@ -1,0 +1,297 @@
+/**
+ * The replay engine: reads the DLQ topic between the position where this replay stands and
+ * the end offsets captured when it starts, selects dead letters with a filter, and
+ * re-publishes their original events to the input topic (see replayRecord.ts for what is
+ * published). `hookstream replay` and the operator console both run this; it reports
+ * progress through a callback and answers with a summary.
+ *
+ * Exactly-once, resumable: records are published in Kafka transactions of at most
+ * `maxBatchRecords` records / `maxBatchMs`; a named replay adds its DLQ position to the
+ * same transaction (`sendOffsets` for the group `hookstream-replay-<name>`). A transaction
+ * either commits records and position together or neither, so a replay killed at any point
+ * and run again with the same name continues after the last committed transaction: for
+ * read_committed readers (the processor) every selected dead letter is published exactly
+ * once. The transactional id is the name's, so a rerun fences a half-dead predecessor and
+ * aborts its open transaction before it reads the position.
+ *
+ * Without a name the replay is not resumable (nothing is recorded), but each batch is still
+ * atomic. A dry run publishes and records nothing.
+ */
+import { randomUUID } from "node:crypto"
+import { Clock, Effect, Schema, Stream } from "effect"
+import type { Kafka } from "kafkajs"
+import { type DlqEntry, decodeDlqEntry, eventIdOf, formatCoordinate } from "../dlq/DlqEntry.ts"
+import { type DlqFilter, matches, offsetFloor } from "../dlq/DlqFilter.ts"
+import { type DlqStats, makeStatsAccumulator } from "../dlq/DlqStats.ts"
+import type { KafkaError } from "../kafka/KafkaError.ts"
+import { committedOffsets, existingTopics, type PartitionRange, readTopic, topicOffsets } from "../kafka/TopicReader.ts"
+import { makeTransactionalPublisher, type PublishRecord } from "../kafka/TransactionalPublisher.ts"
+import { makeRateLimiter, take } from "./RateLimiter.ts"
+import { decideReplay } from "./replayRecord.ts"
+
+export class ReplayError extends Schema.TaggedError<ReplayError>()("ReplayError", {
+  message: Schema.String
+}) {}
+
+export interface ReplayOptions {
+  readonly dlqTopic: string
+  readonly inputTopic: string
+  readonly filter?: DlqFilter
+  /** makes the replay resumable: its position is recorded under this name */
+  readonly name?: string
+  /** re-run every module of the chain, not only the failed ones */
+  readonly allModules?: boolean
+  /** count and sample what would be replayed; publish and record nothing */
+  readonly dryRun?: boolean
+  /** records published per second, at most */
+  readonly ratePerSecond?: number
+  /** skip (and report) dead letters whose event was already replayed this many times */
+  readonly maxReplays?: number
+  /** dead letters kept for the summary's sample (default 5) */
+  readonly sampleSize?: number
+  /** records per transaction, at most (default 500) */
+  readonly maxBatchRecords?: number
+  /** a transaction closes after this long even when not full (default 1000 ms) */
+  readonly maxBatchMs?: number
+  /** called at the start, after every transaction (dry run: every batch read) and at the end */
+  readonly onProgress?: (progress: ReplayProgress) => void
+}
+
+export interface ReplayProgress {
+  readonly name?: string
+  readonly dryRun: boolean
+  /** DLQ offsets between where this run starts and the end captured at its start */
+  readonly total: number
+  /** of those, how many were read and decided (offsets, markers included) */
+  readonly scanned: number
+  /** dead letters the filter selected */
+  readonly matched: number
+  /** selected and published to the input topic (committed) */
+  readonly published: number
+  /** selected but skipped: replayed `maxReplays` times already */
+  readonly tooManyReplays: number
+  /** selected but not hookstream dead letters: nothing to replay */
+  readonly undecodable: number
+  readonly elapsedMs: number
+}
+
+export interface SkippedEvent {
+  readonly coordinate: string
+  readonly eventId?: string
+  readonly replayCount: number
+}
+
+export interface ReplaySummary extends ReplayProgress {
+  /** true when the run reached the end offsets it captured (false: interrupted or failed) */
+  readonly complete: boolean
+  /** where each DLQ partition was read from and to */
+  readonly ranges: ReadonlyArray<PartitionRange>
+  /** a named replay that continued from a position recorded by an earlier run */
+  readonly resumed: boolean
+  /** the first selected dead letters (dry run: what would be published) */
+  readonly sample: ReadonlyArray<DlqEntry>
+  /** the first events skipped for --max-replays */
+  readonly skipped: ReadonlyArray<SkippedEvent>
+  /** counts of the selected dead letters by webhook, reason, module… */
+  readonly selected: DlqStats
+}
+
+/** `hookstream-replay-<name>`: the consumer group holding a named replay's position, and its transactional id. */
+export const replayGroupId = (name: string): string => `hookstream-replay-${name}`
+
+const NAME = /^[A-Za-z0-9._-]{1,100}$/
+
+export const isValidReplayName = (name: string): boolean => NAME.test(name)
+
+/** the largest (Math.max takes no bigints) */
+const maxBig = (...values: ReadonlyArray<bigint>): bigint => {
+  let max = values[0] ?? 0n
+  for (const v of values) if (v > max) max = v
+  return max
+}
+
+/** Where each partition's read starts: after the recorded position and the filter's floor, within the log. */
+export const planRanges = (
+  offsets: ReadonlyArray<{ readonly partition: number; readonly low: string; readonly end: string }>,
+  committed: ReadonlyMap<number, string>,
+  filter: DlqFilter
+): ReadonlyArray<PartitionRange> =>
+  offsets.map(({ partition, low, end }) => {
+    const recorded = committed.get(partition)
+    const start = maxBig(BigInt(low), recorded === undefined ? 0n : BigInt(recorded), offsetFloor(filter, partition))
+    const stop = BigInt(end)
+    return { partition, start: (start > stop ? stop : start).toString(), end: end }
+  })
+
+export const replay = (kafka: Kafka, options: ReplayOptions): Effect.Effect<ReplaySummary, KafkaError | ReplayError> =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const dryRun = options.dryRun ?? false
+      const name = options.name
+      const filter = options.filter ?? {}
+      if (name !== undefined && !isValidReplayName(name)) {
+        return yield* new ReplayError({ message: `replay name must match ${NAME.source}, got '${name}'` })
+      }
+      if (options.ratePerSecond !== undefined && !(options.ratePerSecond > 0)) {
+        return yield* new ReplayError({ message: `rate must be positive, got ${options.ratePerSecond}` })
+      }
+      const wanted = dryRun ? [options.dlqTopic] : [options.dlqTopic, options.inputTopic]
+      const found = yield* existingTopics(kafka, wanted)
+      const missing = wanted.filter((t) => !found.includes(t))
+      if (missing.length > 0) return yield* new ReplayError({ message: `topic does not exist: ${missing.join(", ")}` })
+
+      const startedAt = yield* Clock.currentTimeMillis
+      const groupId = name === undefined ? undefined : replayGroupId(name)
+      const publisher = dryRun
+        ? undefined
+        : yield* makeTransactionalPublisher(kafka, {
+            transactionalId: groupId ?? `hookstream-replay-adhoc-${randomUUID()}`
+          })
+      // fence a predecessor of the same name first: its open transaction (records and
+      // position) is aborted before we read the position it may have been about to move
+      if (publisher !== undefined) yield* publisher.fence
+      const committed =
+        groupId === undefined ? new Map<number, string>() : yield* committedOffsets(kafka, groupId, options.dlqTopic)
+      const ranges = planRanges(yield* topicOffsets(kafka, options.dlqTopic), committed, filter)
+
+      const start = new Map(ranges.map((r) => [r.partition, BigInt(r.start)]))
+      const position = new Map(start)
+      let committedPosition = new Map(start)
+      const total = ranges.reduce((n, r) => n + Number(BigInt(r.end) - BigInt(r.start)), 0)
+      let matched = 0
+      let published = 0
+      let tooManyReplays = 0
+      let undecodable = 0
+      const sampleSize = options.sampleSize ?? 5
+      const sample: Array<DlqEntry> = []
+      const skipped: Array<SkippedEvent> = []
+      const selected = makeStatsAccumulator(startedAt)
+      let complete = false
+
+      const scanned = () => {
+        let n = 0
+        for (const [p, at] of position) n += Number(at - (start.get(p) ?? at))
+        return n
+      }
+      const progress = (now: number): ReplayProgress => ({
+        ...(name === undefined ? {} : { name }),
+        dryRun,
+        total,
+        scanned: scanned(),
+        matched,
+        published,
+        tooManyReplays,
+        undecodable,
+        elapsedMs: now - startedAt
+      })
+      const report = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.sync(() => options.onProgress?.(progress(now)))
+      )
+
+      const maxBatchRecords = Math.max(1, options.maxBatchRecords ?? 500)
+      const maxBatchMs = options.maxBatchMs ?? 1_000
+      const limiter =
+        options.ratePerSecond === undefined || dryRun
+          ? undefined
+          : makeRateLimiter({ ratePerSecond: options.ratePerSecond, now: startedAt })
+      let buffer: Array<PublishRecord> = []
+      let lastFlushAt = startedAt
+
+      const moved = () => [...position].filter(([p, at]) => at !== committedPosition.get(p))
+      const flush = Effect.gen(function* () {
+        if (publisher === undefined) return
+        const advanced = moved()
+        if (buffer.length === 0 && (groupId === undefined || advanced.length === 0)) return
+        const records = buffer
+        const at = new Map(position)
+        yield* publisher.commit(
+          records,
+          groupId === undefined
+            ? undefined
+            : {
+                groupId,
+                topic: options.dlqTopic,
+                partitions: advanced.map(([partition, offset]) => ({ partition, offset: offset.toString() }))
+              }
+        )
+        buffer = []
+        published += records.length
+        committedPosition = at
+        lastFlushAt = yield* Clock.currentTimeMillis
+        yield* report
+      })
+      const flushIfDue = Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        if (buffer.length >= maxBatchRecords || now - lastFlushAt >= maxBatchMs) yield* flush
+      })
+
+      yield* report
+      yield* readTopic(kafka, { topic: options.dlqTopic, ranges, clientGroupPrefix: "hookstream-replay-read" }).pipe(
+        Stream.runForEach((batch) =>
+          Effect.gen(function* () {
+            for (const raw of batch.records) {
+              const entry = decodeDlqEntry(raw)
+              if (matches(filter, entry)) {
+                matched++
+                selected.add(entry)
+                const decision = decideReplay(entry, {
+                  inputTopic: options.inputTopic,
+                  allModules: options.allModules ?? false,
+                  ...(options.maxReplays === undefined ? {} : { maxReplays: options.maxReplays })
+                })
+                if (decision._tag === "Undecodable") undecodable++
+                else if (decision._tag === "TooManyReplays") {
+                  tooManyReplays++
+                  if (skipped.length < 100) {
+                    const eventId = eventIdOf(entry)
+                    skipped.push({
+                      coordinate: formatCoordinate(entry.coordinate),
+                      ...(eventId === undefined ? {} : { eventId }),
+                      replayCount: decision.replayCount
+                    })
+                  }
+                } else {
+                  if (sample.length < sampleSize) sample.push(entry)
+                  if (!dryRun) {
+                    if (limiter !== undefined) yield* take(limiter)
+                    buffer.push(decision.message)
+                  }
+                }
+              }
+              position.set(batch.partition, BigInt(raw.offset) + 1n)
+              if (!dryRun) yield* flushIfDue
+            }
+            position.set(batch.partition, BigInt(batch.next))
+            if (dryRun) yield* report
+            else yield* flushIfDue
+          })
+        )
+      )
+      yield* flush
+      complete = true
+      const now = yield* Clock.currentTimeMillis
+      const final = progress(now)
+      options.onProgress?.(final)
+      return {
+        ...final,
+        complete,
+        ranges,
+        resumed: committed.size > 0,
+        sample,
+        skipped,
+        selected: selected.result()
+      }
+    })
+  ).pipe(
+    Effect.catchTag(
+      "KafkaError",
+      (e): Effect.Effect<never, KafkaError | ReplayError> =>
+        e.fenced && options.name !== undefined
+          ? Effect.fail(
+              new ReplayError({
+                message: `another replay named '${options.name}' started and took over (this one was fenced); nothing was published twice`
+              })
+            )
+          : Effect.fail(e)
+    )
+  )
