@@ -6,6 +6,8 @@
  */
 import { createHmac } from "node:crypto"
 import type { LookupAddress } from "node:dns"
+import { createServer as createTlsServer } from "node:https"
+import type { AddressInfo } from "node:net"
 import { Cause, Effect, Exit, Fiber, Schema, Scope } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import type { DestinationError } from "../../src/domain/DestinationError.ts"
@@ -13,6 +15,7 @@ import { freePort } from "../../src/kafka/local/freePort.ts"
 import type { Delivery, Destination } from "../../src/modules/Destination.ts"
 import type { Resolver } from "../../src/modules/http/ssrfGuard.ts"
 import { type HttpConfig, type HttpConnection, httpDestination, makeHttpDestination } from "../../src/modules/http.ts"
+import { selfSignedCert, selfSignedKey } from "../support/fixtures/selfSignedTls.ts"
 import { startRecordingServer } from "../support/recordingServer.ts"
 import { waitFor } from "../support/waitFor.ts"
 import { conformance, delivery } from "./conformance.ts"
@@ -306,5 +309,27 @@ describe("http destination: SSRF guard end to end (only loopback targets)", () =
     const { exit } = await sendOnce({ url: "http://nowhere.invalid/x" }, {}, undefined, names({}))
     const error = errorOf(exit)
     expect([error.reason, error.retryable]).toEqual(["unreachable", true])
+  })
+})
+
+describe("http destination: https", () => {
+  it("through the guard's lookup to a certificate nobody trusts: misconfigured (TLS), not retried", async () => {
+    const tls = createTlsServer({ key: selfSignedKey, cert: selfSignedCert }, (_req, res) => res.writeHead(200).end())
+    await new Promise<void>((resolve) => tls.listen(0, "127.0.0.1", resolve))
+    try {
+      const port = (tls.address() as AddressInfo).port
+      const { exit } = await sendOnce(
+        { url: `https://tls.invalid:${port}/hook`, allowed_hosts: ["tls.invalid"] },
+        {},
+        undefined,
+        names({ "tls.invalid": ["127.0.0.1"] })
+      )
+      const error = errorOf(exit)
+      expect([error.reason, error.retryable]).toEqual(["misconfigured", false])
+      expect(error.message).toMatch(/TLS failed \(\w*(CERT|SELF_SIGNED)\w*\)/)
+    } finally {
+      tls.closeAllConnections()
+      await new Promise<void>((resolve) => tls.close(() => resolve()))
+    }
   })
 })
