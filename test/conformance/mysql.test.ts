@@ -1,60 +1,24 @@
 /**
  * mysql against the machine's MariaDB (MARIADB_URL, default root@127.0.0.1:3306/test): the
- * shared conformance suite, then what only this destination promises (modes, types,
- * upserts, KILL QUERY on interruption, error reasons).
+ * shared conformance suite, in json mode. What only this destination promises is in
+ * test/integration/modules/mysql.test.ts.
  */
-import { Cause, Effect, Exit, Fiber, Schema, Scope } from "effect"
+import { Effect } from "effect"
 import mysql from "mysql2/promise"
-import { afterAll, describe, expect, it } from "vitest"
-import { DestinationError } from "../../src/domain/DestinationError.ts"
+import { afterAll } from "vitest"
 import { freePort } from "../../src/kafka/local/freePort.ts"
-import type { Destination } from "../../src/modules/Destination.ts"
-import { type MysqlConfig, MysqlConnection, mysqlDestination } from "../../src/modules/mysql.ts"
+import { type MysqlConfig, type MysqlConnection, mysqlDestination } from "../../src/modules/mysql.ts"
 import { requireService } from "../support/services.ts"
-import { waitFor } from "../support/waitFor.ts"
-import { conformance, delivery } from "./conformance.ts"
+import { mariadbLogin, uniqueTable, withMariadbSession } from "../support/sqlSessions.ts"
+import { conformance } from "./conformance.ts"
 
-const server = await requireService("mariadb")
+await requireService("mariadb")
 const closedPort = await Effect.runPromise(freePort)
-
-const connection = {
-  type: "mysql",
-  host: server.host,
-  port: server.port,
-  database: server.database,
-  user: server.username,
-  ...(server.password === "" ? {} : { password: server.password })
-}
-
-let tables = 0
-const uniqueTable = (prefix: string) => `${prefix}_${process.pid}_${Date.now()}_${++tables}`
+const connection = { type: "mysql", ...mariadbLogin() }
 const created: Array<string> = []
 
-/** a short-lived connection of the test's own, so no pooled socket outlives a test */
-const withSession = async <A>(use: (session: mysql.Connection) => Promise<A>): Promise<A> => {
-  const session = await mysql.createConnection({
-    host: server.host,
-    port: server.port,
-    database: server.database,
-    user: server.username,
-    ...(server.password === "" ? {} : { password: server.password }),
-    timezone: "Z"
-  })
-  try {
-    return await use(session)
-  } finally {
-    await session.end()
-  }
-}
-
-const rowsOf = (table: string, eventId: string) =>
-  withSession(async (session) => {
-    const [rows] = await session.query(`SELECT * FROM \`${table}\` WHERE event_id = ? ORDER BY id`, [eventId])
-    return rows as Array<Record<string, unknown>>
-  })
-
 afterAll(async () => {
-  await withSession(async (session) => {
+  await withMariadbSession(async (session) => {
     for (const table of created) await session.query(`DROP TABLE IF EXISTS \`${table}\``)
   })
 })
@@ -71,15 +35,14 @@ conformance<MysqlConfig, MysqlConnection>({
   },
   badConfig: { config: { upsert_key: "order_id" }, path: "upsert_key" },
   dedupes: true,
-  effects: async (config, _connection, eventId) => (await rowsOf(config.table, eventId)).length,
+  effects: (config, _connection, eventId) =>
+    withMariadbSession(async (session) => {
+      const [rows] = await session.query(`SELECT COUNT(*) AS n FROM \`${config.table}\` WHERE event_id = ?`, [eventId])
+      return Number((rows as Array<{ n: number }>)[0]?.n)
+    }),
+  // MariaDB table locks belong to the session that took them: this one stays open until release
   hold: async (config) => {
-    // MariaDB table locks belong to the session that took them: keep this one open until release
-    const session = await mysql.createConnection({
-      host: server.host,
-      port: server.port,
-      database: server.database,
-      user: server.username
-    })
+    const session = await mysql.createConnection(mariadbLogin())
     await session.query(`LOCK TABLES \`${config.table}\` WRITE`)
     return {
       release: async () => {
@@ -88,287 +51,4 @@ conformance<MysqlConfig, MysqlConnection>({
       }
     }
   }
-})
-
-const decodeConfig = (raw: unknown) => Schema.decodeUnknownSync(mysqlDestination.config)(raw)
-
-const withDestination = async <A>(
-  use: (destination: Destination<MysqlConfig>) => Promise<A>,
-  rawConnection: unknown = connection
-): Promise<A> => {
-  const scope = Effect.runSync(Scope.make())
-  try {
-    const decoded = Schema.decodeUnknownSync(MysqlConnection)(rawConnection)
-    const destination = await Effect.runPromise(mysqlDestination.make(decoded).pipe(Scope.provide(scope)))
-    return await use(destination)
-  } finally {
-    await Effect.runPromise(Scope.close(scope, Exit.void))
-  }
-}
-
-const failureOf = (exit: Exit.Exit<unknown, DestinationError>): DestinationError => {
-  if (Exit.isSuccess(exit)) throw new Error("expected a failure, got a success")
-  const error = Cause.findErrorOption(exit.cause)
-  if (error._tag !== "Some") throw new Error(`expected a DestinationError, got ${Cause.pretty(exit.cause)}`)
-  expect(error.value).toBeInstanceOf(DestinationError)
-  return error.value
-}
-
-const succeeded = async (destination: Destination<MysqlConfig>, d: ReturnType<typeof delivery<MysqlConfig>>) => {
-  const exit = await Effect.runPromiseExit(destination.send(d))
-  if (Exit.isFailure(exit)) throw new Error(Cause.pretty(exit.cause))
-  return exit.value
-}
-
-const relational = (table: string) =>
-  decodeConfig({
-    table,
-    storage_mode: "relational",
-    upsert_key: "order_id",
-    schema: {
-      fields: {
-        order_id: { type: "string", required: true },
-        quantity: { type: "int" },
-        total: { type: "number", column: "amount", from: "/totals/gross" },
-        paid: { type: "boolean", default: false },
-        placed_at: { type: "datetime" },
-        ship_on: { type: "date" },
-        items: { type: "json" },
-        note: { type: "text" }
-      }
-    }
-  })
-
-describe("mysql destination", () => {
-  it("json mode stores payload and headers as JSON, values verbatim (no SQL from data)", async () => {
-    const table = uniqueTable("my_json")
-    created.push(table)
-    const config = decodeConfig({ table })
-    const payload = { note: "'); DROP TABLE x; -- \\' \\\\", nested: [1, { 'a"b': null }], unicode: "żółw 🐢" }
-    const d = delivery(config, { payload, headers: { "x-trace": "abc" } })
-    await withDestination(async (destination) => {
-      expect((await succeeded(destination, d)).detail).toBe(`inserted into ${table}`)
-      expect((await succeeded(destination, { ...d, attempt: 2 })).detail).toBe(
-        `already in ${table} (same idempotency key)`
-      )
-    })
-    const rows = await rowsOf(table, d.eventId)
-    expect(rows).toHaveLength(1)
-    const row = rows[0] ?? {}
-    // MariaDB's JSON is LONGTEXT with a JSON_VALID check: it comes back as text
-    const json = (value: unknown) => (typeof value === "string" ? JSON.parse(value) : value)
-    expect(row.idempotency_key).toBe(d.idempotencyKey)
-    expect(json(row.payload)).toEqual(payload)
-    expect(json(row.headers)).toEqual({ "x-trace": "abc" })
-    expect(row.created_at).toBeInstanceOf(Date)
-  })
-
-  it("relational mode maps fields to typed columns and upserts on upsert_key (keys compare exactly)", async () => {
-    const table = uniqueTable("my_rel")
-    created.push(table)
-    const config = relational(table)
-    const first = delivery(config, {
-      payload: {
-        order_id: "A-1",
-        quantity: 3,
-        totals: { gross: 12.5 },
-        placed_at: "2026-01-02T03:04:05.678Z",
-        ship_on: "2026-01-05",
-        items: [{ sku: "x" }],
-        note: "first"
-      }
-    })
-    const second = delivery(config, {
-      payload: {
-        order_id: "A-1",
-        quantity: "4",
-        totals: { gross: "13" },
-        paid: true,
-        placed_at: "2026-01-02T03:04:05.678Z",
-        note: "second"
-      }
-    })
-    const other = delivery(config, { payload: { order_id: "a-1" } })
-    await withDestination(async (destination) => {
-      await succeeded(destination, first)
-      await succeeded(destination, second)
-      await succeeded(destination, other)
-    })
-    const rows = await withSession(async (session) => {
-      const [result] = await session.query(`SELECT * FROM \`${table}\` ORDER BY id`)
-      return result as Array<Record<string, unknown>>
-    })
-    expect(rows).toHaveLength(2)
-    expect(rows[0]).toMatchObject({
-      order_id: "A-1",
-      quantity: 4,
-      amount: 13,
-      paid: 1,
-      items: null,
-      note: "second",
-      event_id: second.eventId
-    })
-    // written as UTC; this test's sessions read DATETIME as UTC too
-    expect(rows[0]?.placed_at).toEqual(new Date("2026-01-02T03:04:05.678Z"))
-    expect(rows[1]).toMatchObject({ order_id: "a-1", paid: 0 })
-  })
-
-  it("strict mode: a value too long for its column is invalid_payload and never echoes the value", async () => {
-    const table = uniqueTable("my_long")
-    created.push(table)
-    const config = decodeConfig({
-      table,
-      storage_mode: "relational",
-      schema: { fields: { code: { type: "string" } } }
-    })
-    await withDestination(async (destination) => {
-      const error = failureOf(
-        await Effect.runPromiseExit(
-          destination.send(delivery(config, { payload: { code: `secret${"x".repeat(300)}` } }))
-        )
-      )
-      expect(error).toMatchObject({ reason: "invalid_payload", retryable: false })
-      expect(error.message).toMatch(/1406/)
-      expect(error.message).not.toContain("secret")
-    })
-  })
-
-  it("a constraint of the user's table is rejected, not retried", async () => {
-    const table = uniqueTable("my_chk")
-    created.push(table)
-    const config = relational(table)
-    await withDestination(async (destination) => {
-      await succeeded(destination, delivery(config, { payload: { order_id: "C-1" } }))
-      await withSession((session) =>
-        session.query(`ALTER TABLE \`${table}\` ADD CONSTRAINT positive CHECK (quantity > 0)`)
-      )
-      const error = failureOf(
-        await Effect.runPromiseExit(destination.send(delivery(config, { payload: { order_id: "C-2", quantity: -1 } })))
-      )
-      expect(error).toMatchObject({ reason: "rejected", retryable: false })
-    })
-  })
-
-  it("create_table: false needs the table: a missing one is misconfigured", async () => {
-    const config = decodeConfig({ table: uniqueTable("my_missing"), create_table: false })
-    await withDestination(async (destination) => {
-      const error = failureOf(await Effect.runPromiseExit(destination.send(delivery(config))))
-      expect(error).toMatchObject({ reason: "misconfigured", retryable: false })
-      expect(error.message).toContain("1146")
-    })
-  })
-
-  it("a table dropped after creation fails retryable, and the next attempt creates it again", async () => {
-    const table = uniqueTable("my_dropped")
-    created.push(table)
-    const config = decodeConfig({ table })
-    await withDestination(async (destination) => {
-      await succeeded(destination, delivery(config))
-      await withSession((session) => session.query(`DROP TABLE \`${table}\``))
-      const d = delivery(config)
-      expect(failureOf(await Effect.runPromiseExit(destination.send(d)))).toMatchObject({
-        reason: "unavailable",
-        retryable: true
-      })
-      await succeeded(destination, { ...d, attempt: 2 })
-    })
-  })
-
-  it("an unknown user is unauthorized (not retryable), and the message carries no credentials", async () => {
-    const config = decodeConfig({ table: uniqueTable("my_auth") })
-    await withDestination(
-      async (destination) => {
-        const error = failureOf(await Effect.runPromiseExit(destination.send(delivery(config))))
-        expect(error).toMatchObject({ reason: "unauthorized", retryable: false })
-        expect(error.message).not.toContain("hunter2")
-        expect(error.message).not.toContain("no_such_user_hs")
-      },
-      {
-        type: "mysql",
-        connection_string: `mysql://no_such_user_hs:hunter2@${server.host}:${server.port}/${server.database}`
-      }
-    )
-  })
-
-  it("an interrupted insert is killed on the server: unlocking afterwards writes nothing", async () => {
-    const table = uniqueTable("my_kill")
-    created.push(table)
-    const config = decodeConfig({ table })
-    await withDestination(async (destination) => {
-      await succeeded(destination, delivery(config))
-      const holder = await mysql.createConnection({
-        host: server.host,
-        port: server.port,
-        database: server.database,
-        user: server.username
-      })
-      await holder.query(`LOCK TABLES \`${table}\` WRITE`)
-      const d = delivery(config)
-      const fiber = Effect.runFork(destination.send(d))
-      await waitFor(async () =>
-        withSession(async (session) => {
-          const [rows] = await session.query(
-            "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE STATE LIKE 'Waiting for table%' AND INFO LIKE ?",
-            [`INSERT INTO \`${table}\`%`]
-          )
-          return (rows as Array<{ n: number }>)[0]?.n === 1
-        })
-      )
-      await Effect.runPromise(Fiber.interrupt(fiber))
-      await holder.query("UNLOCK TABLES")
-      await holder.end()
-      const after = delivery(config)
-      await succeeded(destination, after)
-      expect(await rowsOf(table, after.eventId)).toHaveLength(1)
-      expect(await rowsOf(table, d.eventId)).toHaveLength(0)
-    })
-  })
-
-  it("the server killing the session mid-statement is retryable, and the pool recovers", async () => {
-    const table = uniqueTable("my_killed")
-    created.push(table)
-    const config = decodeConfig({ table })
-    await withDestination(async (destination) => {
-      await succeeded(destination, delivery(config))
-      const holder = await mysql.createConnection({
-        host: server.host,
-        port: server.port,
-        database: server.database,
-        user: server.username
-      })
-      await holder.query(`LOCK TABLES \`${table}\` WRITE`)
-      const pending = Effect.runPromiseExit(destination.send(delivery(config)))
-      const waitingThread = async () =>
-        withSession(async (session) => {
-          const [rows] = await session.query(
-            "SELECT ID AS id FROM information_schema.PROCESSLIST WHERE STATE LIKE 'Waiting for table%' AND INFO LIKE ?",
-            [`INSERT INTO \`${table}\`%`]
-          )
-          return (rows as Array<{ id: number }>)[0]?.id
-        })
-      await waitFor(async () => (await waitingThread()) !== undefined)
-      const thread = await waitingThread()
-      await withSession((session) => session.query(`KILL CONNECTION ${Number(thread)}`))
-      const error = failureOf(await pending)
-      expect(error.retryable).toBe(true)
-      expect(["unreachable", "unavailable"]).toContain(error.reason)
-      await holder.query("UNLOCK TABLES")
-      await holder.end()
-      await succeeded(destination, delivery(config))
-    })
-  })
-
-  it("the longest ids an event can carry fit (200-character event id, 64-character module id)", async () => {
-    const table = uniqueTable("my_long_ids")
-    created.push(table)
-    const config = decodeConfig({ table })
-    const eventId = `e${"x".repeat(199)}`
-    const moduleId = `m${"y".repeat(63)}`
-    const d = delivery(config, { eventId, moduleId, idempotencyKey: `${eventId}:${moduleId}` })
-    await withDestination(async (destination) => {
-      await succeeded(destination, d)
-      await succeeded(destination, { ...d, attempt: 2 })
-    })
-    expect(await rowsOf(table, eventId)).toHaveLength(1)
-  })
 })
