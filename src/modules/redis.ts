@@ -11,8 +11,10 @@
  *   Cluster is not supported.
  * - Dedupe: list and stream modes remember each idempotency key for `dedupe_ttl`
  *   (`hookstream:dedupe:<mode>:<target>:<key>`, SET NX PX) and push in the same Lua script,
- *   so a redelivery within the TTL pushes nothing. Publish cannot dedupe: a redelivery is
- *   published again (at least once, as every send of it reaches the subscribers present).
+ *   so a redelivery within the TTL pushes nothing. Publish is fire-and-forget and cannot
+ *   dedupe: each send reaches the subscribers connected at that moment at most once, a
+ *   redelivery is published again, and with nobody subscribed the message is gone (the
+ *   receipt says how many subscribers PUBLISH reached).
  * - Interruption: a Redis command cannot be withdrawn once written, so an interrupted send
  *   stops waiting and leaves nothing of its own behind (no socket or timer: the client is
  *   shared); the command may still run later (e.g. after a CLIENT PAUSE ends), which the
