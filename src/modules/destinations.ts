@@ -10,6 +10,7 @@ import { kafkaDestination } from "./kafka.ts"
 import { logDestination } from "./log.ts"
 import { mysqlDestination } from "./mysql.ts"
 import { postgresqlDestination } from "./postgresql.ts"
+import { rabbitmqDestination } from "./rabbitmq.ts"
 import { redisDestination } from "./redis.ts"
 
 export const destinations: Partial<Readonly<Record<ModuleName, DestinationSpec>>> = {
@@ -19,5 +20,6 @@ export const destinations: Partial<Readonly<Record<ModuleName, DestinationSpec>>
   kafka: kafkaDestination,
   postgresql: postgresqlDestination,
   mysql: mysqlDestination,
-  redis: redisDestination
+  redis: redisDestination,
+  rabbitmq: rabbitmqDestination
 }
