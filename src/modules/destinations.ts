@@ -8,6 +8,7 @@ import { fileDestination } from "./file.ts"
 import { httpDestination } from "./http.ts"
 import { kafkaDestination } from "./kafka.ts"
 import { logDestination } from "./log.ts"
+import { mqttDestination } from "./mqtt.ts"
 import { mysqlDestination } from "./mysql.ts"
 import { postgresqlDestination } from "./postgresql.ts"
 import { rabbitmqDestination } from "./rabbitmq.ts"
@@ -21,5 +22,6 @@ export const destinations: Partial<Readonly<Record<ModuleName, DestinationSpec>>
   postgresql: postgresqlDestination,
   mysql: mysqlDestination,
   redis: redisDestination,
-  rabbitmq: rabbitmqDestination
+  rabbitmq: rabbitmqDestination,
+  mqtt: mqttDestination
 }
