@@ -1,0 +1,117 @@
+/**
+ * A broker outage, on a broker of this test's own (stopped and started again on the same
+ * port and data): while it is down every request answers 503 with Retry-After after the
+ * produce timeout, /readyz turns 503, and once it is back requests answer 202 again. Read
+ * back afterwards: every 202 is on the topic exactly once; the only other records are of
+ * 503s whose record had already been handed to the producer (counted by
+ * hookstream_ingress_produce_unsettled_total), the documented duplicate-on-retry case;
+ * a request that was still queued when it timed out never lands.
+ */
+import { randomUUID } from "node:crypto"
+import { Kafka, logLevel } from "kafkajs"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type LocalKafkaHandle, startLocalKafka } from "../../../src/kafka/local/startLocalKafka.ts"
+import { consumeRecords, createTopics, uniqueName } from "../../support/kafka.ts"
+import { waitFor } from "../../support/waitFor.ts"
+import { recordsOnTopic, startTestIngress, streamsFrom, type TestIngress } from "./harness.ts"
+
+const PRODUCE_TIMEOUT_MS = 1_000
+const config = streamsFrom({ "outage.yaml": "id: t-outage\ningress: {}\nchain: [{ module: log }]\n" })
+const topic = uniqueName("ingress-outage")
+let broker: LocalKafkaHandle
+let ingress: TestIngress
+let kafka: Kafka
+
+beforeAll(async () => {
+  // brokers: "" starts a broker of our own even when KAFKA_BROKERS names the shared one
+  broker = await startLocalKafka({ brokers: "" })
+  kafka = new Kafka({ clientId: "ingress-outage-test", brokers: [broker.brokers], logLevel: logLevel.NOTHING })
+  await createTopics(kafka, [{ topic }])
+  ingress = await startTestIngress(config, { brokers: broker.brokers, topic, produceTimeoutMs: PRODUCE_TIMEOUT_MS })
+  await ingress.ready()
+}, 120_000)
+
+afterAll(async () => {
+  await ingress?.close()
+  await broker?.stop()
+})
+
+const accepted: Array<string> = []
+const unavailable: Array<string> = []
+
+const post = async () => {
+  const delivery = randomUUID()
+  const began = performance.now()
+  const response = await ingress.post("t-outage", {
+    headers: { "content-type": "application/json", "x-github-delivery": delivery },
+    body: JSON.stringify({ delivery })
+  })
+  const ms = performance.now() - began
+  const body = (await response.json()) as { event_id?: string }
+  if (response.status === 202) accepted.push(delivery)
+  else if (response.status === 503) unavailable.push(delivery)
+  return { status: response.status, retryAfter: response.headers.get("retry-after"), body, ms }
+}
+
+const unsettled = async (): Promise<number> => {
+  const text = await (await fetch(`${ingress.opsUrl}/metrics`)).text()
+  const series = 'hookstream_ingress_produce_unsettled_total{webhook_id="t-outage"}'
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `))
+  return line === undefined ? 0 : Number(line.slice(series.length + 1))
+}
+
+describe("broker outage", () => {
+  it("503 with Retry-After while the broker is down, 202 again after it returns, and no 202 without its record", async () => {
+    for (let i = 0; i < 3; i++) expect((await post()).status).toBe(202)
+
+    await broker.pause()
+    // the first request's record goes to the producer and sticks there (KafkaJS retries it);
+    // the next ones queue behind it and are withdrawn when they time out
+    const first = await post()
+    const queued = await Promise.all(Array.from({ length: 4 }, () => post()))
+    const down = [first, ...queued]
+    for (const answer of down) {
+      expect(answer.status).toBe(503)
+      expect(answer.retryAfter).toBe("5")
+      expect(answer.body.event_id).toBeDefined()
+      // the answer comes at the produce timeout, not before (the wait) nor long after
+      expect(answer.ms).toBeGreaterThanOrEqual(PRODUCE_TIMEOUT_MS - 50)
+      expect(answer.ms).toBeLessThan(PRODUCE_TIMEOUT_MS + 2_000)
+    }
+    const timeTo503 = Math.max(...down.map((a) => a.ms))
+    await waitFor(async () => (await fetch(`${ingress.opsUrl}/readyz`)).status === 503, {
+      timeoutMs: 10_000,
+      description: "/readyz to report the stalled broker"
+    })
+
+    const resumedAt = performance.now()
+    await broker.resume()
+    const brokerBackMs = performance.now() - resumedAt
+    await waitFor(async () => (await post()).status === 202, {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+      description: "a 202 after the broker returned"
+    })
+    const recoveredMs = performance.now() - resumedAt
+    for (let i = 0; i < 3; i++) expect((await post()).status).toBe(202)
+    await waitFor(async () => (await fetch(`${ingress.opsUrl}/readyz`)).status === 200, { description: "ready again" })
+    process.stderr.write(
+      `ingress outage: 503 after ${timeTo503.toFixed(0)} ms while down; broker back in ${brokerBackMs.toFixed(0)} ms, first 202 ${recoveredMs.toFixed(0)} ms after resume\n`
+    )
+
+    // the sender is one request at a time: by the last 202, everything handed over earlier has settled
+    const total = await recordsOnTopic(kafka, topic)
+    const records = await consumeRecords(kafka, { topic, count: total })
+    const ids = records.map((r) => (JSON.parse(r.value ?? "{}") as { id: string }).id)
+    for (const id of accepted) expect(ids.filter((x) => x === id)).toHaveLength(1)
+    const late = ids.filter((id) => !accepted.includes(id))
+    for (const id of late) expect(unavailable).toContain(id)
+    expect(late.length).toBeLessThanOrEqual(await unsettled())
+    // withdrawn while still queued: never sent, never on the topic
+    for (const answer of queued) expect(ids).not.toContain(answer.body.event_id)
+    expect(new Set(ids).size).toBe(ids.length)
+    process.stderr.write(
+      `ingress outage: ${accepted.length} accepted (all on the topic once), ${unavailable.length} answered 503, ${late.length} of those landed late (handed over before the timeout)\n`
+    )
+  }, 120_000)
+})
