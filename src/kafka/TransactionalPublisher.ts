@@ -22,9 +22,20 @@ export interface PublishRecord {
   readonly headers: Readonly<Record<string, string>>
 }
 
+/** A transaction in progress: records sent into it stay invisible to read_committed readers until `commit`. */
+export interface OpenTransaction {
+  readonly send: (records: ReadonlyArray<PublishRecord>) => Effect.Effect<void, KafkaError>
+  /** records the offsets (when given) and commits; aborts and fails on any failure */
+  readonly commit: (offsets?: CommitOffsets) => Effect.Effect<void, KafkaError>
+  /** aborts; never fails (a transaction that cannot be aborted is aborted by the broker's timeout or the next fence) */
+  readonly abort: Effect.Effect<void>
+}
+
 export interface TransactionalPublisher {
   /** fences earlier producers of the same transactional id (aborting their open transaction) */
   readonly fence: Effect.Effect<void, KafkaError>
+  /** begins a transaction (one at a time) */
+  readonly begin: Effect.Effect<OpenTransaction, KafkaError>
   /** one transaction: the records, then the offsets, then commit; aborted on any failure */
   readonly commit: (records: ReadonlyArray<PublishRecord>, offsets?: CommitOffsets) => Effect.Effect<void, KafkaError>
 }
@@ -78,33 +89,61 @@ export const makeTransactionalPublisher = (
       },
       catch: (e) => toKafkaError("producer.initTransactions", e)
     })
+    // every step is uninterruptible: an interrupt must not leave a request half-done behind
+    // the caller's back; the caller aborts the transaction instead (see Replay.ts)
+    const begin = Effect.uninterruptible(
+      Effect.tryPromise({ try: () => producer.transaction(), catch: (e) => toKafkaError("producer.transaction", e) })
+    ).pipe(
+      Effect.map((txn): OpenTransaction => {
+        const fail = (operation: string) => (e: unknown) => toKafkaError(operation, e)
+        const abortQuietly = () => (txn.isActive() ? txn.abort().catch(() => undefined) : Promise.resolve())
+        return {
+          send: (records) =>
+            records.length === 0
+              ? Effect.void
+              : Effect.uninterruptible(
+                  Effect.tryPromise({
+                    try: async () => {
+                      try {
+                        await txn.sendBatch({
+                          topicMessages: byTopic(records),
+                          acks: -1,
+                          timeout,
+                          compression: CompressionTypes.None
+                        })
+                      } catch (e) {
+                        await abortQuietly()
+                        throw e
+                      }
+                    },
+                    catch: fail("producer.send")
+                  })
+                ),
+          commit: (offsets) =>
+            Effect.uninterruptible(
+              Effect.tryPromise({
+                try: async () => {
+                  try {
+                    if (offsets !== undefined && offsets.partitions.length > 0) {
+                      await txn.sendOffsets({
+                        consumerGroupId: offsets.groupId,
+                        topics: [{ topic: offsets.topic, partitions: offsets.partitions.map((p) => ({ ...p })) }]
+                      })
+                    }
+                    await txn.commit()
+                  } catch (e) {
+                    await abortQuietly()
+                    throw e
+                  }
+                },
+                catch: fail("producer.commit")
+              })
+            ),
+          abort: Effect.uninterruptible(Effect.promise(abortQuietly))
+        }
+      })
+    )
     const commit = (records: ReadonlyArray<PublishRecord>, offsets?: CommitOffsets) =>
-      Effect.uninterruptible(
-        Effect.tryPromise({
-          try: async () => {
-            const txn = await producer.transaction()
-            try {
-              if (records.length > 0)
-                await txn.sendBatch({
-                  topicMessages: byTopic(records),
-                  acks: -1,
-                  timeout,
-                  compression: CompressionTypes.None
-                })
-              if (offsets !== undefined && offsets.partitions.length > 0) {
-                await txn.sendOffsets({
-                  consumerGroupId: offsets.groupId,
-                  topics: [{ topic: offsets.topic, partitions: offsets.partitions.map((p) => ({ ...p })) }]
-                })
-              }
-              await txn.commit()
-            } catch (e) {
-              await txn.abort().catch(() => undefined)
-              throw e
-            }
-          },
-          catch: (e) => toKafkaError("producer.transaction", e)
-        })
-      )
-    return { fence, commit }
+      Effect.flatMap(begin, (txn) => Effect.andThen(txn.send(records), txn.commit(offsets)))
+    return { fence, begin, commit }
   })

@@ -25,8 +25,12 @@ import { type DlqFilter, matches, offsetFloor } from "../dlq/DlqFilter.ts"
 import { type DlqStats, makeStatsAccumulator } from "../dlq/DlqStats.ts"
 import type { KafkaError } from "../kafka/KafkaError.ts"
 import { committedOffsets, existingTopics, type PartitionRange, readTopic, topicOffsets } from "../kafka/TopicReader.ts"
-import { makeTransactionalPublisher, type PublishRecord } from "../kafka/TransactionalPublisher.ts"
-import { makeRateLimiter, take } from "./RateLimiter.ts"
+import {
+  makeTransactionalPublisher,
+  type OpenTransaction,
+  type PublishRecord
+} from "../kafka/TransactionalPublisher.ts"
+import { makeRateLimiter } from "./RateLimiter.ts"
 import { decideReplay } from "./replayRecord.ts"
 
 export class ReplayError extends Schema.TaggedError<ReplayError>()("ReplayError", {
@@ -194,36 +198,77 @@ export const replay = (kafka: Kafka, options: ReplayOptions): Effect.Effect<Repl
         options.ratePerSecond === undefined || dryRun
           ? undefined
           : makeRateLimiter({ ratePerSecond: options.ratePerSecond, now: startedAt })
+      // The transaction in progress. Paced (--rate), each record is sent into it when its
+      // turn comes, so records reach the broker at the pace and the transaction is open
+      // while we wait; unpaced, records wait in `buffer` and go out in one send at commit.
+      let txn: OpenTransaction | undefined
+      let txnStartedAt = startedAt
+      let sentInTxn = 0
       let buffer: Array<PublishRecord> = []
       let lastFlushAt = startedAt
 
       const moved = () => [...position].filter(([p, at]) => at !== committedPosition.get(p))
-      const flush = Effect.gen(function* () {
-        if (publisher === undefined) return
-        const advanced = moved()
-        if (buffer.length === 0 && (groupId === undefined || advanced.length === 0)) return
-        const records = buffer
-        const at = new Map(position)
-        yield* publisher.commit(
-          records,
-          groupId === undefined
-            ? undefined
-            : {
-                groupId,
-                topic: options.dlqTopic,
-                partitions: advanced.map(([partition, offset]) => ({ partition, offset: offset.toString() }))
-              }
-        )
-        buffer = []
-        published += records.length
-        committedPosition = at
-        lastFlushAt = yield* Clock.currentTimeMillis
-        yield* report
+      const openTxn = Effect.gen(function* () {
+        if (txn !== undefined) return txn
+        if (publisher === undefined) return yield* Effect.die("dry runs publish nothing")
+        const begun = yield* publisher.begin
+        txn = begun
+        txnStartedAt = yield* Clock.currentTimeMillis
+        return begun
       })
+      /** commits what was sent and buffered, with the position (named replays), in one transaction */
+      const flush = Effect.uninterruptible(
+        Effect.gen(function* () {
+          if (publisher === undefined) return
+          const advanced = moved()
+          if (txn === undefined && buffer.length === 0 && (groupId === undefined || advanced.length === 0)) return
+          const open = yield* openTxn
+          const records = buffer
+          const at = new Map(position)
+          yield* open.send(records)
+          yield* open.commit(
+            groupId === undefined
+              ? undefined
+              : {
+                  groupId,
+                  topic: options.dlqTopic,
+                  partitions: advanced.map(([partition, offset]) => ({ partition, offset: offset.toString() }))
+                }
+          )
+          txn = undefined
+          published += sentInTxn + records.length
+          sentInTxn = 0
+          buffer = []
+          committedPosition = at
+          lastFlushAt = yield* Clock.currentTimeMillis
+          yield* report
+        })
+      )
       const flushIfDue = Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
-        if (buffer.length >= maxBatchRecords || now - lastFlushAt >= maxBatchMs) yield* flush
+        const since = txn === undefined ? lastFlushAt : txnStartedAt
+        if (buffer.length >= maxBatchRecords || now - since >= maxBatchMs) yield* flush
       })
+      const publish = (message: PublishRecord) =>
+        Effect.gen(function* () {
+          if (limiter === undefined) {
+            buffer.push(message)
+            if (buffer.length >= maxBatchRecords) yield* flush
+            return
+          }
+          const now = yield* Clock.currentTimeMillis
+          const wait = limiter.reserve(now)
+          // a transaction is not kept open across a wait that would outlast the batch time
+          if (txn !== undefined && now + wait - txnStartedAt >= maxBatchMs) yield* flush
+          if (wait > 0) yield* Effect.sleep(wait)
+          const open = yield* openTxn
+          yield* open.send([message])
+          sentInTxn++
+          if (sentInTxn >= maxBatchRecords) yield* flush
+        })
+      // interrupted or failed: what was sent but not committed is aborted (never seen by the
+      // processor) and the position stays where the last commit put it
+      const abortOpen = Effect.suspend(() => (txn === undefined ? Effect.void : txn.abort))
 
       yield* report
       yield* readTopic(kafka, { topic: options.dlqTopic, ranges, clientGroupPrefix: "hookstream-replay-read" }).pipe(
@@ -252,10 +297,7 @@ export const replay = (kafka: Kafka, options: ReplayOptions): Effect.Effect<Repl
                   }
                 } else {
                   if (sample.length < sampleSize) sample.push(entry)
-                  if (!dryRun) {
-                    if (limiter !== undefined) yield* take(limiter)
-                    buffer.push(decision.message)
-                  }
+                  if (!dryRun) yield* publish(decision.message)
                 }
               }
               position.set(batch.partition, BigInt(raw.offset) + 1n)
@@ -263,11 +305,13 @@ export const replay = (kafka: Kafka, options: ReplayOptions): Effect.Effect<Repl
             }
             position.set(batch.partition, BigInt(batch.next))
             if (dryRun) yield* report
+            else if (limiter === undefined && buffer.length > 0) yield* flush
             else yield* flushIfDue
           })
-        )
+        ),
+        Effect.andThen(flush),
+        Effect.ensuring(abortOpen)
       )
-      yield* flush
       complete = true
       const now = yield* Clock.currentTimeMillis
       const final = progress(now)
