@@ -2,14 +2,17 @@
  * `npm start`: hookstream on an embedded default. Starts a local Kafka broker from the
  * project's jars (unless KAFKA_BROKERS names a cluster), a local HTTP receiver for the
  * example streams, creates the topics, and runs the processor on streams/ — the same code
- * path as `hookstream run`. Ctrl-C drains, commits and stops everything cleanly.
+ * path as `hookstream run` — and the HTTP ingress on the same streams (127.0.0.1:8080, or a
+ * free port when taken; printed). Ctrl-C drains, commits and stops everything cleanly.
  */
 import { NodeServices } from "@effect/platform-node"
 import { Console, Effect } from "effect"
+import { defaultIngressInput, startIngressCommand } from "./cli/ingress.ts"
 import { runProcessorWith, sinkTopics } from "./cli/run.ts"
 import { runMain } from "./cli/runMain.ts"
 import { loadStreams } from "./config/loadStreams.ts"
 import { echoReceiver } from "./demo/echoReceiver.ts"
+import { DEFAULT_INPUT_TOPIC } from "./domain/WebhookEvent.ts"
 import { makeKafka } from "./kafka/kafkaClient.ts"
 import { LocalKafka } from "./kafka/local/LocalKafka.ts"
 import { ensureTopics } from "./kafka/topics.ts"
@@ -32,8 +35,17 @@ const program = Effect.gen(function* () {
   const config = yield* loadStreams({ env: process.env })
   yield* ensureTopics(
     makeKafka({ brokers: broker.brokers.split(","), clientId: "hookstream-start" }),
-    sinkTopics(config).map((topic) => ({ topic, partitions: 3 }))
+    [DEFAULT_INPUT_TOPIC, ...sinkTopics(config)].map((topic) => ({ topic, partitions: 3 }))
   )
+  const ingress = yield* startIngressCommand(
+    defaultIngressInput({ brokers: broker.brokers, host: "127.0.0.1", opsHost: "127.0.0.1" }),
+    true
+  )
+  yield* Console.log(
+    `hookstream: ingress on ${ingress.url}/webhooks/<webhook_id> (${ingress.webhookIds.join(", ")}); ops on ${ingress.opsUrl}`
+  )
+  const body = `'{"ref":"refs/heads/main","repository":{"full_name":"acme/shop"}}'`
+  const secret = process.env["GITHUB_WEBHOOK_SECRET"] ?? "dev-only-secret"
 
   yield* Effect.forkScoped(
     Effect.sleep("3 seconds").pipe(
@@ -43,6 +55,9 @@ const program = Effect.gen(function* () {
             "",
             "hookstream is running on the example streams in streams/. Try, in another terminal:",
             `  npx hookstream send orders '{"order_id": 1, "customer": {"id": "c-1"}}' --key c-1 --wait --brokers ${broker.brokers}`,
+            "or through the HTTP ingress, signed like GitHub does:",
+            `  BODY=${body}; curl -i ${ingress.url}/webhooks/github-push -H 'content-type: application/json' \\`,
+            `    -H "x-hub-signature-256: sha256=$(printf %s "$BODY" | openssl dgst -sha256 -hmac '${secret}' -r | cut -d' ' -f1)" -d "$BODY"`,
             `Results go to webhooks.results, dead letters to webhooks.dlq; Ctrl-C stops cleanly.`,
             ""
           ].join("\n")
