@@ -44,16 +44,11 @@ export const table = (
 
 /** `name    count` lines under a title, for stats */
 export const countsBlock = (title: string, counts: Readonly<Record<string, number>>): string => {
-  const entries = Object.entries(counts)
+  const entries = Object.entries(counts).map(([k, v]) => [k, formatCount(v)] as const)
   if (entries.length === 0) return `${title}: none`
-  return `${title}:\n${table(
-    ["", "count"],
-    entries.map(([k, v]) => [k, formatCount(v)])
-  )
-    .split("\n")
-    .slice(2)
-    .map((l) => `  ${l}`)
-    .join("\n")}`
+  const keyWidth = Math.max(...entries.map(([k]) => k.length))
+  const countWidth = Math.max(...entries.map(([, v]) => v.length))
+  return [`${title}:`, ...entries.map(([k, v]) => `  ${k.padEnd(keyWidth)}  ${v.padStart(countWidth)}`)].join("\n")
 }
 
 /** The progress line of a replay. `bar` adds a bar of that many characters (TTY). */

@@ -1,0 +1,155 @@
+import { describe, expect, it } from "vitest"
+import { type DlqEntry, decodeDlqEntry } from "../../../src/dlq/DlqEntry.ts"
+import * as H from "../../../src/domain/KafkaHeaders.ts"
+import { deadLetter, deadLetterOutput, type RecordMeta, resultRecord } from "../../../src/outcomes/records.ts"
+import { decideReplay } from "../../../src/replay/replayRecord.ts"
+
+const meta: RecordMeta = {
+  source: { topic: "webhooks", partition: 2, offset: "41" },
+  key: Buffer.from("customer-9"),
+  replayCount: 1,
+  traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+  tracestate: "vendor=1",
+  correlationId: "corr-1"
+}
+
+const asEntry = (record: ReturnType<typeof deadLetter>): DlqEntry => {
+  const out = deadLetterOutput({ results: "r", dlq: "webhooks.dlq" }, record, meta)
+  return decodeDlqEntry({
+    topic: "webhooks.dlq",
+    partition: 0,
+    offset: "7",
+    key: out.key,
+    value: Buffer.from(out.value),
+    headers: out.headers,
+    timestamp: 0
+  })
+}
+
+const partial = (envelope: { webhook_id: string; payload: unknown; id?: string; headers?: Record<string, string> }) => {
+  const eventId = envelope.id ?? "webhooks-2-41"
+  const result = resultRecord(
+    eventId,
+    envelope.webhook_id,
+    {
+      status: "partial",
+      startedAt: 0,
+      finishedAt: 10,
+      modules: [
+        { id: "store", module: "postgresql", status: "succeeded", attempts: 1, duration_ms: 2 },
+        {
+          id: "notify",
+          module: "http",
+          status: "failed",
+          attempts: 3,
+          duration_ms: 5,
+          error: { tag: "DestinationError", reason: "unavailable", retryable: true, message: "503" }
+        },
+        { id: "audit", module: "log", status: "timed_out", attempts: 1, duration_ms: 5 }
+      ]
+    },
+    meta
+  )
+  return asEntry(
+    deadLetter({
+      reason: "chain_failed",
+      event: envelope,
+      meta,
+      failedAt: 10,
+      result,
+      eventId,
+      webhookId: envelope.webhook_id
+    })
+  )
+}
+
+const publish = (entry: DlqEntry, options: Partial<Parameters<typeof decideReplay>[1]> = {}) => {
+  const decision = decideReplay(entry, { inputTopic: "webhooks", allModules: false, ...options })
+  if (decision._tag !== "Publish") throw new Error(decision._tag)
+  return decision.message
+}
+
+describe("the replayed record", () => {
+  it("is the original envelope with the derived id made explicit, so idempotency keys do not change", () => {
+    const m = publish(partial({ webhook_id: "orders", payload: { n: 1 }, headers: { "x-github-event": "push" } }))
+    expect(m.topic).toBe("webhooks")
+    expect(m.key?.toString()).toBe("customer-9")
+    expect(JSON.parse(String(m.value))).toEqual({
+      webhook_id: "orders",
+      payload: { n: 1 },
+      headers: { "x-github-event": "push" },
+      id: "webhooks-2-41"
+    })
+  })
+
+  it("keeps an envelope's own id as it was", () => {
+    const m = publish(partial({ webhook_id: "orders", id: "evt-1", payload: [1, 2] }))
+    expect(JSON.parse(String(m.value))).toEqual({ webhook_id: "orders", id: "evt-1", payload: [1, 2] })
+  })
+
+  it("runs only the failed modules (in chain order), counts the replay and carries trace headers", () => {
+    const m = publish(partial({ webhook_id: "orders", payload: {} }))
+    expect(m.headers).toEqual({
+      [H.TRACEPARENT]: meta.traceparent,
+      [H.TRACESTATE]: "vendor=1",
+      [H.CORRELATION_ID]: "corr-1",
+      [H.REPLAY_COUNT]: "2",
+      [H.ONLY_MODULES]: "notify,audit",
+      [H.REPLAY_OF]: "webhooks.dlq:0:7"
+    })
+  })
+
+  it("--all-modules leaves the header out, so the whole chain runs", () => {
+    expect(
+      publish(partial({ webhook_id: "orders", payload: {} }), { allModules: true }).headers[H.ONLY_MODULES]
+    ).toBeUndefined()
+  })
+
+  it("dead letters without failed modules (refused events) run the whole chain", () => {
+    const entry = asEntry(
+      deadLetter({
+        reason: "unknown_webhook",
+        event: { webhook_id: "new-stream", payload: {} },
+        meta,
+        failedAt: 1,
+        error: { tag: "InvalidEvent", reason: "unknown_webhook", retryable: false, message: "no stream" },
+        eventId: "webhooks-2-41",
+        webhookId: "new-stream"
+      })
+    )
+    expect(publish(entry).headers[H.ONLY_MODULES]).toBeUndefined()
+  })
+
+  it("undecodable events are replayed as their original bytes", () => {
+    const bytes = Buffer.from([0xde, 0xad, 0xbe, 0xef])
+    const entry = asEntry(
+      deadLetter({
+        reason: "invalid_event",
+        event: { raw: bytes.toString("base64") },
+        meta,
+        failedAt: 1,
+        error: { tag: "InvalidEvent", reason: "not_json", retryable: false, message: "not JSON" }
+      })
+    )
+    expect(publish(entry).value).toEqual(bytes)
+  })
+
+  it("--max-replays: events replayed that many times are skipped; other records are not replayable", () => {
+    const entry = partial({ webhook_id: "orders", payload: {} })
+    expect(decideReplay(entry, { inputTopic: "w", allModules: false, maxReplays: 1 })).toEqual({
+      _tag: "TooManyReplays",
+      replayCount: 1
+    })
+    expect(decideReplay(entry, { inputTopic: "w", allModules: false, maxReplays: 2 })._tag).toBe("Publish")
+    const junk = decodeDlqEntry({
+      topic: "d",
+      partition: 0,
+      offset: "1",
+      key: null,
+      value: Buffer.from("{}"),
+      headers: {},
+      timestamp: 0
+    })
+    expect(decideReplay(junk, { inputTopic: "w", allModules: false })._tag).toBe("Undecodable")
+  })
+})
