@@ -10,6 +10,7 @@ import { kafkaDestination } from "./kafka.ts"
 import { logDestination } from "./log.ts"
 import { mqttDestination } from "./mqtt.ts"
 import { mysqlDestination } from "./mysql.ts"
+import { natsDestination } from "./nats.ts"
 import { postgresqlDestination } from "./postgresql.ts"
 import { rabbitmqDestination } from "./rabbitmq.ts"
 import { redisDestination } from "./redis.ts"
@@ -23,5 +24,6 @@ export const destinations: Partial<Readonly<Record<ModuleName, DestinationSpec>>
   mysql: mysqlDestination,
   redis: redisDestination,
   rabbitmq: rabbitmqDestination,
-  mqtt: mqttDestination
+  mqtt: mqttDestination,
+  nats: natsDestination
 }
