@@ -103,6 +103,27 @@ export const makeEventProducer = (
           Effect.sync(() => {
             connected = true
           })
+        ),
+        // a missing topic is retried forever like any other produce error: say so once, plainly
+        Effect.andThen(
+          Effect.tryPromise(async () => {
+            const admin = kafka.admin()
+            await admin.connect()
+            try {
+              return (await admin.listTopics()).includes(options.topic)
+            } finally {
+              await admin.disconnect()
+            }
+          }).pipe(
+            Effect.flatMap((exists) =>
+              exists
+                ? Effect.void
+                : Effect.logError(
+                    `ingress: topic '${options.topic}' does not exist; requests answer 503 until it is created (hookstream run --create-topics creates it)`
+                  )
+            ),
+            Effect.ignore
+          )
         )
       )
     )

@@ -129,6 +129,14 @@ export const makeIngressServer = (
     })
 
     app.setNotFoundHandler((_request, reply) => send(reply, 404, errorBody(404)))
+    // answer unknown paths before their body is read (else a large one would be a 413)
+    app.addHook("onRequest", (request, reply, done) => {
+      if (request.is404) {
+        send(reply, 404, errorBody(404))
+        return
+      }
+      done()
+    })
 
     app.addHook("onResponse", (request, reply, done) => {
       const code = String(reply.statusCode)

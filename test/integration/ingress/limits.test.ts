@@ -63,6 +63,8 @@ afterAll(async () => {
 describe("routing", () => {
   it("404 for an unknown id, a disabled ingress, a stream without an ingress section, other methods", async () => {
     expect((await post("no-such-stream", "{}")).status).toBe(404)
+    // before its body is read: a large one is still a 404, not a 413
+    expect((await post("no-such-stream", JSON.stringify({ pad: "x".repeat(64 * 1024) }))).status).toBe(404)
     expect((await post("t-off", "{}")).status).toBe(404)
     expect((await post("t-internal", "{}")).status).toBe(404)
     expect((await fetch(`${ingress.url}/webhooks/t-open`)).status).toBe(404)
