@@ -11,7 +11,10 @@
  * 127.0.0.1 answering 200. kafka: a fresh 3-partition topic on KAFKA_BROKERS (skipped without).
  * postgresql, mysql: json mode into a fresh table (pool_size 32) on the machine's PostgreSQL and
  * MariaDB (POSTGRES_URL, MARIADB_URL). redis-list, redis-stream (maxlen ~100000),
- * redis-publish: fresh keys on the machine's Redis (REDIS_URL).
+ * redis-publish: fresh keys on the machine's Redis (REDIS_URL). rabbitmq: a fresh durable queue,
+ * persistent messages, publisher confirms (RABBITMQ_URL). mqtt-qos0/1/2: MQTT 5 on the machine's
+ * Mosquitto (MQTT_URL). nats-jetstream: a fresh file-storage stream; nats-core: publish + flush
+ * (NATS_URL).
  */
 import { fork } from "node:child_process"
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -19,6 +22,9 @@ import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { jetstreamManager } from "@nats-io/jetstream"
+import { connect as natsConnect } from "@nats-io/transport-node"
+import amqp from "amqplib"
 import { Effect, Logger, References, Schema, Scope } from "effect"
 import { Redis } from "ioredis"
 import { Kafka, logLevel } from "kafkajs"
@@ -29,8 +35,11 @@ import { fileDestination } from "../src/modules/file.ts"
 import { httpDestination } from "../src/modules/http.ts"
 import { kafkaDestination } from "../src/modules/kafka.ts"
 import { logDestination } from "../src/modules/log.ts"
+import { mqttDestination } from "../src/modules/mqtt.ts"
 import { mysqlDestination } from "../src/modules/mysql.ts"
+import { natsDestination } from "../src/modules/nats.ts"
 import { postgresqlDestination } from "../src/modules/postgresql.ts"
+import { rabbitmqDestination } from "../src/modules/rabbitmq.ts"
 import { redisDestination } from "../src/modules/redis.ts"
 import { serviceAddress } from "../test/support/services.ts"
 
@@ -225,6 +234,61 @@ if (process.argv[2] === "--server") {
               const guards = await client.keys(`hookstream:dedupe:${mode}:${target}:*`)
               await client.del(target, ...guards)
               await client.quit()
+            }
+          }
+        }
+      })
+    ),
+    {
+      name: "rabbitmq",
+      spec: rabbitmqDestination,
+      prepare: async () => {
+        const server = serviceAddress("rabbitmq")
+        const queue = `hs-bench.${process.pid}.${Date.now()}`
+        const admin = await amqp.connect(server.url)
+        const channel = await admin.createChannel()
+        await channel.assertQueue(queue, { durable: true })
+        return {
+          connection: { type: "rabbitmq", host: server.host, port: server.port, user: "guest", password: "guest" },
+          config: { queue },
+          teardown: async () => {
+            await channel.deleteQueue(queue)
+            await admin.close()
+          }
+        }
+      }
+    },
+    ...([0, 1, 2] as const).map(
+      (qos): BenchCase => ({
+        name: `mqtt-qos${qos}`,
+        spec: mqttDestination,
+        prepare: async () => {
+          const server = serviceAddress("mosquitto")
+          return {
+            connection: { type: "mqtt", host: server.host, port: server.port, protocol_version: 5 },
+            config: { topic: `hs-bench/${process.pid}/${Date.now()}`, qos }
+          }
+        }
+      })
+    ),
+    ...([true, false] as const).map(
+      (jetstream): BenchCase => ({
+        name: jetstream ? "nats-jetstream" : "nats-core",
+        spec: natsDestination,
+        prepare: async () => {
+          const server = serviceAddress("nats")
+          const subject = `hs.bench.${process.pid}.${Date.now()}`
+          const admin = await natsConnect({ servers: `${server.host}:${server.port}` })
+          const jsm = await jetstreamManager(admin)
+          const stream = `hs-bench-${process.pid}-${Date.now()}`
+          // file storage, as a stream that must survive a restart would use
+          if (jetstream) await jsm.streams.add({ name: stream, subjects: [subject] })
+          return {
+            connection: { type: "nats", servers: [`${server.host}:${server.port}`] },
+            config: { subject, jetstream },
+            teardown: async () => {
+              if (jetstream) await jsm.streams.delete(stream)
+              await admin.close()
             }
           }
         }

@@ -15,7 +15,7 @@
  * - Errors: mqtt/mqttError.ts.
  */
 import { randomBytes } from "node:crypto"
-import { Effect, Redacted, Schema } from "effect"
+import { Effect, Redacted, Schema, Semaphore } from "effect"
 import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from "mqtt"
 import { text, withDefault } from "../config/Checks.ts"
 import { connectionEntry, urlOrHost } from "../config/ConnectionCommon.ts"
@@ -64,6 +64,8 @@ const CONNECT_TIMEOUT_MS = 5_000
 const RECONNECT_PERIOD_MS = 2_000
 /** how long closing waits for a clean DISCONNECT before dropping the socket */
 const END_TIMEOUT_MS = 2_000
+/** MQTT 5's default Receive Maximum */
+const MAX_RECEIVE = 65_535
 
 const clientOptions = (connection: MqttConnection): IClientOptions => ({
   ...(connection.url === undefined
@@ -101,6 +103,9 @@ const make = (connection: MqttConnection | undefined) =>
     }
     const options = clientOptions(connection)
     let lastError: unknown
+    // QoS 1/2 publishes in flight at once: at most the broker's Receive Maximum (MQTT 5
+    // CONNACK; absent means 65535): Mosquitto (20) refuses QoS 2 beyond it with "Quota exceeded"
+    const window = Semaphore.makeUnsafe(MAX_RECEIVE)
     const client = yield* Effect.acquireRelease(
       Effect.sync(() => {
         const created =
@@ -109,8 +114,9 @@ const make = (connection: MqttConnection | undefined) =>
         created.on("error", (error) => {
           lastError = error
         })
-        created.on("connect", () => {
+        created.on("connect", (connack) => {
           lastError = undefined
+          Effect.runFork(window.resize(connack.properties?.receiveMaximum ?? MAX_RECEIVE))
         })
         return created
       }),
@@ -201,8 +207,10 @@ const make = (connection: MqttConnection | undefined) =>
         client.publish(config.topic, body.bytes, publishOptions, callback)
       })
 
-    const send = (delivery: Delivery<MqttConfig>): Effect.Effect<Receipt, DestinationError> =>
-      abortable((signal) => publish(delivery, signal), mqttError)
+    const send = (delivery: Delivery<MqttConfig>): Effect.Effect<Receipt, DestinationError> => {
+      const publishing = abortable((signal) => publish(delivery, signal), mqttError)
+      return delivery.config.qos === 0 ? publishing : window.withPermits(1)(publishing)
+    }
 
     return { send }
   })

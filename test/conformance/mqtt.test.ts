@@ -122,6 +122,19 @@ describe("mqtt destination", () => {
     expect(JSON.parse(v4[0]?.payload.toString() ?? "")).toMatchObject({ note: "conformance" })
   })
 
+  it("more QoS 2 sends at once than the broker's Receive Maximum all succeed (no 'Quota exceeded')", async () => {
+    const topic = unique("window")
+    await subscribe(topic)
+    const config = decodeConfig({ topic, qos: 2 })
+    await using(async (destination) => {
+      const exit = await Effect.runPromiseExit(
+        Effect.forEach(Array.from({ length: 200 }), () => destination.send(delivery(config)), { concurrency: 64 })
+      )
+      expect(Exit.isSuccess(exit), Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "").toBe(true)
+    })
+    await waitFor(() => (received.get(topic) ?? []).length === 200)
+  })
+
   it("retained: a subscriber that comes later still gets the message", async () => {
     const topic = unique("retained")
     const d = delivery(decodeConfig({ topic, retained: true }))
