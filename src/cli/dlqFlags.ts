@@ -75,7 +75,9 @@ export const kafkaFor = (command: string, brokers: string) => {
   const list = parseBrokers(brokers)
   return list.length === 0
     ? usageError(command, "--brokers is empty")
-    : Effect.succeed(makeKafka({ brokers: list, clientId: `hookstream-${command.replace(/\s+/g, "-")}` }))
+    : Effect.succeed(
+        makeKafka({ brokers: list, clientId: `hookstream-${command.replace(/\s+/g, "-")}`, logToStderr: true })
+      )
 }
 
 /** Whether output goes to a person (a TTY) rather than a pipe or file. */

@@ -4,7 +4,7 @@
  * destination. Its log lines are routed into Effect's logger (structured, levelled) instead
  * of its own console output.
  */
-import { Effect } from "effect"
+import { Effect, Logger } from "effect"
 import { Kafka, type LogEntry, logLevel, type RetryOptions, type SASLOptions } from "kafkajs"
 
 export interface KafkaClientOptions {
@@ -18,9 +18,11 @@ export interface KafkaClientOptions {
   readonly retry?: RetryOptions
   /** KafkaJS lines at this level and above reach Effect's logger; default WARN */
   readonly logLevel?: logLevel
+  /** KafkaJS lines go to stderr: for commands whose stdout is data (`dlq list` JSON…) */
+  readonly logToStderr?: boolean
 }
 
-const forward = (level: logLevel, entry: LogEntry): void => {
+const forward = (level: logLevel, entry: LogEntry, logToStderr: boolean): void => {
   const { message, ...fields } = entry.log
   const annotations = { kafka_namespace: entry.namespace, ...fields }
   const line = `kafkajs: ${message}`
@@ -32,7 +34,7 @@ const forward = (level: logLevel, entry: LogEntry): void => {
         : level === logLevel.INFO
           ? Effect.logDebug(line)
           : Effect.logTrace(line)
-  Effect.runFork(effect.pipe(Effect.annotateLogs(annotations)))
+  Effect.runFork(effect.pipe(Effect.annotateLogs(annotations), Effect.provideService(Logger.LogToStderr, logToStderr)))
 }
 
 export const makeKafka = (options: KafkaClientOptions): Kafka =>
@@ -45,7 +47,7 @@ export const makeKafka = (options: KafkaClientOptions): Kafka =>
     ...(options.ssl === true ? { ssl: true } : {}),
     ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
     logLevel: options.logLevel ?? logLevel.WARN,
-    logCreator: () => (entry) => forward(entry.level, entry)
+    logCreator: () => (entry) => forward(entry.level, entry, options.logToStderr ?? false)
   })
 
 export const parseBrokers = (value: string): ReadonlyArray<string> =>
