@@ -13,10 +13,9 @@ import { parseDuration } from "../config/Duration.ts"
 import { DEFAULT_STREAMS_DIR, loadStreams } from "../config/loadStreams.ts"
 import { DEFAULT_INPUT_TOPIC } from "../domain/WebhookEvent.ts"
 import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADERS } from "../ingress/limits.ts"
-import { WEBHOOK_PATH_PREFIX } from "../ingress/server.ts"
-import { startIngress, startOpsServer } from "../ingress/startIngress.ts"
+import { WEBHOOK_PATH_PREFIX } from "../ingress/paths.ts"
 import { makeKafka, parseBrokers } from "../kafka/kafkaClient.ts"
-import { DEFAULT_OPS_PORT } from "../observability/opsServer.ts"
+import { DEFAULT_OPS_PORT } from "../observability/opsPort.ts"
 import { CliExit, EXIT_FAILURE, EXIT_USAGE } from "./CliExit.ts"
 import { runFlags } from "./run.ts"
 
@@ -148,6 +147,8 @@ export const startIngressCommand = Effect.fn("ingress.start")(function* (input: 
       Effect.andThen(Effect.fail(new CliExit({ code: EXIT_FAILURE })))
     )
 
+  // loaded here, not at the top: every other command would pay for fastify and prom-client
+  const { startIngress, startOpsServer } = yield* Effect.promise(() => import("../ingress/startIngress.ts"))
   const ops = yield* startOpsServer(input.opsHost, input.opsPort, portFallback).pipe(
     Effect.catchTag("OpsServerError", (e) => fail(e.message))
   )

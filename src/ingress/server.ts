@@ -35,6 +35,7 @@ import { type InFlight, makeInFlight, type Slot } from "./inFlight.ts"
 import { kafkaKeyFrom } from "./kafkaKey.ts"
 import { headerCount, isJsonMediaType, parseJsonBody } from "./limits.ts"
 import { inFlightGauge, produceUnsettledTotal, requestDuration, requestsTotal } from "./metrics.ts"
+import { WEBHOOK_PATH_PREFIX } from "./paths.ts"
 import type { StreamIngress } from "./streamIngress.ts"
 
 export class IngressServerError extends Schema.TaggedError<IngressServerError>()("IngressServerError", {
@@ -68,8 +69,6 @@ export interface IngressServer {
   readonly inFlight: () => number
   readonly closing: () => boolean
 }
-
-export const WEBHOOK_PATH_PREFIX = "/webhooks/"
 
 const EMPTY = Buffer.alloc(0)
 const REQUEST_ID = /^[\x21-\x7e]{1,200}$/

@@ -9,7 +9,8 @@ import type { Kafka } from "kafkajs"
 import type { LoadedConfig } from "../config/StreamDefinition.ts"
 import { makeOpsServer, type OpsServer, type OpsServerError } from "../observability/opsServer.ts"
 import { makeEventProducer } from "./EventProducer.ts"
-import { type IngressServerError, makeIngressServer, WEBHOOK_PATH_PREFIX } from "./server.ts"
+import { WEBHOOK_PATH_PREFIX } from "./paths.ts"
+import { type IngressServerError, makeIngressServer } from "./server.ts"
 import { compileStreamIngress, ingressProblems, type StreamIngress } from "./streamIngress.ts"
 
 export class IngressConfigError extends Schema.TaggedError<IngressConfigError>()("IngressConfigError", {

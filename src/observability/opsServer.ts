@@ -11,7 +11,7 @@ import { Effect, Schema, type Scope } from "effect"
 import Fastify from "fastify"
 import { enableProcessMetrics, registry } from "./metrics.ts"
 
-export const DEFAULT_OPS_PORT = 9464
+export { DEFAULT_OPS_PORT } from "./opsPort.ts"
 
 export class OpsServerError extends Schema.TaggedError<OpsServerError>()("OpsServerError", {
   message: Schema.String
