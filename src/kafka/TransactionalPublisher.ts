@@ -61,6 +61,37 @@ const byTopic = (records: ReadonlyArray<PublishRecord>) => {
   return Array.from(topics, ([topic, messages]) => ({ topic, messages }))
 }
 
+/**
+ * KafkaJS writes one record batch per partition and request, and the broker refuses a batch
+ * over `max.message.bytes` (1 MiB by default): requests stay well under it.
+ */
+const MAX_REQUEST_BYTES = 512 * 1024
+
+const sizeOf = (r: PublishRecord): number =>
+  (typeof r.value === "string" ? Buffer.byteLength(r.value) : r.value.length) + (r.key?.length ?? 0) + 64
+
+/** Consecutive chunks of at most `maxBytes` each (a larger record goes alone), order kept. */
+export const chunksByBytes = (
+  records: ReadonlyArray<PublishRecord>,
+  maxBytes: number
+): ReadonlyArray<ReadonlyArray<PublishRecord>> => {
+  const chunks: Array<Array<PublishRecord>> = []
+  let current: Array<PublishRecord> = []
+  let bytes = 0
+  for (const r of records) {
+    const size = sizeOf(r)
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current)
+      current = []
+      bytes = 0
+    }
+    current.push(r)
+    bytes += size
+  }
+  if (current.length > 0) chunks.push(current)
+  return chunks
+}
+
 export const makeTransactionalPublisher = (
   kafka: Kafka,
   options: TransactionalPublisherOptions
@@ -105,12 +136,13 @@ export const makeTransactionalPublisher = (
                   Effect.tryPromise({
                     try: async () => {
                       try {
-                        await txn.sendBatch({
-                          topicMessages: byTopic(records),
-                          acks: -1,
-                          timeout,
-                          compression: CompressionTypes.None
-                        })
+                        for (const chunk of chunksByBytes(records, MAX_REQUEST_BYTES))
+                          await txn.sendBatch({
+                            topicMessages: byTopic(chunk),
+                            acks: -1,
+                            timeout,
+                            compression: CompressionTypes.None
+                          })
                       } catch (e) {
                         await abortQuietly()
                         throw e

@@ -153,3 +153,19 @@ describe("the replayed record", () => {
     expect(decideReplay(junk, { inputTopic: "w", allModules: false })._tag).toBe("Undecodable")
   })
 })
+
+describe("transaction requests", () => {
+  it("are cut by bytes so no partition batch exceeds the broker's max message size; order kept", async () => {
+    const { chunksByBytes } = await import("../../../src/kafka/TransactionalPublisher.ts")
+    const record = (n: number, bytes: number) => ({
+      topic: "t",
+      key: null,
+      value: "x".repeat(bytes),
+      headers: { n: String(n) }
+    })
+    const records = [record(0, 300), record(1, 300), record(2, 300), record(3, 2_000), record(4, 10)]
+    const chunks = chunksByBytes(records, 800)
+    expect(chunks.map((c) => c.map((r) => r.headers.n))).toEqual([["0", "1"], ["2"], ["3"], ["4"]])
+    expect(chunksByBytes([], 800)).toEqual([])
+  })
+})
