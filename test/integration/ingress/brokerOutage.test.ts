@@ -79,6 +79,9 @@ describe("broker outage", () => {
       expect(answer.ms).toBeLessThan(PRODUCE_TIMEOUT_MS + 2_000)
     }
     const timeTo503 = Math.max(...down.map((a) => a.ms))
+    // all answered, yet the handed-over record keeps its in-flight slot until it settles;
+    // the withdrawn ones gave theirs back
+    expect(ingress.inFlight()).toBe(1)
     await waitFor(async () => (await fetch(`${ingress.opsUrl}/readyz`)).status === 503, {
       timeoutMs: 10_000,
       description: "/readyz to report the stalled broker"
@@ -95,6 +98,7 @@ describe("broker outage", () => {
     const recoveredMs = performance.now() - resumedAt
     for (let i = 0; i < 3; i++) expect((await post()).status).toBe(202)
     await waitFor(async () => (await fetch(`${ingress.opsUrl}/readyz`)).status === 200, { description: "ready again" })
+    expect(ingress.inFlight()).toBe(0)
     process.stderr.write(
       `ingress outage: 503 after ${timeTo503.toFixed(0)} ms while down; broker back in ${brokerBackMs.toFixed(0)} ms, first 202 ${recoveredMs.toFixed(0)} ms after resume\n`
     )
