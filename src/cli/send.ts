@@ -5,15 +5,15 @@
  */
 import { randomUUID } from "node:crypto"
 import { readFile } from "node:fs/promises"
-import { Config, Console, Effect, Option } from "effect"
+import { Console, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { parseDuration } from "../config/Duration.ts"
-import { DEFAULT_RESULTS_TOPIC } from "../domain/ResultRecord.ts"
-import { DEFAULT_INPUT_TOPIC, type WebhookEvent } from "../domain/WebhookEvent.ts"
+import type { WebhookEvent } from "../domain/WebhookEvent.ts"
 import { watchResults } from "../kafka/awaitResult.ts"
 import { toKafkaError } from "../kafka/KafkaError.ts"
 import { makeKafka, parseBrokers } from "../kafka/kafkaClient.ts"
 import { CliExit, EXIT_FAILURE, EXIT_USAGE } from "./CliExit.ts"
+import { runFlags } from "./run.ts"
 
 const readPayload = (arg: string): Effect.Effect<unknown, CliExit> =>
   Effect.gen(function* () {
@@ -40,21 +40,10 @@ export const sendCommand = Command.make(
   {
     webhookId: Argument.String("webhook_id").pipe(Argument.withDescription("The stream to send to")),
     payload: Argument.String("payload").pipe(Argument.withDescription("The payload as JSON, or @file with JSON")),
-    brokers: Flag.String("brokers").pipe(
-      Flag.withDescription("Kafka bootstrap servers (env KAFKA_BROKERS)"),
-      Flag.withFallbackConfig(Config.String("KAFKA_BROKERS")),
-      Flag.withDefault("localhost:9092")
-    ),
-    input: Flag.String("input").pipe(
-      Flag.withDescription("Input topic (env HOOKSTREAM_INPUT)"),
-      Flag.withFallbackConfig(Config.String("HOOKSTREAM_INPUT")),
-      Flag.withDefault(DEFAULT_INPUT_TOPIC)
-    ),
-    results: Flag.String("results").pipe(
-      Flag.withDescription("Results topic, for --wait (env HOOKSTREAM_RESULTS)"),
-      Flag.withFallbackConfig(Config.String("HOOKSTREAM_RESULTS")),
-      Flag.withDefault(DEFAULT_RESULTS_TOPIC)
-    ),
+    // the same flags (names, env variables, help) as `hookstream run`
+    brokers: runFlags.brokers,
+    input: runFlags.input,
+    results: runFlags.results,
     key: Flag.String("key").pipe(Flag.withDescription("Kafka key (the ordering key)"), Flag.optional),
     id: Flag.String("id").pipe(Flag.withDescription("Event id (default: a new UUID)"), Flag.optional),
     wait: Flag.Boolean("wait").pipe(
