@@ -13,7 +13,7 @@ import { defaultKafkaHome, kafkaPaths } from "./KafkaPaths.ts"
 import { KAFKA_VERSION } from "./KafkaVersion.ts"
 import { LocalKafkaError } from "./LocalKafkaError.ts"
 import { resolveJars } from "./resolveJars.ts"
-import { sweepRuns } from "./sweepRuns.ts"
+import { PAUSED_FILE, sweepRuns } from "./sweepRuns.ts"
 
 export interface LocalKafkaOptions {
   /** Use this cluster (`host:port,...`) and start nothing. Defaults to `$KAFKA_BROKERS`. */
@@ -138,11 +138,18 @@ const start = Effect.fnUntraced(function* (
     )
   )
   yield* awaitRunning(current.broker, files, readyTimeoutMs)
+  // While paused no JVM runs in `dir`: the marker (our pid) keeps another process's
+  // sweepRuns from taking it for an abandoned run and deleting its data.
+  const pausedMarker = join(dir, PAUSED_FILE)
   const restart = {
-    pause: terminate(current.broker.pid, graceMs).pipe(Effect.asVoid),
+    pause: Effect.promise(() => writeFile(pausedMarker, `${process.pid}\n`)).pipe(
+      Effect.andThen(terminate(current.broker.pid, graceMs)),
+      Effect.asVoid
+    ),
     resume: Effect.gen(function* () {
       yield* terminate(current.broker.pid, graceMs)
       current.broker = yield* spawn
+      yield* Effect.promise(() => rm(pausedMarker, { force: true }))
       yield* awaitRunning(current.broker, files, readyTimeoutMs)
       return current.broker.pid
     })

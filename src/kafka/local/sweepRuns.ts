@@ -6,8 +6,16 @@ import { commandLine, isAlive } from "./BrokerProcess.ts"
 const KEEP_LOGS = 3
 const UNCLAIMED_AFTER_MS = 10 * 60_000
 
-/** A run folder is in use while its JVM lives, or briefly before its pid file is written. */
+/** Written by `LocalKafka`'s pause (an outage drill): the owner's pid while no JVM runs. */
+export const PAUSED_FILE = "paused.pid"
+
+/**
+ * A run folder is in use while its JVM lives, while the process that paused it lives, or
+ * briefly before its pid file is written.
+ */
 const inUse = async (dir: string): Promise<boolean> => {
+  const owner = Number.parseInt(await readFile(join(dir, PAUSED_FILE), "utf8").catch(() => ""), 10)
+  if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) return true
   const pid = Number.parseInt(await readFile(join(dir, "broker.pid"), "utf8").catch(() => ""), 10)
   if (Number.isInteger(pid) && pid > 0) return isAlive(pid) && commandLine(pid).includes(dir)
   const info = await stat(dir).catch(() => undefined)
