@@ -22,18 +22,28 @@ export interface KafkaClientOptions {
   readonly logToStderr?: boolean
 }
 
+/**
+ * Errors KafkaJS logs at ERROR although it retries them and they are expected: right after a
+ * transaction commits, the next one's first request meets CONCURRENT_TRANSACTIONS until the
+ * commit markers are written (every back-to-back transaction: replays, exactly-once commits).
+ */
+const isRoutineRetry = (message: string, fields: Readonly<Record<string, unknown>>): boolean =>
+  /another concurrent operation on the same transaction/.test(`${message} ${String(fields["error"] ?? "")}`)
+
 const forward = (level: logLevel, entry: LogEntry, logToStderr: boolean): void => {
   const { message, ...fields } = entry.log
   const annotations = { kafka_namespace: entry.namespace, ...fields }
   const line = `kafkajs: ${message}`
   const effect =
-    level === logLevel.ERROR
-      ? Effect.logError(line)
-      : level === logLevel.WARN
-        ? Effect.logWarning(line)
-        : level === logLevel.INFO
-          ? Effect.logDebug(line)
-          : Effect.logTrace(line)
+    level !== logLevel.DEBUG && isRoutineRetry(message, fields)
+      ? Effect.logDebug(line)
+      : level === logLevel.ERROR
+        ? Effect.logError(line)
+        : level === logLevel.WARN
+          ? Effect.logWarning(line)
+          : level === logLevel.INFO
+            ? Effect.logDebug(line)
+            : Effect.logTrace(line)
   Effect.runFork(effect.pipe(Effect.annotateLogs(annotations), Effect.provideService(Logger.LogToStderr, logToStderr)))
 }
 
