@@ -247,13 +247,15 @@ export const replay = (kafka: Kafka, options: ReplayOptions): Effect.Effect<Repl
       const flushIfDue = Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
         const since = txn === undefined ? lastFlushAt : txnStartedAt
-        if (buffer.length >= maxBatchRecords || now - since >= maxBatchMs) yield* flush
+        if (buffer.length + sentInTxn >= maxBatchRecords || now - since >= maxBatchMs) yield* flush
       })
+      // The position only ever covers records that are in the transaction being committed:
+      // `publish` may commit what came before this record (never this record), and the
+      // caller moves the position past the record before the next commit can happen.
       const publish = (message: PublishRecord) =>
         Effect.gen(function* () {
           if (limiter === undefined) {
             buffer.push(message)
-            if (buffer.length >= maxBatchRecords) yield* flush
             return
           }
           const now = yield* Clock.currentTimeMillis
@@ -264,7 +266,6 @@ export const replay = (kafka: Kafka, options: ReplayOptions): Effect.Effect<Repl
           const open = yield* openTxn
           yield* open.send([message])
           sentInTxn++
-          if (sentInTxn >= maxBatchRecords) yield* flush
         })
       // interrupted or failed: what was sent but not committed is aborted (never seen by the
       // processor) and the position stays where the last commit put it

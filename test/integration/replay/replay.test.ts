@@ -3,7 +3,7 @@
  * and comes back, dry runs and filters on dead letters built by the processor's own record
  * builders, and --max-replays stopping an event that keeps failing.
  */
-import { Effect } from "effect"
+import { Effect, Fiber } from "effect"
 import { Partitioners } from "kafkajs"
 import { afterEach, describe, expect, it } from "vitest"
 import type { DlqFilter } from "../../../src/dlq/DlqFilter.ts"
@@ -235,3 +235,66 @@ describe("replay filters and dry run", () => {
     expect(header(replayedLast?.headers ?? {}, H.ONLY_MODULES)).toBeUndefined()
   })
 })
+
+describe("resuming across DLQ partitions", () => {
+  it("interrupted in-process (as the console would) and run again: each dead letter once, positions per partition", async () => {
+    const base = uniqueName("multi")
+    const topics = { input: `${base}.in`, dlq: `${base}.dlq` }
+    await withAdmin(kafka, (admin) =>
+      admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          { topic: topics.input, numPartitions: 2, replicationFactor: 1 },
+          { topic: topics.dlq, numPartitions: 3, replicationFactor: 1 }
+        ]
+      })
+    )
+    const letters: ReadonlyArray<Letter> = Array.from({ length: 90 }, (_, seq) => ({
+      seq,
+      webhook: "orders",
+      reason: "chain_failed",
+      key: `key-${seq % 11}`,
+      failed: ["notify"],
+      failedAt: Date.now(),
+      id: `evt-${seq}`
+    }))
+    await produceLetters(kafka, topics.dlq, topics.input, letters)
+    const name = uniqueName("multi")
+    const options = { dlqTopic: topics.dlq, inputTopic: topics.input, name, maxBatchRecords: 7 }
+
+    // stop it from outside once some batches are committed, as the console's Stop button would
+    const outcome = await Effect.runPromise(
+      Effect.gen(function* () {
+        let published = 0
+        const fiber = yield* Effect.forkChild(
+          replay(kafka, { ...options, ratePerSecond: 60, onProgress: (p) => (published = p.published) })
+        )
+        while (published < 20) yield* Effect.sleep("20 millis")
+        return yield* Fiber.interrupt(fiber).pipe(Effect.as(published))
+      })
+    )
+    expect(outcome).toBeGreaterThanOrEqual(20)
+    expect(outcome).toBeLessThan(90)
+
+    const firstRun = await recordedTotal(topics.dlq, name)
+    expect(firstRun).toBeGreaterThanOrEqual(outcome)
+    const rest = await run(options)
+    expect(rest.resumed).toBe(true)
+    expect(rest.published).toBe(90 - firstRun)
+    expect(await recordedTotal(topics.dlq, name)).toBe(90)
+    const published = await consumeRecords(kafka, { topic: topics.input, count: 90 })
+    const sources = published.map((r) => header(r.headers, H.REPLAY_OF))
+    expect(sources).toHaveLength(90)
+    expect(new Set(sources).size).toBe(90)
+    // a finished named replay has nothing left to do
+    expect(await run(options)).toMatchObject({ published: 0, total: 0 })
+  })
+})
+
+/** The sum of a named replay's recorded positions over the DLQ's partitions. */
+const recordedTotal = async (dlq: string, name: string) => {
+  const offsets = await withAdmin(kafka, (admin) =>
+    admin.fetchOffsets({ groupId: `hookstream-replay-${name}`, topics: [dlq] })
+  )
+  return offsets.flatMap((t) => t.partitions).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0)
+}
