@@ -18,7 +18,7 @@
  * atomic. A dry run publishes and records nothing.
  */
 import { randomUUID } from "node:crypto"
-import { Clock, Effect, Schema, Stream } from "effect"
+import { Clock, Effect, Queue, Schema, Stream } from "effect"
 import type { Kafka } from "kafkajs"
 import { type DlqEntry, decodeDlqEntry, eventIdOf, formatCoordinate } from "../dlq/DlqEntry.ts"
 import { type DlqFilter, matches, offsetFloor } from "../dlq/DlqFilter.ts"
@@ -339,4 +339,32 @@ export const replay = (kafka: Kafka, options: ReplayOptions): Effect.Effect<Repl
             )
           : Effect.fail(e)
     )
+  )
+
+/** What `replayUpdates` emits: progress reports, then the summary as the last element. */
+export type ReplayUpdate =
+  | { readonly _tag: "Progress"; readonly progress: ReplayProgress }
+  | { readonly _tag: "Done"; readonly summary: ReplaySummary }
+
+/**
+ * The replay as a Stream of updates (for the operator console): progress (sliding: a slow
+ * reader sees the latest), then `Done`. Interrupting the stream's consumer stops the replay
+ * cleanly (the batch in progress is aborted; a named replay resumes from its last commit).
+ */
+export const replayUpdates = (
+  kafka: Kafka,
+  options: Omit<ReplayOptions, "onProgress">
+): Stream.Stream<ReplayUpdate, KafkaError | ReplayError> =>
+  Stream.callback<ReplayUpdate, KafkaError | ReplayError>(
+    (queue) =>
+      replay(kafka, {
+        ...options,
+        onProgress: (progress) => {
+          Queue.offerUnsafe(queue, { _tag: "Progress", progress })
+        }
+      }).pipe(
+        Effect.flatMap((summary) => Queue.offer(queue, { _tag: "Done", summary })),
+        Effect.andThen(Queue.end(queue))
+      ),
+    { bufferSize: 16, strategy: "sliding" }
   )

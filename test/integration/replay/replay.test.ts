@@ -3,13 +3,13 @@
  * and comes back, dry runs and filters on dead letters built by the processor's own record
  * builders, and --max-replays stopping an event that keeps failing.
  */
-import { Effect, Fiber } from "effect"
+import { Effect, Fiber, Stream } from "effect"
 import { Partitioners } from "kafkajs"
 import { afterEach, describe, expect, it } from "vitest"
 import type { DlqFilter } from "../../../src/dlq/DlqFilter.ts"
 import { destinationError } from "../../../src/domain/DestinationError.ts"
 import type { Destination } from "../../../src/modules/Destination.ts"
-import { type ReplayOptions, replay } from "../../../src/replay/Replay.ts"
+import { type ReplayOptions, replay, replayUpdates } from "../../../src/replay/Replay.ts"
 import { consumeRecords, uniqueName, withAdmin } from "../../support/kafka.ts"
 import { waitFor } from "../../support/waitFor.ts"
 import { freshTopics, plan, type Running, runProcessor, testKafkaClient } from "../processor/harness.ts"
@@ -233,6 +233,32 @@ describe("replay filters and dry run", () => {
     const replayedLast = last.find((r) => header(r.headers, H.REPLAY_OF) === `${topics.dlq}:0:23`)
     expect(replayedLast).toBeDefined()
     expect(header(replayedLast?.headers ?? {}, H.ONLY_MODULES)).toBeUndefined()
+  })
+})
+
+describe("the replay as a Stream of updates (the console's view)", () => {
+  it("emits progress, then the summary last; a failure fails the stream", async () => {
+    const topics = await freshTopics(kafka, 1)
+    const letters: ReadonlyArray<Letter> = Array.from({ length: 10 }, (_, seq) => ({
+      seq,
+      webhook: "orders",
+      reason: "chain_failed",
+      key: "k",
+      failed: ["notify"],
+      failedAt: Date.now()
+    }))
+    await produceLetters(kafka, topics.dlq, topics.input, letters)
+    const updates = await Effect.runPromise(
+      Stream.runCollect(replayUpdates(kafka, { dlqTopic: topics.dlq, inputTopic: topics.input, dryRun: true }))
+    )
+    expect(updates.at(-1)).toMatchObject({ _tag: "Done", summary: { matched: 10, published: 0, complete: true } })
+    expect(updates.filter((u) => u._tag === "Progress").length).toBeGreaterThan(0)
+    const failure = await Effect.runPromise(
+      Effect.flip(
+        Stream.runCollect(replayUpdates(kafka, { dlqTopic: `${topics.dlq}-missing`, inputTopic: topics.input }))
+      )
+    )
+    expect(failure).toMatchObject({ _tag: "ReplayError", message: `topic does not exist: ${topics.dlq}-missing` })
   })
 })
 
