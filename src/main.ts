@@ -12,6 +12,7 @@ import { runProcessorWith, sinkTopics } from "./cli/run.ts"
 import { runMain } from "./cli/runMain.ts"
 import { loadStreams } from "./config/loadStreams.ts"
 import { echoReceiver } from "./demo/echoReceiver.ts"
+import { prepareExampleSinks } from "./demo/prepareSinks.ts"
 import { DEFAULT_INPUT_TOPIC } from "./domain/WebhookEvent.ts"
 import { makeKafka } from "./kafka/kafkaClient.ts"
 import { LocalKafka } from "./kafka/local/LocalKafka.ts"
@@ -37,6 +38,7 @@ const program = Effect.gen(function* () {
     makeKafka({ brokers: broker.brokers.split(","), clientId: "hookstream-start" }),
     [DEFAULT_INPUT_TOPIC, ...sinkTopics(config)].map((topic) => ({ topic, partitions: 3 }))
   )
+  yield* prepareExampleSinks
   const ingress = yield* startIngressCommand(
     defaultIngressInput({ brokers: broker.brokers, host: "127.0.0.1", opsHost: "127.0.0.1" }),
     true

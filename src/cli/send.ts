@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto"
 import { readFile } from "node:fs/promises"
 import { Console, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
+import { Partitioners } from "kafkajs"
 import { parseDuration } from "../config/Duration.ts"
 import type { WebhookEvent } from "../domain/WebhookEvent.ts"
 import { watchResults } from "../kafka/awaitResult.ts"
@@ -69,11 +70,15 @@ export const sendCommand = Command.make(
       payload,
       received_at: new Date().toISOString()
     }
-    const kafka = makeKafka({ brokers: parseBrokers(input.brokers), clientId: "hookstream-send" })
+    const kafka = makeKafka({ brokers: parseBrokers(input.brokers), clientId: "hookstream-send", logToStderr: true })
     const watch = input.wait ? yield* watchResults(kafka, input.results) : undefined
     const metadata = yield* Effect.tryPromise({
       try: async () => {
-        const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
+        const producer = kafka.producer({
+          idempotent: true,
+          maxInFlightRequests: 1,
+          createPartitioner: Partitioners.DefaultPartitioner
+        })
         await producer.connect()
         try {
           return await producer.send({

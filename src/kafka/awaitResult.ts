@@ -41,9 +41,6 @@ export const watchResults = (kafka: Kafka, topic: string): Effect.Effect<ResultW
               const done = new Promise<void>((r) => {
                 resolve = r
               })
-              consumer.on(consumer.events.GROUP_JOIN, () => {
-                for (const p of start) consumer.seek({ topic, partition: p.partition, offset: p.offset })
-              })
               await consumer.subscribe({ topics: [topic], fromBeginning: false })
               await consumer.run({
                 autoCommit: false,
@@ -58,7 +55,12 @@ export const watchResults = (kafka: Kafka, topic: string): Effect.Effect<ResultW
                   }
                 }
               })
-              await Promise.race([done, new Promise((r) => setTimeout(r, timeoutMs))])
+              // KafkaJS honours seek only once run() has joined the group: move every partition back
+              // to where the topic ended before the event was sent
+              for (const p of start) consumer.seek({ topic, partition: p.partition, offset: p.offset })
+              let timer: ReturnType<typeof setTimeout> | undefined
+              await Promise.race([done, new Promise((r) => (timer = setTimeout(r, timeoutMs)))])
+              clearTimeout(timer)
               return found
             } finally {
               await consumer.disconnect()

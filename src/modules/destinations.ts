@@ -15,7 +15,7 @@ import { postgresqlDestination } from "./postgresql.ts"
 import { rabbitmqDestination } from "./rabbitmq.ts"
 import { redisDestination } from "./redis.ts"
 
-export const destinations: Partial<Readonly<Record<ModuleName, DestinationSpec>>> = {
+export const destinations: Readonly<Record<ModuleName, DestinationSpec>> = {
   log: logDestination,
   file: fileDestination,
   http: httpDestination,

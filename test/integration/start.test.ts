@@ -1,0 +1,105 @@
+/**
+ * `npm start` end to end: the embedded default (pointed at the run's broker instead of its
+ * own) runs the example streams against the machine's real services; events sent with
+ * `hookstream send --wait` come back as succeeded result records, through parallel and
+ * sequential chains that use every destination; SIGTERM stops it with exit code 0.
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process"
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { promisify } from "node:util"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { kafkaBrokers } from "../support/kafka.ts"
+import { requireService } from "../support/services.ts"
+import { waitFor } from "../support/waitFor.ts"
+
+const root = join(import.meta.dirname, "..", "..")
+let main: ChildProcess | undefined
+let output = ""
+let exited: Promise<number | null> = Promise.resolve(null)
+
+const send = async (webhookId: string, payload: unknown, key: string) => {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [
+      join(root, "bin/hookstream.js"),
+      "send",
+      webhookId,
+      JSON.stringify(payload),
+      "--key",
+      key,
+      "--wait",
+      "--timeout",
+      "60s"
+    ],
+    { cwd: root, env: { ...process.env, KAFKA_BROKERS: kafkaBrokers() } }
+  )
+  return JSON.parse(stdout.slice(stdout.indexOf("{"))) as {
+    status: string
+    modules: Array<{ id: string; module: string; status: string; error?: { message: string } }>
+  }
+}
+
+beforeAll(async () => {
+  for (const service of ["postgres", "mariadb", "redis", "rabbitmq", "mosquitto", "nats"] as const) {
+    await requireService(service)
+  }
+  main = spawn(process.execPath, ["src/main.ts"], {
+    cwd: root,
+    env: {
+      ...process.env,
+      KAFKA_BROKERS: kafkaBrokers(),
+      HOOKSTREAM_FILE_DIR: mkdtempSync(join(tmpdir(), "hs-files-"))
+    },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  main.stdout?.on("data", (d) => {
+    output += d.toString()
+  })
+  main.stderr?.on("data", (d) => {
+    output += d.toString()
+  })
+  const proc = main
+  exited = new Promise((resolve) => proc.on("exit", (code) => resolve(code)))
+  await waitFor(() => output.includes("hookstream is running") && output.includes("partitions assigned"), {
+    timeoutMs: 60_000,
+    description: () => `npm start ready (output: ${output.slice(-3_000)})`
+  })
+}, 90_000)
+
+afterAll(async () => {
+  if (main !== undefined && main.exitCode === null) main.kill("SIGKILL")
+  await exited
+})
+
+describe("npm start (embedded default)", () => {
+  it("orders: a parallel chain through http, postgresql and kafka succeeds end to end", async () => {
+    const result = await send("orders", { order_id: 7, customer: { id: "c-7" } }, "c-7")
+    expect(result.modules.map((m) => [m.id, m.status])).toEqual([
+      ["notify-crm", "succeeded"],
+      ["store", "succeeded"],
+      ["publish", "succeeded"]
+    ])
+    expect(result.status, JSON.stringify(result.modules)).toBe("succeeded")
+  }, 90_000)
+
+  it("payments and github-push: every other destination succeeds end to end", async () => {
+    const payments = await send("payments", { payment_id: "p-7", amount: { value: 12.5, currency: "EUR" } }, "p-7")
+    expect(payments.status, JSON.stringify(payments.modules)).toBe("succeeded")
+    const push = await send(
+      "github-push",
+      { ref: "refs/heads/main", repository: { full_name: "acme/shop" } },
+      "acme/shop"
+    )
+    expect(push.status, JSON.stringify(push.modules)).toBe("succeeded")
+    const modules = new Set([...payments.modules, ...push.modules].map((m) => m.module))
+    for (const m of ["log", "file", "redis", "rabbitmq", "mqtt", "mysql", "nats"]) expect(modules.has(m), m).toBe(true)
+  }, 90_000)
+
+  it("SIGTERM stops it cleanly with exit code 0", async () => {
+    main?.kill("SIGTERM")
+    expect(await exited).toBe(0)
+    expect(output).toContain("processor stopped")
+  }, 60_000)
+})
