@@ -10,7 +10,9 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
-          environment: "node"
+          environment: "node",
+          // the CLI tests start the real executable (~1.5 s each on a loaded 2-core machine)
+          testTimeout: 30_000
         }
       },
       {
