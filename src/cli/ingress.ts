@@ -8,15 +8,15 @@ import { hostname } from "node:os"
 import { Config, Console, Effect } from "effect"
 import { Command, Flag } from "effect/cli"
 import { parseByteSize } from "../config/ByteSize.ts"
-import { formatIssue } from "../config/ConfigIssue.ts"
 import { parseDuration } from "../config/Duration.ts"
-import { DEFAULT_STREAMS_DIR, loadStreams } from "../config/loadStreams.ts"
+import { DEFAULT_STREAMS_DIR } from "../config/loadStreams.ts"
 import { DEFAULT_INPUT_TOPIC } from "../domain/WebhookEvent.ts"
 import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADERS } from "../ingress/limits.ts"
 import { WEBHOOK_PATH_PREFIX } from "../ingress/paths.ts"
 import { makeKafka, parseBrokers } from "../kafka/kafkaClient.ts"
 import { DEFAULT_OPS_PORT } from "../observability/opsPort.ts"
 import { CliExit, EXIT_FAILURE, EXIT_USAGE } from "./CliExit.ts"
+import { loadConfigOrExit, streamPaths } from "./loadConfigOrExit.ts"
 import { runFlags } from "./run.ts"
 
 const withEnv = <A>(flag: Flag.Flag<A>, config: Config.Config<A>, fallback: A) =>
@@ -129,18 +129,10 @@ export const startIngressCommand = Effect.fn("ingress.start")(function* (input: 
   const brokers = parseBrokers(input.brokers)
   if (brokers.length === 0) return yield* usage("--brokers is empty")
 
-  const config = yield* loadStreams({
-    paths: input.streams.split(",").filter((p) => p !== ""),
-    ...(input.connections === "" ? {} : { connectionsFile: input.connections }),
-    env: process.env
-  }).pipe(
-    Effect.catchTag("ConfigErrors", (errors) =>
-      Effect.gen(function* () {
-        for (const issue of errors.issues) yield* Console.error(formatIssue(issue))
-        yield* Console.error(`hookstream ingress: ${errors.issues.length} problem(s) in the streams; not started`)
-        return yield* new CliExit({ code: EXIT_FAILURE })
-      })
-    )
+  const config = yield* loadConfigOrExit(
+    "ingress",
+    { paths: streamPaths(input.streams), connections: input.connections },
+    "not started"
   )
   const fail = (message: string) =>
     Console.error(`hookstream ingress: ${message}`).pipe(

@@ -6,9 +6,8 @@
 import { hostname } from "node:os"
 import { Config, Console, Effect, Predicate } from "effect"
 import { Command, Flag } from "effect/cli"
-import { formatIssue } from "../config/ConfigIssue.ts"
 import { parseDuration } from "../config/Duration.ts"
-import { DEFAULT_STREAMS_DIR, loadStreams } from "../config/loadStreams.ts"
+import { DEFAULT_STREAMS_DIR } from "../config/loadStreams.ts"
 import type { LoadedConfig } from "../config/StreamDefinition.ts"
 import { DEFAULT_DLQ_TOPIC } from "../domain/DeadLetterRecord.ts"
 import { DEFAULT_RESULTS_TOPIC } from "../domain/ResultRecord.ts"
@@ -18,7 +17,8 @@ import { makeKafka, parseBrokers } from "../kafka/kafkaClient.ts"
 import { ensureTopics } from "../kafka/topics.ts"
 import { bindStreams, connectionSecrets } from "../processor/bindStreams.ts"
 import { startProcessor } from "../processor/Processor.ts"
-import { CliExit, EXIT_FAILURE, EXIT_USAGE } from "./CliExit.ts"
+import { CliExit, EXIT_USAGE } from "./CliExit.ts"
+import { loadConfigOrExit, streamPaths } from "./loadConfigOrExit.ts"
 
 const withEnv = <A>(flag: Flag.Flag<A>, config: Config.Config<A>, fallback: A) =>
   flag.pipe(Flag.withFallbackConfig(config), Flag.withDefault(fallback))
@@ -163,18 +163,10 @@ export const runProcessorCommand = Effect.fn("run")(function* (input: RunInput) 
   const brokers = parseBrokers(input.brokers)
   if (brokers.length === 0) return yield* usage("--brokers is empty")
 
-  const config = yield* loadStreams({
-    paths: input.streams.split(",").filter((p) => p !== ""),
-    ...(input.connections === "" ? {} : { connectionsFile: input.connections }),
-    env: process.env
-  }).pipe(
-    Effect.catchTag("ConfigErrors", (errors) =>
-      Effect.gen(function* () {
-        for (const issue of errors.issues) yield* Console.error(formatIssue(issue))
-        yield* Console.error(`hookstream run: ${errors.issues.length} problem(s) in the streams; nothing consumed`)
-        return yield* new CliExit({ code: EXIT_FAILURE })
-      })
-    )
+  const config = yield* loadConfigOrExit(
+    "run",
+    { paths: streamPaths(input.streams), connections: input.connections },
+    "nothing consumed"
   )
 
   const kafka = makeKafka({ brokers, clientId: `hookstream-${input.instanceId}` })

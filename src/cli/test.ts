@@ -5,10 +5,10 @@
  */
 import { Console, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { formatIssue } from "../config/ConfigIssue.ts"
-import { DEFAULT_STREAMS_DIR, loadStreams } from "../config/loadStreams.ts"
+import { DEFAULT_STREAMS_DIR } from "../config/loadStreams.ts"
 import { runStreamTests } from "../engine/testing/runStreamTests.ts"
 import { CliExit, EXIT_FAILURE } from "./CliExit.ts"
+import { loadConfigOrExit } from "./loadConfigOrExit.ts"
 
 export const testCommand = Command.make(
   "test",
@@ -24,17 +24,10 @@ export const testCommand = Command.make(
     json: Flag.Boolean("json").pipe(Flag.withDescription("Print the results as JSON"), Flag.withDefault(false))
   },
   Effect.fn("test")(function* ({ paths, connections, json }) {
-    const config = yield* loadStreams({
-      ...(paths.length === 0 ? {} : { paths }),
-      ...(Option.isSome(connections) ? { connectionsFile: connections.value } : {}),
-      env: process.env
-    }).pipe(
-      Effect.catchTag("ConfigErrors", (errors) =>
-        Effect.gen(function* () {
-          for (const issue of errors.issues) yield* Console.error(formatIssue(issue))
-          return yield* new CliExit({ code: EXIT_FAILURE })
-        })
-      )
+    const config = yield* loadConfigOrExit(
+      "test",
+      { paths, ...(Option.isSome(connections) ? { connections: connections.value } : {}) },
+      "no test ran"
     )
     const results = yield* runStreamTests(config.streams)
     const failed = results.filter((r) => !r.passed)

@@ -6,19 +6,10 @@
  */
 import { Schema } from "effect"
 import { DeadLetterRecord } from "../domain/DeadLetterRecord.ts"
+import type { InputRecord } from "../processor/InputRecord.ts"
 
-/** A record as read from Kafka (the Kafka port converts from the client's type). */
-export interface RawRecord {
-  readonly topic: string
-  readonly partition: number
-  /** decimal string: Kafka offsets are 64-bit */
-  readonly offset: string
-  readonly key: Buffer | null
-  readonly value: Buffer | null
-  readonly headers: Readonly<Record<string, string>>
-  /** broker timestamp, epoch ms */
-  readonly timestamp: number
-}
+/** A record as read from Kafka: the same shape the processor fetches. */
+export type RawRecord = InputRecord
 
 export interface Coordinate {
   readonly topic: string
