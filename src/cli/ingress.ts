@@ -160,10 +160,7 @@ export const startIngressCommand = Effect.fn("ingress.start")(function* (input: 
       .filter((p) => p !== ""),
     retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
     portFallback
-  }).pipe(
-    Effect.catchTag("IngressConfigError", (e) => fail(e.problems.join("\n"))),
-    Effect.catchTag("IngressServerError", (e) => fail(e.message))
-  )
+  }).pipe(Effect.catchTag("IngressServerError", (e) => fail(e.message)))
   return { url: ingress.url, opsUrl: ops.url, webhookIds: ingress.webhookIds } satisfies IngressStarted
 })
 

@@ -40,7 +40,14 @@ export const IngressAuth = Schema.Struct({
   basic: Schema.optionalKey(BasicAuth),
   hmac: Schema.optionalKey(HmacAuth),
   ip_allowlist: Schema.optionalKey(Schema.Array(Cidr).check(Schema.isMinLength(1, { expected: "at least one CIDR" })))
-})
+}).check(
+  // both read the one Authorization header, so a request could never satisfy both
+  rule<{ readonly bearer?: unknown; readonly basic?: unknown }>((auth) =>
+    auth.bearer !== undefined && auth.basic !== undefined
+      ? "bearer and basic both use the Authorization header, so no request could pass both; keep one"
+      : undefined
+  )
+)
 
 export const RateLimit = Schema.Struct({
   per_second: numberBetween(0.01, 100_000),

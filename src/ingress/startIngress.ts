@@ -4,18 +4,14 @@
  * server stops accepting and finishes the requests in flight, the producer settles what it
  * holds and disconnects, the ops server goes last (so /readyz says "shutting down" meanwhile).
  */
-import { Effect, Schema, type Scope } from "effect"
+import { Effect, type Scope } from "effect"
 import type { Kafka } from "kafkajs"
 import type { LoadedConfig } from "../config/StreamDefinition.ts"
 import { makeOpsServer, type OpsServer, type OpsServerError } from "../observability/opsServer.ts"
 import { makeEventProducer } from "./EventProducer.ts"
 import { WEBHOOK_PATH_PREFIX } from "./paths.ts"
 import { type IngressServerError, makeIngressServer } from "./server.ts"
-import { compileStreamIngress, ingressProblems, type StreamIngress } from "./streamIngress.ts"
-
-export class IngressConfigError extends Schema.TaggedError<IngressConfigError>()("IngressConfigError", {
-  problems: Schema.Array(Schema.String)
-}) {}
+import { compileStreamIngress, type StreamIngress } from "./streamIngress.ts"
 
 export interface IngressOptions {
   readonly topic: string
@@ -46,9 +42,7 @@ export const startIngress = Effect.fnUntraced(function* (
   config: LoadedConfig,
   kafka: Kafka,
   options: IngressOptions
-): Effect.fn.Return<RunningIngress, IngressServerError | IngressConfigError, Scope.Scope> {
-  const problems = ingressProblems(config)
-  if (problems.length > 0) return yield* new IngressConfigError({ problems })
+): Effect.fn.Return<RunningIngress, IngressServerError, Scope.Scope> {
   const now = options.now ?? Date.now
   const streams = config.streams.flatMap((s): Array<StreamIngress> => {
     const compiled = compileStreamIngress(s, now)

@@ -5,7 +5,7 @@
  * without the section takes events from Kafka producers only; `ingress: {}` opts in without
  * auth, which the ingress logs as a warning).
  */
-import type { LoadedConfig, StreamDefinition } from "../config/StreamDefinition.ts"
+import type { StreamDefinition } from "../config/StreamDefinition.ts"
 import { makeBasicCheck } from "./auth/basic.ts"
 import { makeBearerCheck } from "./auth/bearer.ts"
 import { type HmacCheck, makeHmacCheck } from "./auth/hmac.ts"
@@ -59,17 +59,3 @@ export const compileStreamIngress = (stream: StreamDefinition, now: () => number
       limiter === undefined ? () => ALLOWED : (address) => limiter.take(limit?.per_ip === true ? (address ?? "") : "")
   }
 }
-
-/**
- * Ingress settings no request could ever satisfy. Bearer and basic both read the
- * Authorization header, and every configured method must pass, so configuring both would
- * refuse every request: the ingress refuses to start instead.
- */
-export const ingressProblems = (config: LoadedConfig): ReadonlyArray<string> =>
-  config.streams.flatMap((s) =>
-    s.ingress?.auth.bearer !== undefined && s.ingress.auth.basic !== undefined
-      ? [
-          `${s.file}: stream '${s.plan.webhookId}': ingress.auth has both bearer and basic; both use the Authorization header, so no request could pass both. Keep one.`
-        ]
-      : []
-  )

@@ -13,7 +13,6 @@ describe("ingress section", () => {
         {
           auth: {
             bearer: { tokens: ["${TOKEN}", "old-token"] },
-            basic: { users: [{ username: "shop", password: "pw" }] },
             hmac: { style: "github", secrets: ["${GH_SECRET}"] },
             ip_allowlist: ["10.0.0.0/8", "2001:db8::/32", "192.168.1.7"]
           },
@@ -28,7 +27,22 @@ describe("ingress section", () => {
     expect(ingress?.auth.hmac?.tolerance).toBe(300_000)
     expect(ingress?.rate_limit).toEqual({ per_second: 20, per_ip: false })
     expect(ingress?.auth.bearer?.tokens.map((t) => Redacted.value(t))).toEqual(["t1", "old-token"])
-    expect(JSON.stringify(ingress)).not.toMatch(/t1|old-token|s1|"pw"/)
+    expect(JSON.stringify(ingress)).not.toMatch(/t1|old-token|s1/)
+    const basic = only(withIngress({ auth: { basic: { users: [{ username: "shop", password: "pw" }] } } })).ingress
+    expect(basic?.auth.basic?.users.map((u) => [u.username, Redacted.value(u.password)])).toEqual([["shop", "pw"]])
+    expect(JSON.stringify(basic)).not.toMatch(/"pw"/)
+  })
+
+  it("rejects bearer and basic together: both read the one Authorization header", () => {
+    expect(
+      problems(
+        withIngress({
+          auth: { bearer: { tokens: ["t"] }, basic: { users: [{ username: "u", password: "p" }] } }
+        })
+      )
+    ).toEqual([
+      "ingress.auth: bearer and basic both use the Authorization header, so no request could pass both; keep one"
+    ])
   })
 
   it("rejects unknown styles, bad CIDRs, bad pointers, empty secret lists and repeated users", () => {
