@@ -119,8 +119,15 @@ export const startProcessor = (
       const w = workers.get(partition)
       if (w === undefined) return Effect.void
       workers.delete(partition)
-      inFlight -= w.pending
-      return w.close
+      // count what is left only once its fibers have stopped: until then an event may still
+      // finish (and count itself down through onDone)
+      return Effect.andThen(
+        w.close,
+        Effect.sync(() => {
+          inFlight -= w.pending
+          wakeWaiters()
+        })
+      )
     }
 
     const onRecords = (partition: number, records: ReadonlyArray<InputRecord>, from: number): number => {
