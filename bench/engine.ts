@@ -6,18 +6,44 @@
  * read as "engine overhead over plain Effect".
  *
  *   npm run bench:engine            (writes reports/bench-engine.json)
+ *   BENCH_TRACING=otel npm run bench:engine
+ *
+ * BENCH_TRACING: `off` (default; what the processor runs with when no OTEL exporter is
+ * configured), `otel` (the OpenTelemetry SDK behind Effect's tracer, every span sampled and
+ * handed to a batch processor whose exporter drops it: the recording cost without network
+ * I/O), or `native` (Effect's built-in tracer, which records nothing anywhere).
  *
  * Run with --expose-gc and a large young generation (the npm script does) so allocation
  * is measured without a scavenge in the window.
  */
 import { mkdirSync, writeFileSync } from "node:fs"
-import { Effect } from "effect"
+import { BatchSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base"
+import { Effect, Layer } from "effect"
 import type { ChainPlan, ModulePlan } from "../src/domain/ChainPlan.ts"
 import type { BoundChain, ChainInput } from "../src/engine/BoundChain.ts"
 import { ChainEngine } from "../src/engine/ChainEngine.ts"
 import type { Destination } from "../src/modules/Destination.ts"
+import { tracingDisabled, tracingWith } from "../src/observability/tracing.ts"
 
 const N = Number(process.env.BENCH_N ?? 30_000)
+const TRACING = process.env.BENCH_TRACING ?? "off"
+
+const dropExporter: SpanExporter = {
+  export: (_spans, done) => done({ code: 0 }),
+  shutdown: () => Promise.resolve()
+}
+const tracing =
+  TRACING === "otel"
+    ? tracingWith([
+        new BatchSpanProcessor(dropExporter, {
+          maxQueueSize: 65_536,
+          maxExportBatchSize: 4_096,
+          scheduledDelayMillis: 50
+        })
+      ])
+    : TRACING === "native"
+      ? Layer.empty
+      : tracingDisabled
 const ROUNDS = 3
 
 const noop: Destination = { send: () => Effect.succeed({}) }
@@ -109,10 +135,10 @@ const main = Effect.gen(function* () {
   return rows
 })
 
-const rows = await Effect.runPromise(main)
+const rows = await Effect.runPromise(main.pipe(Effect.provide(tracing)))
 console.table(rows)
 mkdirSync("reports", { recursive: true })
 writeFileSync(
   "reports/bench-engine.json",
-  `${JSON.stringify({ node: process.version, n: N, gc_exposed: typeof globalThis.gc === "function", rows }, null, 2)}\n`
+  `${JSON.stringify({ node: process.version, n: N, tracing: TRACING, gc_exposed: typeof globalThis.gc === "function", rows }, null, 2)}\n`
 )

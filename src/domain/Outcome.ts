@@ -3,6 +3,7 @@
  * (`hookstream.result/v1`), so the engine's output is published without reshaping.
  */
 import { Schema } from "effect"
+import type { TraceContext } from "./TraceContext.ts"
 
 export const ModuleStatus = Schema.Literals([
   "succeeded",
@@ -45,6 +46,8 @@ export interface ChainOutcome {
   /** epoch milliseconds, from the engine's Clock */
   readonly startedAt: number
   readonly finishedAt: number
+  /** the chain span's context, when a tracer recorded the run (outcome records continue it) */
+  readonly trace?: TraceContext
 }
 
 /** Module statuses that count as "this module needs to run again" for DLQ and replay. */

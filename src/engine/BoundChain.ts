@@ -24,7 +24,10 @@ export interface ChainInput {
   readonly payloadEncoding: "json" | "base64"
   readonly headers: Readonly<Record<string, string>>
   readonly key?: string
+  /** W3C trace context of the event: the chain span's remote parent, and what sinks get when no tracer records */
   readonly traceparent?: string
+  /** extra attributes for the chain span (the input record's topic, partition, offset…) */
+  readonly spanAttributes?: Readonly<Record<string, string | number | boolean>>
   /** replay: run only these module ids (chain order kept); absent = the whole chain */
   readonly onlyModules?: ReadonlySet<string>
 }

@@ -9,11 +9,13 @@
  *   `continue_on_error: false` the first failure fails the forEach, which interrupts the
  *   running siblings (`interrupted`) and never starts the rest (`skipped`).
  */
-import { Clock, Effect, Option } from "effect"
+import { Clock, Effect, Option, References } from "effect"
 import type { ChainOutcome, ChainStatus, ErrorInfo, ModuleOutcome } from "../domain/Outcome.ts"
 import type { Sanitizer } from "../domain/sanitize.ts"
+import { spanContextOf } from "../domain/TraceContext.ts"
 import type { BoundChain, BoundStep, ChainInput } from "./BoundChain.ts"
 import { moduleOutcome, newStepState, runStep, type StepContext, type StepState } from "./runStep.ts"
+import { chainSpanName, chainSpanOptions, endChainSpan, NO_STACK } from "./spans.ts"
 
 /** Failure value that stops a fail-fast parallel group; never escapes this file. */
 const stopSignal = { _tag: "StopChain" } as const
@@ -90,13 +92,19 @@ const chainStatus = (modules: ReadonlyArray<ModuleOutcome>, timedOut: boolean): 
   return succeeded === 0 ? "failed" : "partial"
 }
 
-export const runChain = (chain: BoundChain, input: ChainInput, sanitize: Sanitizer): Effect.Effect<ChainOutcome> =>
+const execute = (
+  chain: BoundChain,
+  input: ChainInput,
+  sanitize: Sanitizer,
+  clock: Clock.Clock,
+  traced: boolean
+): Effect.Effect<ChainOutcome> =>
   Effect.gen(function* () {
     const { plan } = chain
     const steps = selectSteps(chain, input.onlyModules)
-    const clock = yield* Clock.Clock
     const startedAt = clock.currentTimeMillisUnsafe()
-    const ctx: StepContext = { webhookId: plan.webhookId, input, deadline: startedAt + plan.timeoutMs, sanitize, clock }
+    const deadline = startedAt + plan.timeoutMs
+    const ctx: StepContext = { webhookId: plan.webhookId, input, deadline, sanitize, clock, traced }
     const states = steps.map(newStepState)
     const stopOnFailure = !plan.continueOnError
     const body =
@@ -114,4 +122,25 @@ export const runChain = (chain: BoundChain, input: ChainInput, sanitize: Sanitiz
         unfinished(step, states[i] as StepState, timedOut, finishedAt, plan.timeoutMs, failed)
     )
     return { status: chainStatus(modules, timedOut), modules, startedAt, finishedAt }
+  })
+
+/** The chain under its span; the outcome carries the span's context for the outcome records. */
+const runTraced = (chain: BoundChain, input: ChainInput, sanitize: Sanitizer, clock: Clock.Clock) =>
+  Effect.useSpan(chainSpanName(chain.plan), chainSpanOptions(chain.plan, input), (span) =>
+    Effect.withParentSpan(execute(chain, input, sanitize, clock, true), span, NO_STACK).pipe(
+      Effect.map((outcome): ChainOutcome => {
+        endChainSpan(span, outcome, clock.currentTimeNanosUnsafe())
+        const trace = spanContextOf(span)
+        return trace === undefined ? outcome : { ...outcome, trace }
+      })
+    )
+  )
+
+/** Tracing is decided once per chain: with it off, no span code runs at all. */
+export const runChain = (chain: BoundChain, input: ChainInput, sanitize: Sanitizer): Effect.Effect<ChainOutcome> =>
+  Effect.withFiber((fiber) => {
+    const clock = fiber.getRef(Clock.Clock)
+    return fiber.getRef(References.TracerEnabled)
+      ? runTraced(chain, input, sanitize, clock)
+      : execute(chain, input, sanitize, clock, false)
   })

@@ -11,9 +11,11 @@ import { Cause, type Clock, Effect, Exit, Random } from "effect"
 import { DestinationError } from "../domain/DestinationError.ts"
 import type { ErrorInfo, ModuleOutcome, ModuleStatus } from "../domain/Outcome.ts"
 import type { Sanitizer } from "../domain/sanitize.ts"
+import { formatTraceparent, spanContextOf } from "../domain/TraceContext.ts"
 import type { Delivery } from "../modules/Destination.ts"
 import type { BoundStep, ChainInput } from "./BoundChain.ts"
 import { retryDelayMs } from "./backoff.ts"
+import { attemptSpanName, attemptSpanOptions, endAttemptSpan, NO_STACK } from "./spans.ts"
 
 export interface StepState {
   started: boolean
@@ -33,6 +35,8 @@ export interface StepContext {
   readonly sanitize: Sanitizer
   /** read once per chain: a synchronous clock read is much cheaper than yielding for it */
   readonly clock: Clock.Clock
+  /** a tracer records spans: one per attempt, and sinks get the attempt's context */
+  readonly traced: boolean
 }
 
 export const moduleOutcome = (
@@ -106,6 +110,25 @@ const circuitOpen = (step: BoundStep): ErrorInfo => ({
   message: `circuit for '${step.plan.guard.key}' is open after repeated failures`
 })
 
+type Attempt = (
+  traceparent: string | undefined
+) => Effect.Effect<Exit.Exit<unknown, DestinationError | Cause.TimeoutError>>
+
+/** An attempt under its span: the sink is handed that span's context as its traceparent. */
+const traced = (step: BoundStep, ctx: StepContext, attemptNo: number, attempt: Attempt) =>
+  Effect.useSpan(attemptSpanName(step.plan), attemptSpanOptions(step.plan, ctx.webhookId, attemptNo), (span) => {
+    const context = spanContextOf(span)
+    const traceparent = context === undefined ? ctx.input.traceparent : formatTraceparent(context)
+    return Effect.withParentSpan(attempt(traceparent), span, NO_STACK).pipe(
+      Effect.map((exit) => {
+        const failure = classify(exit, step.plan.timeoutMs, ctx.sanitize)
+        endAttemptSpan(span, failure?.info, ctx.clock.currentTimeNanosUnsafe())
+        return failure
+      }),
+      Effect.onInterrupt(() => Effect.sync(() => span.attribute("hookstream.status", "interrupted")))
+    )
+  })
+
 export const runStep = (step: BoundStep, ctx: StepContext, state: StepState): Effect.Effect<ModuleOutcome> =>
   Effect.gen(function* () {
     const { plan, destination, guard } = step
@@ -122,33 +145,37 @@ export const runStep = (step: BoundStep, ctx: StepContext, state: StepState): Ef
       const admission = guard.admit(clock.currentTimeMillisUnsafe())
       if (admission === "refuse") return finish("circuit_open", clock.currentTimeMillisUnsafe(), circuitOpen(step))
       state.attempts++
-      const delivery: Delivery = {
-        eventId: input.eventId,
-        webhookId: ctx.webhookId,
-        moduleId: plan.id,
-        idempotencyKey,
-        attempt: state.attempts,
-        payload: input.payload,
-        payloadEncoding: input.payloadEncoding,
-        headers: input.headers,
-        config: plan.config,
-        ...(input.key === undefined ? {} : { key: input.key }),
-        ...(input.traceparent === undefined ? {} : { traceparent: input.traceparent })
+      const attempt: Attempt = (traceparent) => {
+        const delivery: Delivery = {
+          eventId: input.eventId,
+          webhookId: ctx.webhookId,
+          moduleId: plan.id,
+          idempotencyKey,
+          attempt: state.attempts,
+          payload: input.payload,
+          payloadEncoding: input.payloadEncoding,
+          headers: input.headers,
+          config: plan.config,
+          ...(input.key === undefined ? {} : { key: input.key }),
+          ...(traceparent === undefined ? {} : { traceparent })
+        }
+        // When the attempt timeout reaches past the chain deadline, the deadline is what bounds
+        // this attempt: leave it to the chain (its outcome is then `timed_out` by deadline).
+        const send = destination.send(delivery)
+        const bounded =
+          plan.timeoutMs < ctx.deadline - clock.currentTimeMillisUnsafe()
+            ? send.pipe(Effect.timeout(plan.timeoutMs))
+            : send
+        return bounded.pipe(
+          guard.semaphore.withPermit,
+          Effect.onInterrupt(() => Effect.sync(() => guard.onAbandoned(admission))),
+          Effect.exit
+        )
       }
-      // When the attempt timeout reaches past the chain deadline, the deadline is what bounds
-      // this attempt: leave it to the chain (its outcome is then `timed_out` by deadline).
-      const send = destination.send(delivery)
-      const bounded =
-        plan.timeoutMs < ctx.deadline - clock.currentTimeMillisUnsafe()
-          ? send.pipe(Effect.timeout(plan.timeoutMs))
-          : send
-      const exit = yield* bounded.pipe(
-        guard.semaphore.withPermit,
-        Effect.onInterrupt(() => Effect.sync(() => guard.onAbandoned(admission))),
-        Effect.exit
-      )
+      const failure = ctx.traced
+        ? yield* traced(step, ctx, state.attempts, attempt)
+        : classify(yield* attempt(input.traceparent), plan.timeoutMs, ctx.sanitize)
       const now = clock.currentTimeMillisUnsafe()
-      const failure = classify(exit, plan.timeoutMs, ctx.sanitize)
       if (failure === undefined) {
         guard.onHealthy(admission)
         return finish("succeeded", now)
