@@ -1,0 +1,106 @@
+/**
+ * The shape of reports/bench.json, and the targets: every target is a ratio (or a limit)
+ * between numbers measured in the same run, because absolute numbers on a shared machine
+ * mean little.
+ */
+import type { ScenarioName } from "./benchSettings.ts"
+
+export interface ScenarioResult {
+  /** events that reached an outcome (records, for broker_ceiling) */
+  readonly events: number
+  readonly events_per_s: number
+  /** end-to-end, produce → outcome appended (broker_ceiling: the producer's send → ack) */
+  readonly p50_ms: number
+  readonly p95_ms: number
+  readonly p99_ms: number
+  readonly max_ms: number
+  /** peak RSS of the measured process (broker_ceiling: the larger of the two tools) */
+  readonly peak_rss_mb: number
+  /** user + system CPU seconds of the measured process over the measured window */
+  readonly cpu_s: number
+  /** cpu_s over the window's wall time, in % of one core */
+  readonly cpu_pct: number
+  /** the measured window: consumer ready → last outcome (paced: first → last event) */
+  readonly seconds: number
+  readonly notes?: string
+  readonly extra?: Readonly<Record<string, number | string>>
+}
+
+export interface RatioResult {
+  readonly value: number
+  /** `>= 0.7`, `<= 1`… (for p99_half_load_vs_raw: value is hookstream p99 / limit) */
+  readonly target: string
+  readonly met: boolean
+  readonly detail: string
+}
+
+export interface BenchReport {
+  readonly generated_at: string
+  readonly quick: boolean
+  readonly command: string
+  readonly machine: {
+    readonly cpus: number
+    readonly node: string
+    readonly kafka: string
+    readonly broker: string
+  }
+  readonly wall_s: number
+  readonly scenarios: Partial<Record<ScenarioName, ScenarioResult>>
+  readonly ratios: {
+    readonly noop_vs_raw?: RatioResult
+    readonly slow_sink_vs_naive?: RatioResult
+    readonly p99_half_load_vs_raw?: RatioResult
+  }
+  readonly limits: {
+    readonly backlog_peak_rss_mb?: RatioResult
+  }
+  /** scenarios that could not run, with the reason */
+  readonly errors: Partial<Record<ScenarioName, string>>
+}
+
+const fixed = (n: number, digits = 2) => Number(n.toFixed(digits))
+
+export const computeRatios = (
+  s: BenchReport["scenarios"]
+): { ratios: BenchReport["ratios"]; limits: BenchReport["limits"] } => {
+  const ratios: { -readonly [K in keyof BenchReport["ratios"]]: BenchReport["ratios"][K] } = {}
+  const limits: { -readonly [K in keyof BenchReport["limits"]]: BenchReport["limits"][K] } = {}
+  if (s.noop_chain_seq !== undefined && s.raw_pipe !== undefined) {
+    const value = s.noop_chain_seq.events_per_s / s.raw_pipe.events_per_s
+    ratios.noop_vs_raw = {
+      value: fixed(value, 3),
+      target: ">= 0.7",
+      met: value >= 0.7,
+      detail: `noop_chain_seq ${Math.round(s.noop_chain_seq.events_per_s)} / raw_pipe ${Math.round(s.raw_pipe.events_per_s)} events/s`
+    }
+  }
+  if (s.slow_sink_hookstream !== undefined && s.slow_sink_naive !== undefined) {
+    const value = s.slow_sink_hookstream.events_per_s / s.slow_sink_naive.events_per_s
+    ratios.slow_sink_vs_naive = {
+      value: fixed(value, 1),
+      target: ">= 100",
+      met: value >= 100,
+      detail: `slow_sink_hookstream ${Math.round(s.slow_sink_hookstream.events_per_s)} / slow_sink_naive ${fixed(s.slow_sink_naive.events_per_s, 1)} events/s`
+    }
+  }
+  if (s.half_load_latency !== undefined && s.half_load_raw !== undefined) {
+    const limit = 2 * s.half_load_raw.p99_ms + 10
+    const value = s.half_load_latency.p99_ms / limit
+    ratios.p99_half_load_vs_raw = {
+      value: fixed(value, 3),
+      target: "<= 1 (hookstream p99 <= 2 x raw p99 + 10 ms)",
+      met: s.half_load_latency.p99_ms <= limit,
+      detail: `hookstream p99 ${fixed(s.half_load_latency.p99_ms, 1)} ms vs limit ${fixed(limit, 1)} ms (raw p99 ${fixed(s.half_load_raw.p99_ms, 1)} ms)`
+    }
+  }
+  if (s.backlog_drain !== undefined) {
+    const rss = s.backlog_drain.peak_rss_mb
+    limits.backlog_peak_rss_mb = {
+      value: fixed(rss, 1),
+      target: "<= 300",
+      met: rss <= 300,
+      detail: `peak RSS ${Math.round(rss)} MB draining ${s.backlog_drain.events} events`
+    }
+  }
+  return { ratios, limits }
+}

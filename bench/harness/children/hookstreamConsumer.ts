@@ -1,0 +1,81 @@
+/**
+ * Scenario child: the real processor (`startProcessor`, at-least-once, the in-flight caps and
+ * commit interval `hookstream run` uses) on one stream whose chain is three no-op modules or
+ * one `http` module against the harness's slow sink. Started by the harness (see
+ * ../childProtocol.ts), never by hand.
+ */
+import { Effect, Schema, Scope } from "effect"
+import { logLevel } from "kafkajs"
+import type { ChainPlan, ModulePlan } from "../../../src/domain/ChainPlan.ts"
+import { ChainEngine } from "../../../src/engine/ChainEngine.ts"
+import { makeKafka } from "../../../src/kafka/kafkaClient.ts"
+import type { Destination } from "../../../src/modules/Destination.ts"
+import { httpDestination } from "../../../src/modules/http.ts"
+import type { RunnableStream } from "../../../src/processor/handleRecord.ts"
+import { startProcessor } from "../../../src/processor/Processor.ts"
+import { childReporter, childSettings } from "../childProtocol.ts"
+
+const settings = childSettings()
+const scope = Effect.runSync(Scope.make())
+
+const step = (id: string, index: number, module: "log" | "http", config: unknown): ModulePlan => ({
+  id,
+  module,
+  index,
+  timeoutMs: 5_000,
+  retry: { maxAttempts: 3, initialDelayMs: 100, maxDelayMs: 1_000, multiplier: 2, jitter: true },
+  config,
+  // as many sends in flight as the processor lets events run on one partition
+  guard: { key: `bench/${id}`, maxInFlight: 256, failureThreshold: 5, cooldownMs: 30_000 }
+})
+
+const program = Effect.gen(function* () {
+  const engine = ChainEngine.make()
+  let modules: Array<ModulePlan>
+  let destination: Destination
+  if (settings.chain === "http") {
+    const config = Schema.decodeUnknownSync(httpDestination.config)({
+      url: settings.sinkUrl,
+      allowed_hosts: ["127.0.0.1"]
+    })
+    modules = [step("notify", 0, "http", config)]
+    destination = yield* httpDestination.make(undefined)
+  } else {
+    modules = ["a", "b", "c"].map((id, index) => step(id, index, "log", {}))
+    destination = { send: () => Effect.succeed({}) }
+  }
+  const plan: ChainPlan = {
+    webhookId: "bench",
+    execution: settings.execution,
+    continueOnError: false,
+    timeoutMs: 30_000,
+    maxParallel: modules.length,
+    modules
+  }
+  const streams = new Map<string, RunnableStream>([
+    ["bench", { chain: engine.bind(plan, () => destination), maxPayloadBytes: 1_048_576 }]
+  ])
+  const kafka = makeKafka({ brokers: settings.brokers, clientId: "bench-hookstream", logLevel: logLevel.ERROR })
+  return yield* startProcessor(kafka, streams, engine, {
+    groupId: settings.group,
+    inputTopic: settings.input,
+    topics: { results: settings.output, dlq: settings.dlq },
+    // the defaults of `hookstream run`
+    maxInFlight: 1_024,
+    maxInFlightPerPartition: 256,
+    shutdownTimeoutMs: 10_000,
+    exactlyOnce: false,
+    commitIntervalMs: 1_000,
+    instanceId: "bench"
+  })
+})
+
+const processor = await Effect.runPromise(program.pipe(Scope.provide(scope)))
+const reporter = childReporter(settings, () => processor.status().processed)
+const waitReady = setInterval(() => {
+  if (processor.status().ready) {
+    clearInterval(waitReady)
+    reporter.ready()
+  }
+}, 5)
+Effect.runPromise(processor.failed).catch(reporter.fail)

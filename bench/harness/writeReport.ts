@@ -1,0 +1,66 @@
+/** Writes reports/bench.json, reports/bench.md (the tables) and reports/bench.svg (the chart). */
+import { mkdir, writeFile } from "node:fs/promises"
+import { join } from "node:path"
+import type { BenchReport, RatioResult } from "./benchReport.ts"
+import { SCENARIOS } from "./benchSettings.ts"
+import { renderChart } from "./renderChart.ts"
+
+const cell = (n: number | undefined, digits = 0) =>
+  n === undefined || !Number.isFinite(n) ? "–" : n.toLocaleString("en-US", { maximumFractionDigits: digits })
+
+const targetRow = (name: string, r: RatioResult | undefined) =>
+  r === undefined
+    ? `| ${name} | – | – | not measured | |`
+    : `| ${name} | ${r.value} | ${r.target} | ${r.met ? "**met**" : "**missed**"} | ${r.detail} |`
+
+export const reportMarkdown = (report: BenchReport): string => {
+  const lines = [
+    `# hookstream benchmark (${report.quick ? "quick" : "full"} run)`,
+    "",
+    `\`${report.command}\` — ${report.generated_at}, ${report.machine.cpus} CPUs, Node ${report.machine.node}, ` +
+      `Kafka ${report.machine.kafka} (${report.machine.broker}), ${report.wall_s} s in all.`,
+    "",
+    "| scenario | events | events/s | p50 ms | p95 ms | p99 ms | peak RSS MB | CPU % | CPU s |",
+    "|---|--:|--:|--:|--:|--:|--:|--:|--:|"
+  ]
+  for (const name of SCENARIOS) {
+    const r = report.scenarios[name]
+    if (r === undefined) continue
+    lines.push(
+      `| ${name} | ${cell(r.events)} | ${cell(r.events_per_s)} | ${cell(r.p50_ms, 1)} | ${cell(r.p95_ms, 1)} | ` +
+        `${cell(r.p99_ms, 1)} | ${cell(r.peak_rss_mb)} | ${cell(r.cpu_pct)} | ${cell(r.cpu_s, 1)} |`
+    )
+  }
+  lines.push(
+    "",
+    "| target | value | wanted | result | detail |",
+    "|---|--:|---|---|---|",
+    targetRow("noop_vs_raw", report.ratios.noop_vs_raw),
+    targetRow("slow_sink_vs_naive", report.ratios.slow_sink_vs_naive),
+    targetRow("p99_half_load_vs_raw", report.ratios.p99_half_load_vs_raw),
+    targetRow("backlog_peak_rss_mb", report.limits.backlog_peak_rss_mb),
+    "",
+    "Latency is produce → outcome: the input record's CreateTime to the outcome record's LogAppendTime. " +
+      "In pre-filled scenarios it includes the wait in the backlog; the half-load pair is the latency measurement. " +
+      "CPU % is of one core, for the consumer process alone (the broker runs on the same cores)."
+  )
+  const errors = Object.entries(report.errors)
+  if (errors.length > 0) {
+    lines.push("", "## Scenarios that failed", "")
+    for (const [name, message] of errors) lines.push(`- ${name}: ${String(message).split("\n")[0]}`)
+  }
+  return `${lines.join("\n")}\n`
+}
+
+export const writeReport = async (report: BenchReport, dir: string): Promise<ReadonlyArray<string>> => {
+  await mkdir(dir, { recursive: true })
+  const files = {
+    json: join(dir, "bench.json"),
+    md: join(dir, "bench.md"),
+    svg: join(dir, "bench.svg")
+  }
+  await writeFile(files.json, `${JSON.stringify(report, null, 2)}\n`)
+  await writeFile(files.md, reportMarkdown(report))
+  await writeFile(files.svg, renderChart(report))
+  return Object.values(files)
+}
