@@ -3,7 +3,8 @@
  * project's jars (unless KAFKA_BROKERS names a cluster), a local HTTP receiver for the
  * example streams, creates the topics, and runs the processor on streams/ — the same code
  * path as `hookstream run` — and the HTTP ingress on the same streams (127.0.0.1:8080, or a
- * free port when taken; printed). Ctrl-C drains, commits and stops everything cleanly.
+ * free port when taken; printed), sharing one ops server (/healthz, /readyz, /metrics). Ctrl-C
+ * drains, commits and stops everything cleanly.
  */
 import { NodeServices } from "@effect/platform-node"
 import { Console, Effect } from "effect"
@@ -67,7 +68,8 @@ const program = Effect.gen(function* () {
       )
     )
   )
-  return yield* runProcessorWith({ brokers: broker.brokers, createTopics: true, partitions: 3 })
+  // one ops server for both: /readyz covers the ingress and the processor, /metrics both registries' collectors
+  return yield* runProcessorWith({ brokers: broker.brokers, createTopics: true, partitions: 3 }, ingress.ops)
 })
 
 runMain(program.pipe(Effect.scoped, Effect.provide([LocalKafka.layer(), NodeServices.layer])))

@@ -15,6 +15,7 @@ import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADERS } from "../ingress/limits
 import { WEBHOOK_PATH_PREFIX } from "../ingress/paths.ts"
 import { makeKafka, parseBrokers } from "../kafka/kafkaClient.ts"
 import { DEFAULT_OPS_PORT } from "../observability/opsPort.ts"
+import type { OpsServer } from "../observability/opsServer.ts"
 import { CliExit, EXIT_FAILURE, EXIT_USAGE } from "./CliExit.ts"
 import { loadConfigOrExit, streamPaths } from "./loadConfigOrExit.ts"
 import { runFlags } from "./run.ts"
@@ -109,6 +110,8 @@ export interface IngressStarted {
   readonly url: string
   readonly opsUrl: string
   readonly webhookIds: ReadonlyArray<string>
+  /** for `npm start`: the processor registers its readiness and metrics on the same server */
+  readonly ops: OpsServer
 }
 
 /**
@@ -161,7 +164,7 @@ export const startIngressCommand = Effect.fn("ingress.start")(function* (input: 
     retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
     portFallback
   }).pipe(Effect.catchTag("IngressServerError", (e) => fail(e.message)))
-  return { url: ingress.url, opsUrl: ops.url, webhookIds: ingress.webhookIds } satisfies IngressStarted
+  return { url: ingress.url, opsUrl: ops.url, webhookIds: ingress.webhookIds, ops } satisfies IngressStarted
 })
 
 /** The defaults `hookstream ingress` would use (flags absent, env unset), for code that starts it. */

@@ -15,9 +15,11 @@ import { DEFAULT_INPUT_TOPIC } from "../domain/WebhookEvent.ts"
 import { ChainEngine } from "../engine/ChainEngine.ts"
 import { makeKafka, parseBrokers } from "../kafka/kafkaClient.ts"
 import { ensureTopics } from "../kafka/topics.ts"
+import { addLogSecrets } from "../observability/logFields.ts"
+import { DEFAULT_OPS_PORT } from "../observability/opsPort.ts"
+import type { OpsServer } from "../observability/opsServer.ts"
 import { bindStreams, connectionSecrets } from "../processor/bindStreams.ts"
-import { startProcessor } from "../processor/Processor.ts"
-import { CliExit, EXIT_USAGE } from "./CliExit.ts"
+import { CliExit, EXIT_FAILURE, EXIT_USAGE } from "./CliExit.ts"
 import { loadConfigOrExit, streamPaths } from "./loadConfigOrExit.ts"
 
 const withEnv = <A>(flag: Flag.Flag<A>, config: Config.Config<A>, fallback: A) =>
@@ -115,6 +117,20 @@ export const runFlags = {
     ),
     Config.Int("HOOKSTREAM_PARTITIONS"),
     6
+  ),
+  opsHost: withEnv(
+    Flag.String("ops-host").pipe(
+      Flag.withDescription("Address of the ops endpoints /healthz, /readyz, /metrics (env HOOKSTREAM_OPS_HOST)")
+    ),
+    Config.String("HOOKSTREAM_OPS_HOST"),
+    "0.0.0.0"
+  ),
+  opsPort: withEnv(
+    Flag.Int("ops-port").pipe(
+      Flag.withDescription("Port of /healthz, /readyz, /metrics; 0 picks a free one (env HOOKSTREAM_OPS_PORT)")
+    ),
+    Config.Int("HOOKSTREAM_OPS_PORT"),
+    DEFAULT_OPS_PORT
   )
 }
 
@@ -135,7 +151,9 @@ export const defaultRunInput: RunInput = {
   exactlyOnce: false,
   instanceId: hostname(),
   createTopics: false,
-  partitions: 6
+  partitions: 6,
+  opsHost: "0.0.0.0",
+  opsPort: DEFAULT_OPS_PORT
 }
 
 /** Kafka topics the streams' kafka steps publish to (for `npm start`'s local broker). */
@@ -154,8 +172,12 @@ export const sinkTopics = (config: LoadedConfig): ReadonlyArray<string> => [
 const usage = (message: string) =>
   Console.error(`hookstream run: ${message}`).pipe(Effect.andThen(Effect.fail(new CliExit({ code: EXIT_USAGE }))))
 
-/** Loads, binds and runs until interrupted (SIGTERM/SIGINT) or until Kafka fails for good. */
-export const runProcessorCommand = Effect.fn("run")(function* (input: RunInput) {
+/**
+ * Loads, binds and runs until interrupted (SIGTERM/SIGINT) or until Kafka fails for good.
+ * `ops`: an ops server already running in this process (`npm start` shares the ingress's),
+ * else one is started on --ops-host/--ops-port.
+ */
+export const runProcessorCommand = Effect.fn("run")(function* (input: RunInput, ops?: OpsServer) {
   const shutdownTimeoutMs = parseDuration(input.shutdownTimeout)
   if (shutdownTimeoutMs === undefined)
     return yield* usage(`--shutdown-timeout: not a duration: ${input.shutdownTimeout}`)
@@ -169,6 +191,22 @@ export const runProcessorCommand = Effect.fn("run")(function* (input: RunInput) 
     "nothing consumed"
   )
 
+  // connection passwords and tokens never reach a log line, whatever a driver echoes
+  addLogSecrets(connectionSecrets(config))
+  // loaded here, not at the top: other commands do not pay for fastify and prom-client
+  const { startProcessor } = yield* Effect.promise(() => import("../processor/Processor.ts"))
+  const server =
+    ops ??
+    (yield* Effect.promise(() => import("../observability/opsServer.ts")).pipe(
+      Effect.flatMap(({ makeOpsServer }) => makeOpsServer({ host: input.opsHost, port: input.opsPort })),
+      Effect.catchTag("OpsServerError", (e) =>
+        Console.error(`hookstream run: ${e.message}`).pipe(
+          Effect.andThen(Effect.fail(new CliExit({ code: EXIT_FAILURE })))
+        )
+      )
+    ))
+  let status: (() => { readonly problem: string | undefined }) | undefined
+  server.addReadinessCheck({ name: "processor", problem: () => (status === undefined ? "starting" : status().problem) })
   const kafka = makeKafka({ brokers, clientId: `hookstream-${input.instanceId}` })
   if (input.createTopics) {
     const created = yield* ensureTopics(kafka, [
@@ -192,15 +230,16 @@ export const runProcessorCommand = Effect.fn("run")(function* (input: RunInput) 
     commitIntervalMs: input.exactlyOnce ? 100 : 1_000,
     instanceId: input.instanceId
   })
-  yield* Effect.logInfo("streams loaded", [...streams.keys()].join(", "))
+  status = running.status
+  yield* Effect.logInfo("streams loaded", { streams: [...streams.keys()], ops: server.url })
   return yield* running.failed
 }, Effect.scoped)
 
 /** `hookstream run` from code, with the given settings over the defaults. */
-export const runProcessorWith = (overrides: Partial<RunInput>) =>
-  runProcessorCommand({ ...defaultRunInput, ...overrides })
+export const runProcessorWith = (overrides: Partial<RunInput>, ops?: OpsServer) =>
+  runProcessorCommand({ ...defaultRunInput, ...overrides }, ops)
 
-export const runCommand = Command.make("run", runFlags, runProcessorCommand).pipe(
+export const runCommand = Command.make("run", runFlags, (input) => runProcessorCommand(input)).pipe(
   Command.withDescription(
     "Consume the webhooks topic, run each event's chain (per-key order), publish results and dead letters, and commit only what is durable. Stops cleanly on SIGTERM/SIGINT."
   ),

@@ -4,15 +4,27 @@
  * Scope closes and the processor drains, commits and leaves its group; a shutdown that
  * completes that way is a clean exit (0), not Effect's default 130 for interruption.
  * Failures keep a non-zero code.
+ *
+ * Every entry point gets the process's logger (pino; LOG_LEVEL) and tracing (OpenTelemetry
+ * when an OTEL_* exporter is configured, else off). The SDK is imported only when tracing is on.
  */
 import { NodeRuntime } from "@effect/platform-node"
-import { Cause, type Effect, Exit, Runtime } from "effect"
+import { Cause, Effect, Exit, Layer, Runtime } from "effect"
+import { loggingLayer } from "../observability/logging.ts"
+import { tracingDisabled, tracingMode } from "../observability/tracingMode.ts"
+
+const tracing = tracingMode(process.env).enabled
+  ? Layer.unwrap(Effect.promise(() => import("../observability/tracing.ts")).pipe(Effect.map((t) => t.tracingLayer())))
+  : tracingDisabled
 
 export const runMain = <E, A>(effect: Effect.Effect<A, E>): void =>
-  NodeRuntime.runMain(effect, {
-    teardown: (exit, onExit) => {
-      if (Exit.isSuccess(exit) && typeof exit.value === "number") return onExit(exit.value)
-      if (Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)) return onExit(0)
-      return Runtime.defaultTeardown(exit, onExit)
+  NodeRuntime.runMain(
+    effect.pipe(Effect.provide(tracing), Effect.provide(loggingLayer({ level: process.env["LOG_LEVEL"] }))),
+    {
+      teardown: (exit, onExit) => {
+        if (Exit.isSuccess(exit) && typeof exit.value === "number") return onExit(exit.value)
+        if (Exit.isFailure(exit) && Cause.hasInterruptsOnly(exit.cause)) return onExit(0)
+        return Runtime.defaultTeardown(exit, onExit)
+      }
     }
-  })
+  )

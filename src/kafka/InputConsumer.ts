@@ -34,6 +34,8 @@ export interface ConsumerHandlers {
   readonly onAssignment: (partitions: ReadonlyArray<number>) => void
   readonly onRebalancing: () => void
   readonly onCrash: (error: unknown, willRestart: boolean) => void
+  /** the partition's high watermark as of a fetch (for the lag gauge) */
+  readonly onHighWatermark?: (partition: number, highWatermark: number) => void
 }
 
 export interface InputConsumer {
@@ -45,6 +47,10 @@ export interface InputConsumer {
   readonly commit: (offsets: ReadonlyArray<{ partition: number; offset: number }>) => Effect.Effect<void, KafkaError>
   /** the group's committed offsets for the input topic (-1 = none) */
   readonly committed: Effect.Effect<ReadonlyMap<number, number>, KafkaError>
+  /** every partition's high watermark (the offset the next record will get) */
+  readonly highWatermarks: Effect.Effect<ReadonlyMap<number, number>, KafkaError>
+  /** epoch ms of the last sign of life from the group coordinator or a fetch (0 = none yet) */
+  readonly lastContact: () => number
   /** stop fetching and leave the group (idempotent) */
   readonly stop: Effect.Effect<void>
 }
@@ -95,10 +101,21 @@ export const makeInputConsumer = (
         )
     )
 
+    let lastContact = 0
+    const contact = () => {
+      lastContact = Date.now()
+    }
     const start = (handlers: ConsumerHandlers) =>
       Effect.tryPromise({
         try: async () => {
-          consumer.on(consumer.events.GROUP_JOIN, (e) => handlers.onAssignment(e.payload.memberAssignment[topic] ?? []))
+          // fetches (every maxWaitTime at the latest) and heartbeats (also sent while waiting for room)
+          consumer.on(consumer.events.FETCH, contact)
+          consumer.on(consumer.events.HEARTBEAT, contact)
+          consumer.on(consumer.events.COMMIT_OFFSETS, contact)
+          consumer.on(consumer.events.GROUP_JOIN, (e) => {
+            contact()
+            handlers.onAssignment(e.payload.memberAssignment[topic] ?? [])
+          })
           consumer.on(consumer.events.REBALANCING, () => handlers.onRebalancing())
           consumer.on(consumer.events.CRASH, (e) => handlers.onCrash(e.payload.error, e.payload.restart))
           await consumer.run({
@@ -107,6 +124,7 @@ export const makeInputConsumer = (
             partitionsConsumedConcurrently: 1,
             eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
               if (!isRunning() || isStale() || batch.messages.length === 0) return
+              handlers.onHighWatermark?.(batch.partition, Number(batch.highWatermark))
               const records = batch.messages.map(
                 (m): InputRecord => ({
                   topic: batch.topic,
@@ -166,6 +184,14 @@ export const makeInputConsumer = (
         },
         catch: (e) => toKafkaError("admin.fetchOffsets", e)
       }),
+      highWatermarks: Effect.tryPromise({
+        try: async () => {
+          const result = await admin.fetchTopicOffsets(topic)
+          return new Map(result.map((p) => [p.partition, Number(p.high)])) as ReadonlyMap<number, number>
+        },
+        catch: (e) => toKafkaError("admin.fetchTopicOffsets", e)
+      }),
+      lastContact: () => lastContact,
       stop
     }
   })

@@ -1,11 +1,12 @@
 /**
  * The KafkaJS client, built once per process (and once per `kafka` destination connection).
  * KafkaJS is in maintenance mode upstream, so it stays behind this folder and the kafka
- * destination. Its log lines are routed into Effect's logger (structured, levelled) instead
- * of its own console output.
+ * destination. Its log lines are routed into the process's logger (structured, levelled)
+ * instead of its own console output.
  */
 import { Effect, Logger } from "effect"
 import { Kafka, type LogEntry, logLevel, type RetryOptions, type SASLOptions } from "kafkajs"
+import { withProcessLogger } from "../observability/logging.ts"
 
 export interface KafkaClientOptions {
   readonly brokers: ReadonlyArray<string>
@@ -44,7 +45,12 @@ const forward = (level: logLevel, entry: LogEntry, logToStderr: boolean): void =
           : level === logLevel.INFO
             ? Effect.logDebug(line)
             : Effect.logTrace(line)
-  Effect.runFork(effect.pipe(Effect.annotateLogs(annotations), Effect.provideService(Logger.LogToStderr, logToStderr)))
+  // KafkaJS calls back outside any fiber of ours: run the line with the process's logger
+  Effect.runFork(
+    withProcessLogger(
+      effect.pipe(Effect.annotateLogs(annotations), Effect.provideService(Logger.LogToStderr, logToStderr))
+    )
+  )
 }
 
 export const makeKafka = (options: KafkaClientOptions): Kafka =>

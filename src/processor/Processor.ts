@@ -15,45 +15,20 @@ import { makeInputConsumer } from "../kafka/InputConsumer.ts"
 import type { KafkaError } from "../kafka/KafkaError.ts"
 import { makeOutcomeProducer } from "../kafka/OutcomeProducer.ts"
 import { makePublisher } from "../kafka/Publisher.ts"
-import type { OutcomeTopics } from "../outcomes/records.ts"
 import { commitAtLeastOnce, commitExactlyOnce, makeStats } from "./Committer.ts"
 import { handleRecord, type RunnableStream } from "./handleRecord.ts"
 import type { InputRecord } from "./InputRecord.ts"
 import { PartitionWorker, type WorkerDeps } from "./PartitionWorker.ts"
+import { processorMetrics } from "./ProcessorMetrics.ts"
+import type { ProcessorOptions, RunningProcessor } from "./ProcessorOptions.ts"
+import { circuitLabels, circuitStates, makeLagTracker } from "./processorGauges.ts"
 
-export interface ProcessorOptions {
-  readonly groupId: string
-  readonly inputTopic: string
-  readonly topics: OutcomeTopics
-  readonly maxInFlight: number
-  readonly maxInFlightPerPartition: number
-  readonly shutdownTimeoutMs: number
-  readonly exactlyOnce: boolean
-  /** how often durable progress is committed (exactly-once: how often a transaction closes) */
-  readonly commitIntervalMs: number
-  /** exactly-once: identifies this instance's transactional producer across restarts */
-  readonly instanceId: string
-  readonly sessionTimeoutMs?: number
-}
-
-export interface ProcessorStatus {
-  readonly assigned: ReadonlyArray<number>
-  readonly inFlight: number
-  /** partitions whose fetch waits for room under an in-flight cap */
-  readonly paused: ReadonlyArray<number>
-  readonly processed: number
-  readonly commits: number
-  readonly ready: boolean
-}
-
-export interface RunningProcessor {
-  readonly status: () => ProcessorStatus
-  /** resolves when the processor failed for good (the consumer crashed without restart) */
-  readonly failed: Effect.Effect<never, KafkaError | Error>
-}
+export type { ProcessorOptions, ProcessorStatus, RunningProcessor } from "./ProcessorOptions.ts"
 
 /** done-but-uncommitted entries allowed behind one slow event, as a multiple of the cap */
 const WINDOW_FACTOR = 64
+/** no fetch, heartbeat or commit answered for this long: not ready (KafkaJS fetches every 5 s at most) */
+const CONTACT_TIMEOUT_MS = 30_000
 
 export const startProcessor = (
   kafka: Kafka,
@@ -71,7 +46,10 @@ export const startProcessor = (
       topic: options.inputTopic,
       ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs })
     })
-    const publisher = options.exactlyOnce ? undefined : yield* makePublisher(producer)
+    const metrics = options.metrics ?? processorMetrics()
+    const publisher = options.exactlyOnce
+      ? undefined
+      : yield* makePublisher(producer, { onSendFailure: () => metrics.publishFailed() })
     const failed = yield* Deferred.make<never, KafkaError | Error>()
     const stats = makeStats()
     const workers = new Map<number, PartitionWorker>()
@@ -80,8 +58,11 @@ export const startProcessor = (
     let processed = 0
     let draining = false
     let ready = false
+    let failure: string | undefined
+    const startedAt = Date.now()
+    const lag = makeLagTracker(options.inputTopic, consumer)
 
-    const ctx = { streams, engine, topics: options.topics, now: () => Date.now() }
+    const ctx = { streams, engine, topics: options.topics, now: () => Date.now(), observer: metrics }
     const cap = options.maxInFlightPerPartition
     const windowCap = options.exactlyOnce ? cap * 4 : cap * WINDOW_FACTOR
 
@@ -139,7 +120,12 @@ export const startProcessor = (
       }
       let i = from
       // stop at a cap: the rest of the fetch waits in KafkaJS's hands, not in our memory
-      for (; i < records.length && hasRoom(worker); i++) if (worker.accept(records[i] as InputRecord)) inFlight++
+      for (; i < records.length && hasRoom(worker); i++) {
+        if (worker.accept(records[i] as InputRecord)) {
+          inFlight++
+          metrics.eventConsumed()
+        }
+      }
       return i - from
     }
 
@@ -185,7 +171,21 @@ export const startProcessor = (
         )
       : Effect.suspend(() => commitAtLeastOnce([...workers.values()], consumer, stats))
 
-    const commitQuietly = commitOnce.pipe(
+    const commitCounted = Effect.suspend(() => {
+      const before = stats.commits
+      return commitOnce.pipe(
+        Effect.tap(() => Effect.sync(() => metrics.offsetsCommitted(stats.commits - before))),
+        Effect.tapError(() =>
+          Effect.sync(() => {
+            metrics.commitFailed()
+            // exactly-once: the outcomes travel in the failed transaction
+            if (options.exactlyOnce) metrics.publishFailed()
+          })
+        )
+      )
+    })
+
+    const commitQuietly = commitCounted.pipe(
       Effect.tapError((e) =>
         e.fenced
           ? Deferred.fail(failed, e)
@@ -203,9 +203,27 @@ export const startProcessor = (
       onRebalancing: () => fork(commitQuietly),
       onCrash: (error, willRestart) => {
         if (willRestart) fork(Effect.logWarning("consumer crashed; KafkaJS restarts it", String(error)))
-        else fork(Deferred.fail(failed, error instanceof Error ? error : new Error(String(error))))
-      }
+        else {
+          failure = `consumer stopped: ${String(error)}`
+          fork(Deferred.fail(failed, error instanceof Error ? error : new Error(String(error))))
+        }
+      },
+      onHighWatermark: lag.observeHigh
     })
+
+    yield* Effect.forkScoped(
+      Effect.repeat(
+        Effect.suspend(() => (assigned.length === 0 ? Effect.void : lag.refresh)),
+        Schedule.spaced("5 seconds")
+      )
+    )
+    const detachGauges = metrics.attach({
+      inFlight: () => inFlight,
+      assigned: () => assigned.length,
+      lag: () => lag.lag(assigned, (p) => workers.get(p)?.committed),
+      circuits: circuitStates(circuitLabels(streams), engine.guards)
+    })
+    yield* Effect.addFinalizer(() => Effect.sync(detachGauges))
 
     yield* Effect.forkScoped(Effect.repeat(commitQuietly, Schedule.spaced(Duration.millis(options.commitIntervalMs))))
 
@@ -235,7 +253,7 @@ export const startProcessor = (
         }
         const remaining = [...workers.values()]
         for (const w of remaining) yield* w.close
-        yield* commitOnce.pipe(
+        yield* commitCounted.pipe(
           Effect.retry(Schedule.recurs(3)),
           Effect.catch((e) =>
             Effect.logWarning("final commit failed; the uncommitted events will be redelivered", e.message)
@@ -252,6 +270,13 @@ export const startProcessor = (
       mode: options.exactlyOnce ? "exactly-once" : "at-least-once"
     })
 
+    const problem = (): string | undefined => {
+      if (draining) return "shutting down"
+      if (failure !== undefined) return failure
+      const silentMs = Date.now() - Math.max(consumer.lastContact(), startedAt)
+      return silentMs > CONTACT_TIMEOUT_MS ? `no answer from Kafka for ${Math.round(silentMs / 1_000)} s` : undefined
+    }
+
     return {
       status: () => ({
         assigned,
@@ -259,7 +284,9 @@ export const startProcessor = (
         paused: [...waiting.keys()],
         processed,
         commits: stats.commits,
-        ready
+        ready,
+        draining,
+        problem: problem()
       }),
       failed: Deferred.await(failed)
     }

@@ -4,12 +4,13 @@
  * does not fully succeed becomes a result plus a dead letter listing the modules to replay.
  * The record is parsed once; the payload is handed to the chain as parsed (never copied).
  */
-import { Cause, Effect, Schema } from "effect"
+import { Cause, Effect, References, Schema } from "effect"
 import type { DlqReason } from "../domain/DeadLetterRecord.ts"
 import { eventIdFor } from "../domain/EventId.ts"
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../domain/JsonDepth.ts"
 import * as H from "../domain/KafkaHeaders.ts"
-import type { ErrorInfo } from "../domain/Outcome.ts"
+import type { ChainOutcome, ErrorInfo } from "../domain/Outcome.ts"
+import { formatTraceparent, newTraceContext, parseTraceparent, type TraceContext } from "../domain/TraceContext.ts"
 import { WebhookEvent } from "../domain/WebhookEvent.ts"
 import type { BoundChain, ChainInput } from "../engine/BoundChain.ts"
 import type { ChainEngine } from "../engine/ChainEngine.ts"
@@ -34,11 +35,18 @@ export interface RunnableStream {
   readonly payloadRedactor?: Redactor
 }
 
+/** What the handler reports as it decides an event's fate (the processor's metrics). */
+export interface HandlerObserver {
+  readonly chainFinished: (webhookId: string, outcome: ChainOutcome) => void
+  readonly deadLettered: (reason: DlqReason) => void
+}
+
 export interface HandlerContext {
   readonly streams: ReadonlyMap<string, RunnableStream>
   readonly engine: ChainEngine["Service"]
   readonly topics: OutcomeTopics
   readonly now: () => number
+  readonly observer?: HandlerObserver
 }
 
 const decodeEvent = Schema.decodeUnknownExit(WebhookEvent)
@@ -67,22 +75,56 @@ export const recordMeta = (record: InputRecord): RecordMeta => {
 
 const rawOf = (record: InputRecord) => ({ raw: record.value === null ? "" : record.value.toString("base64") })
 
+const withTrace = (meta: RecordMeta, trace: TraceContext): RecordMeta => ({
+  ...meta,
+  traceparent: formatTraceparent(trace)
+})
+
+/** What the logs say about a chain that did not fully succeed: which modules, and why. */
+const failedModules = (outcome: ChainOutcome) =>
+  outcome.modules
+    .filter((m) => m.status !== "succeeded")
+    .map((m) => ({ id: m.id, module: m.module, status: m.status, attempts: m.attempts, error: m.error?.message }))
+
 export const handleRecord = (ctx: HandlerContext, record: InputRecord): Effect.Effect<ReadonlyArray<OutputRecord>> =>
-  Effect.suspend(() => {
+  Effect.withFiber((fiber) => {
     const meta = recordMeta(record)
+    const inbound = parseTraceparent(meta.traceparent)
+    // No usable inbound context and no tracer to start one: start one here, unsampled, so the
+    // event's log lines, outcome records and downstream calls still share a trace id.
+    const tracing = fiber.getRef(References.TracerEnabled)
+    const own = inbound !== undefined || tracing ? undefined : newTraceContext()
+    const fields: Record<string, unknown> = {
+      topic: record.topic,
+      partition: record.partition,
+      offset: record.offset
+    }
+    if (meta.correlationId !== undefined) fields["correlation_id"] = meta.correlationId
+    const eventTrace = inbound ?? own
+    if (eventTrace !== undefined) fields["trace_id"] = eventTrace.traceId
+
     const reject = (
       reason: DlqReason,
       error: ErrorInfo,
       event: Parameters<typeof deadLetter>[0]["event"],
       ids?: { eventId: string; webhookId: string }
-    ) =>
-      Effect.succeed([
-        deadLetterOutput(
-          ctx.topics,
-          deadLetter({ reason, event, meta, failedAt: ctx.now(), error, ...(ids ?? {}) }),
-          meta
-        )
-      ])
+    ) => {
+      // no chain, so no span: the dead letter carries the event's context, or a new one
+      const trace = eventTrace ?? newTraceContext()
+      const m = inbound === undefined ? withTrace(meta, trace) : meta
+      ctx.observer?.deadLettered(reason)
+      const annotations = {
+        ...fields,
+        ...(ids === undefined ? {} : { event_id: ids.eventId, webhook_id: ids.webhookId }),
+        trace_id: trace.traceId
+      }
+      return Effect.logWarning("event dead-lettered", { reason, error: error.message }).pipe(
+        Effect.annotateLogs(annotations),
+        Effect.as([
+          deadLetterOutput(ctx.topics, deadLetter({ reason, event, meta: m, failedAt: ctx.now(), error, ...ids }), m)
+        ])
+      )
+    }
 
     if (record.value === null || record.value.length === 0) {
       return reject("invalid_event", refusal("empty", "the record has no value"), rawOf(record))
@@ -147,21 +189,60 @@ export const handleRecord = (ctx: HandlerContext, record: InputRecord): Effect.E
         )
       }
     }
+    fields["event_id"] = eventId
+    fields["webhook_id"] = event.webhook_id
     const input: ChainInput = {
       eventId,
       payload: stream.payloadRedactor === undefined ? event.payload : stream.payloadRedactor.redact(event.payload),
       payloadEncoding: event.payload_encoding ?? "json",
       headers: event.headers ?? {},
       ...(record.key === null ? {} : { key: record.key.toString("utf8") }),
-      ...(meta.traceparent === undefined ? {} : { traceparent: meta.traceparent }),
-      ...(onlyModules === undefined ? {} : { onlyModules })
+      ...(inbound !== undefined
+        ? { traceparent: meta.traceparent as string }
+        : own === undefined
+          ? {}
+          : { traceparent: formatTraceparent(own) }),
+      ...(onlyModules === undefined ? {} : { onlyModules }),
+      ...(tracing
+        ? {
+            spanAttributes: {
+              "messaging.system": "kafka",
+              "messaging.destination.name": record.topic,
+              "messaging.destination.partition.id": String(record.partition),
+              "messaging.kafka.offset": Number(record.offset),
+              ...(meta.correlationId === undefined ? {} : { "hookstream.correlation_id": meta.correlationId })
+            }
+          }
+        : {})
     }
-    return Effect.map(ctx.engine.run(stream.chain, input), (outcome) => {
-      const result = resultRecord(eventId, event.webhook_id, outcome, meta)
-      const out = resultOutput(ctx.topics, result, meta)
-      const reason = chainDlqReason(outcome)
-      if (reason === undefined) return [out]
-      const dlq = deadLetter({ reason, event, meta, failedAt: outcome.finishedAt, result, ...ids })
-      return [out, deadLetterOutput(ctx.topics, dlq, meta)]
-    })
+    return ctx.engine.run(stream.chain, input).pipe(
+      Effect.flatMap((outcome) => {
+        ctx.observer?.chainFinished(event.webhook_id, outcome)
+        // the records continue the chain's span when one was recorded
+        const trace = outcome.trace ?? eventTrace
+        const m =
+          trace === undefined || (outcome.trace === undefined && inbound !== undefined) ? meta : withTrace(meta, trace)
+        const result = resultRecord(eventId, event.webhook_id, outcome, m, trace?.traceId)
+        const out = resultOutput(ctx.topics, result, m)
+        const reason = chainDlqReason(outcome)
+        const traceField = trace === undefined ? {} : { trace_id: trace.traceId }
+        const durationMs = outcome.finishedAt - outcome.startedAt
+        if (reason === undefined) {
+          return Effect.logDebug("event processed", { status: outcome.status, duration_ms: durationMs }).pipe(
+            Effect.annotateLogs(traceField),
+            Effect.as([out])
+          )
+        }
+        ctx.observer?.deadLettered(reason)
+        const dlq = deadLetter({ reason, event, meta: m, failedAt: outcome.finishedAt, result, ...ids })
+        return Effect.logWarning("event dead-lettered", {
+          reason,
+          status: outcome.status,
+          duration_ms: durationMs,
+          failed_modules: failedModules(outcome)
+        }).pipe(Effect.annotateLogs(traceField), Effect.as([out, deadLetterOutput(ctx.topics, dlq, m)]))
+      }),
+      // every line logged while the chain runs (the log module, retries) names the event
+      Effect.annotateLogs(fields)
+    )
   })

@@ -1,7 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { parseTraceparent } from "../../../src/domain/TraceContext.ts"
 import { ChainEngine } from "../../../src/engine/ChainEngine.ts"
 import { fail, makeRecorder, simulatedDestination, succeed } from "../../../src/engine/testing/SimulatedDestination.ts"
+import { tracingDisabled } from "../../../src/observability/tracingMode.ts"
 import { makeRedactor } from "../../../src/outcomes/redact.ts"
 import { handleRecord, type RunnableStream } from "../../../src/processor/handleRecord.ts"
 import type { InputRecord } from "../../../src/processor/InputRecord.ts"
@@ -38,6 +40,8 @@ const record = (value: unknown, headers: Record<string, string> = {}, key: strin
 })
 
 const parse = (v: string) => JSON.parse(v)
+const TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
+const PARENT = `00-${TRACE_ID}-b7ad6b7169203331-01`
 
 describe("handleRecord", () => {
   it.effect("a succeeded chain gives exactly one result record, keyed like the input, with source headers", () =>
@@ -45,7 +49,7 @@ describe("handleRecord", () => {
       const { ctx } = setup()
       const out = yield* handleRecord(
         ctx,
-        record({ webhook_id: "orders", payload: { n: 1 } }, { traceparent: "00-abc-def-01", "x-correlation-id": "c-1" })
+        record({ webhook_id: "orders", payload: { n: 1 } }, { traceparent: PARENT, "x-correlation-id": "c-1" })
       )
       assert.strictEqual(out.length, 1)
       const [r] = out
@@ -57,9 +61,41 @@ describe("handleRecord", () => {
       assert.strictEqual(v.status, "succeeded")
       assert.strictEqual(v.correlation_id, "c-1")
       assert.deepStrictEqual(v.source, { topic: "webhooks", partition: 2, offset: "41" })
-      assert.strictEqual(r?.headers.traceparent, "00-abc-def-01")
+      // the record continues the chain's span: same trace, the chain span as parent
+      const context = parseTraceparent(r?.headers.traceparent)
+      assert.strictEqual(context?.traceId, TRACE_ID)
+      assert.notStrictEqual(context?.spanId, "b7ad6b7169203331")
+      assert.strictEqual(v.trace_id, TRACE_ID)
       assert.strictEqual(r?.headers["hookstream-source-offset"], "41")
     })
+  )
+
+  it.effect(
+    "tracing off: the inbound traceparent is passed on as is; without one, a new trace id is shared by the records",
+    () =>
+      Effect.gen(function* () {
+        const { ctx } = setup({ b: fail(false) })
+        const passed = yield* handleRecord(ctx, record({ webhook_id: "orders", payload: {} }, { traceparent: PARENT }))
+        assert.deepStrictEqual(
+          passed.map((r) => r.headers.traceparent),
+          [PARENT, PARENT]
+        )
+        assert.strictEqual(parse(passed[0]?.value ?? "").trace_id, TRACE_ID)
+
+        const started = yield* handleRecord(
+          ctx,
+          record({ webhook_id: "orders", payload: {} }, { traceparent: "00-abc-def-01" })
+        )
+        const [result, dlq] = started.map((r) => parseTraceparent(r.headers.traceparent))
+        assert.isDefined(result)
+        assert.notStrictEqual(result?.traceId, TRACE_ID)
+        assert.strictEqual(result?.sampled, false)
+        assert.deepStrictEqual(dlq, result)
+        assert.strictEqual(parse(started[0]?.value ?? "").trace_id, result?.traceId)
+
+        const refused = yield* handleRecord(ctx, record("not an event"))
+        assert.isDefined(parseTraceparent(refused[0]?.headers.traceparent))
+      }).pipe(Effect.provide(tracingDisabled))
   )
 
   it.effect("a partial chain gives a result and a dead letter listing the failed modules", () =>

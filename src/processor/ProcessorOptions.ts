@@ -1,0 +1,43 @@
+/** What the processor is started with, and what a running one tells. */
+import type { Effect } from "effect"
+import type { KafkaError } from "../kafka/KafkaError.ts"
+import type { OutcomeTopics } from "../outcomes/records.ts"
+import type { ProcessorMetrics } from "./ProcessorMetrics.ts"
+
+export interface ProcessorOptions {
+  readonly groupId: string
+  readonly inputTopic: string
+  readonly topics: OutcomeTopics
+  readonly maxInFlight: number
+  readonly maxInFlightPerPartition: number
+  readonly shutdownTimeoutMs: number
+  readonly exactlyOnce: boolean
+  /** how often durable progress is committed (exactly-once: how often a transaction closes) */
+  readonly commitIntervalMs: number
+  /** exactly-once: identifies this instance's transactional producer across restarts */
+  readonly instanceId: string
+  readonly sessionTimeoutMs?: number
+  /** default: the process's collectors in the shared registry (served on the ops port) */
+  readonly metrics?: ProcessorMetrics
+}
+
+export interface ProcessorStatus {
+  readonly assigned: ReadonlyArray<number>
+  readonly inFlight: number
+  /** partitions whose fetch waits for room under an in-flight cap */
+  readonly paused: ReadonlyArray<number>
+  readonly processed: number
+  readonly commits: number
+  /** the group assigned partitions at least once */
+  readonly ready: boolean
+  /** shutting down: fetching stopped, draining */
+  readonly draining: boolean
+  /** `undefined` while it serves (partitions assigned or waiting for them), else why not (for /readyz) */
+  readonly problem: string | undefined
+}
+
+export interface RunningProcessor {
+  readonly status: () => ProcessorStatus
+  /** resolves when the processor failed for good (the consumer crashed without restart) */
+  readonly failed: Effect.Effect<never, KafkaError | Error>
+}
