@@ -89,6 +89,10 @@ export const makeIngressServer = (
   options: IngressServerOptions
 ): Effect.Effect<IngressServer, IngressServerError, Scope.Scope> =>
   Effect.gen(function* () {
+    // fastify calls back outside our fibers: run there with this fiber's services (the process's logger)
+    const context = yield* Effect.context<never>()
+    const runFork = Effect.runForkWith(context)
+    const runPromiseExit = Effect.runPromiseExitWith(context)
     const now = options.now ?? Date.now
     const { producer } = options
     const inFlight: InFlight = makeInFlight(options.maxInFlight, (n) => inFlightGauge.set(n))
@@ -123,7 +127,7 @@ export const makeIngressServer = (
 
     app.setErrorHandler((error: { statusCode?: number; message?: string }, _request, reply) => {
       const code = typeof error.statusCode === "number" && error.statusCode >= 400 ? error.statusCode : 500
-      if (code >= 500) Effect.runFork(Effect.logError("ingress request failed", error.message ?? String(error)))
+      if (code >= 500) runFork(Effect.logError("ingress request failed", error.message ?? String(error)))
       return send(reply, code, errorBody(code))
     })
 
@@ -219,7 +223,7 @@ export const makeIngressServer = (
 
       const slot = states.get(request.raw)?.slot
       slot?.hold()
-      const exit = await Effect.runPromiseExit(producer.produce(record, slot?.release))
+      const exit = await runPromiseExit(producer.produce(record, slot?.release))
       if (Exit.isSuccess(exit)) return send(reply, 202, { event_id: eventId })
       const failure = Cause.findErrorOption(exit.cause)
       if (failure._tag === "Some" && failure.value.reason === "too_large")

@@ -1,7 +1,9 @@
 /**
  * log: writes one structured line per delivery to the process log. No connection.
  * The payload and headers are left out unless asked for, because logs travel further
- * than the systems they describe; when they are asked for, secrets in them are redacted.
+ * than the systems they describe; when they are asked for, secrets in them are redacted, and
+ * they are written at debug only (a step at info writes its line at info and the content on
+ * a debug line of its own), so an info-level log never carries a payload.
  * The line goes through Effect's logger, so the process's format, sink and minimum level apply
  * (a `debug` step is silent under the default minimum level `Info`).
  */
@@ -48,14 +50,27 @@ const send = (delivery: Delivery<LogConfig>): Effect.Effect<Receipt, Destination
     attempt: delivery.attempt
   }
   if (delivery.traceparent !== undefined) annotations.traceparent = delivery.traceparent
+  const line = logAt[config.level](config.message ?? MESSAGE).pipe(Effect.annotateLogs(annotations))
+  if (!config.include_payload && !config.include_headers) return Effect.as(line, delivered)
+  const detail: Record<string, unknown> = {}
   if (config.include_payload) {
-    annotations.payload_encoding = delivery.payloadEncoding
+    detail.payload_encoding = delivery.payloadEncoding
     // a base64 payload is opaque bytes: nothing in it has a key to redact
-    annotations.payload =
-      delivery.payloadEncoding === "json" ? defaultRedactor.redact(delivery.payload) : delivery.payload
+    detail.payload = delivery.payloadEncoding === "json" ? defaultRedactor.redact(delivery.payload) : delivery.payload
   }
-  if (config.include_headers) annotations.headers = defaultRedactor.redactHeaders(delivery.headers)
-  return logAt[config.level](config.message ?? MESSAGE).pipe(Effect.annotateLogs(annotations), Effect.as(delivered))
+  if (config.include_headers) detail.headers = defaultRedactor.redactHeaders(delivery.headers)
+  // payloads are never logged above debug: a step at another level writes its line there
+  // and the payload and headers on a debug line of their own
+  const withDetail =
+    config.level === "debug"
+      ? line.pipe(Effect.annotateLogs(detail))
+      : Effect.andThen(
+          line,
+          Effect.logDebug(`${config.message ?? MESSAGE} (content)`).pipe(
+            Effect.annotateLogs({ ...annotations, ...detail })
+          )
+        )
+  return Effect.as(withDetail, delivered)
 }
 
 /** No client to build: the process's logger is the sink, so `make` cannot fail. */

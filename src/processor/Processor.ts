@@ -93,7 +93,11 @@ export const startProcessor = (
       }
     }
 
-    const runtimeFork = Effect.runForkWith(yield* Effect.context<never>())
+    // KafkaJS calls back outside our fibers: partition workers and forks run with this fiber's
+    // services (the process's logger and tracer), not Effect's defaults
+    const context = yield* Effect.context<never>()
+    const runtimeFork = Effect.runForkWith(context)
+    const runSync = Effect.runSyncWith(context)
     const fork = (effect: Effect.Effect<void>) => runtimeFork(effect)
 
     const dropWorker = (partition: number) => {
@@ -115,7 +119,7 @@ export const startProcessor = (
       if (draining || from >= records.length) return 0
       let worker = workers.get(partition)
       if (worker === undefined) {
-        worker = Effect.runSync(PartitionWorker.make(partition, Number((records[from] as InputRecord).offset), deps))
+        worker = runSync(PartitionWorker.make(partition, Number((records[from] as InputRecord).offset), deps))
         workers.set(partition, worker)
       }
       let i = from

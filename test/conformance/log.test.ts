@@ -74,8 +74,19 @@ describe("log destination", () => {
     expect(written.map((l) => l.level)).toEqual(["Debug"])
   })
 
+  it("payload and headers never above debug: an info step's content goes on a debug line of its own", async () => {
+    const atInfo = await sendOne({ include_payload: true, include_headers: true }, "Info", { payload: { n: 1 } })
+    expect(atInfo.map((l) => l.level)).toEqual(["Info"])
+    expect(atInfo[0]?.annotations).not.toHaveProperty("payload")
+    const atDebug = await sendOne({ include_payload: true }, "Debug", { payload: { n: 1 } })
+    expect(atDebug.map((l) => [l.level, l.annotations.payload])).toEqual([
+      ["Info", undefined],
+      ["Debug", { n: 1 }]
+    ])
+  })
+
   it("payload and headers only when asked, with secrets redacted and business fields kept", async () => {
-    const [line] = await sendOne({ include_payload: true, include_headers: true }, "Info", {
+    const [line] = await sendOne({ level: "debug", include_payload: true, include_headers: true }, "Debug", {
       payload: { author: "ana", card: { password: "hunter2", last4: "4242" } },
       headers: { authorization: "Bearer abc", "x-request-id": "r-1" }
     })
@@ -85,7 +96,10 @@ describe("log destination", () => {
   })
 
   it("a base64 payload is logged as the opaque string it is", async () => {
-    const [line] = await sendOne({ include_payload: true }, "Info", { payload: "aGVsbG8=", payloadEncoding: "base64" })
+    const [line] = await sendOne({ level: "debug", include_payload: true }, "Debug", {
+      payload: "aGVsbG8=",
+      payloadEncoding: "base64"
+    })
     expect(line?.annotations.payload).toBe("aGVsbG8=")
     expect(line?.annotations.payload_encoding).toBe("base64")
   })
