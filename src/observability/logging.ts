@@ -69,7 +69,8 @@ const pinoFor = (fd: 1 | 2, level: LogLevel.LogLevel, options: LoggingOptions): 
         sync: true,
         colorize: given === undefined,
         translateTime: "SYS:HH:MM:ss.l",
-        ignore: "pid"
+        ignore: "pid",
+        singleLine: true
       })
     : (given ?? pino.destination({ fd, sync: true }))
   return pino(
