@@ -5,7 +5,7 @@
  *
  *   traceparent = "00-" trace-id(32 hex) "-" parent-id(16 hex) "-" flags(2 hex)
  */
-import { randomBytes } from "node:crypto"
+import { randomFillSync } from "node:crypto"
 import { Tracer } from "effect"
 
 export interface TraceContext {
@@ -33,14 +33,30 @@ export const parseTraceparent = (header: string | undefined): TraceContext | und
 export const formatTraceparent = (context: TraceContext): string =>
   `00-${context.traceId}-${context.spanId}-${context.sampled ? "01" : "00"}`
 
+/** trace id + span id */
+const ID_BYTES = 24
+// One CSPRNG call per 512 contexts: randomBytes(24) per event cost ~3 µs (about 8% of a no-op
+// event in the processor bench); each context still gets its own never-reused random bytes.
+const pool = Buffer.allocUnsafe(ID_BYTES * 512)
+let poolAt = pool.length
+
 /**
  * A fresh, unsampled context, for an event that arrived without one while no tracer records
  * spans: its logs, its outcome records and the calls it makes downstream still share one
  * trace id an operator can search for.
  */
 export const newTraceContext = (): TraceContext => {
-  const bytes = randomBytes(24)
-  return { traceId: bytes.toString("hex", 0, 16), spanId: bytes.toString("hex", 16, 24), sampled: false }
+  if (poolAt + ID_BYTES > pool.length) {
+    randomFillSync(pool)
+    poolAt = 0
+  }
+  const at = poolAt
+  poolAt += ID_BYTES
+  return {
+    traceId: pool.toString("hex", at, at + 16),
+    spanId: pool.toString("hex", at + 16, at + ID_BYTES),
+    sampled: false
+  }
 }
 
 /** A remote parent for Effect's tracer (the OpenTelemetry bridge continues its trace). */
