@@ -77,6 +77,8 @@ interface Target {
   readonly host: string
   /** for messages: scheme, host and port only (paths and queries often carry tokens) */
   readonly shown: string
+  /** the SSRF guard's verdict on the host before any DNS (a function of the config alone) */
+  readonly refused: string | undefined
 }
 
 // parsed once per step config (configs are frozen when the stream loads)
@@ -85,7 +87,13 @@ const targetOf = (config: HttpConfig): Target => {
   let target = targets.get(config)
   if (target === undefined) {
     const url = new URL(config.url)
-    target = { origin: url.origin, path: `${url.pathname}${url.search}`, host: url.hostname, shown: url.origin }
+    target = {
+      origin: url.origin,
+      path: `${url.pathname}${url.search}`,
+      host: url.hostname,
+      shown: url.origin,
+      refused: hostRefusal(url.hostname, config.allowed_hosts)
+    }
     targets.set(config, target)
   }
   return target
@@ -179,8 +187,8 @@ export const makeHttpDestination = (
       Effect.gen(function* () {
         const { config } = delivery
         const target = targetOf(config)
-        const refused = hostRefusal(target.host, config.allowed_hosts)
-        if (refused !== undefined) return yield* Effect.fail(destinationError("blocked", `${target.shown}: ${refused}`))
+        if (target.refused !== undefined)
+          return yield* Effect.fail(destinationError("blocked", `${target.shown}: ${target.refused}`))
 
         const raw = delivery.payloadEncoding === "base64"
         const body = raw ? Buffer.from(String(delivery.payload), "base64") : JSON.stringify(delivery.payload)
