@@ -10,6 +10,7 @@
  *   --cpu-prof              CPU profiles of every consumer process into DIR/profiles
  *   --verbose               echo the consumer processes' output
  *   --events N              N events in every pre-filled scenario (for profiling one of them)
+ *   --node-flags "…"        extra Node flags for the consumer processes (--trace-gc, --heapsnapshot-signal…)
  *   KAFKA_BROKERS=host:port use that cluster instead of starting a bench-profile broker
  *
  * Exit code 0 when the harness ran every scenario (met or missed targets alike), 1 otherwise.
@@ -27,7 +28,8 @@ const { values } = parseArgs({
     out: { type: "string", default: join(import.meta.dirname, "..", "reports") },
     "cpu-prof": { type: "boolean", default: false },
     verbose: { type: "boolean", default: false },
-    events: { type: "string" }
+    events: { type: "string" },
+    "node-flags": { type: "string" }
   }
 })
 
@@ -43,7 +45,10 @@ const report = await runBench({
   ...(only === undefined ? {} : { only: only as Array<ScenarioName> }),
   verbose: values.verbose,
   ...(values.events === undefined ? {} : { events: Number(values.events) }),
-  childExecArgv: values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${join(out, "profiles")}`] : [],
+  childExecArgv: [
+    ...(values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${join(out, "profiles")}`] : []),
+    ...(values["node-flags"]?.split(" ").filter((f) => f !== "") ?? [])
+  ],
   command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`
 })
 const files = await writeReport(report, out)

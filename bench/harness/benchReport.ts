@@ -20,6 +20,8 @@ export interface ScenarioResult {
   readonly cpu_s: number
   /** cpu_s over the window's wall time, in % of one core */
   readonly cpu_pct: number
+  /** cpu_s per event: the cost of one event, steadier than events/s on a noisy machine */
+  readonly cpu_us_per_event: number
   /** the measured window: consumer ready → last outcome (paced: first → last event) */
   readonly seconds: number
   readonly notes?: string

@@ -164,7 +164,7 @@ export const runBench = async (options: BenchOptions): Promise<BenchReport> => {
           scenarios[name] = result
           log(
             `  ${name}: ${Math.round(result.events_per_s)} events/s, p50/p95/p99 ${result.p50_ms}/${result.p95_ms}/${result.p99_ms} ms, ` +
-              `peak RSS ${Math.round(result.peak_rss_mb)} MB, CPU ${result.cpu_pct}% (${((Date.now() - t0) / 1_000).toFixed(1)} s)`
+              `peak RSS ${Math.round(result.peak_rss_mb)} MB, CPU ${result.cpu_pct}% = ${result.cpu_us_per_event} µs/event (${((Date.now() - t0) / 1_000).toFixed(1)} s)`
           )
         } catch (error) {
           errors[name] = error instanceof Error ? error.message : String(error)

@@ -145,6 +145,7 @@ export const runPipeScenario = async (ctx: ScenarioContext, spec: PipeSpec, feed
       peak_rss_mb: round(done.maxRssMb),
       cpu_s: round(done.cpuS, 2),
       cpu_pct: round((done.cpuS / cpuWindowS) * 100),
+      cpu_us_per_event: round((done.cpuS * 1e6) / Math.max(1, done.processed)),
       seconds: round(windowMs / 1_000, 2),
       notes:
         feed.type === "paced"
@@ -174,6 +175,7 @@ export const runBrokerCeilingScenario = async (ctx: ScenarioContext, records: nu
       peak_rss_mb: round(Math.max(c.producerRun.peakRssMb ?? 0, c.consumerRun.peakRssMb ?? 0)),
       cpu_s: round(cpu, 2),
       cpu_pct: round((cpu / wall) * 100),
+      cpu_us_per_event: round((cpu * 1e6) / records),
       seconds: round(wall, 2),
       notes:
         "Kafka's ProducerPerformance then ConsumerPerformance (JVM), acks=all, same record size; " +

@@ -20,7 +20,7 @@ export const reportMarkdown = (report: BenchReport): string => {
     `\`${report.command}\` — ${report.generated_at}, ${report.machine.cpus} CPUs, Node ${report.machine.node}, ` +
       `Kafka ${report.machine.kafka} (${report.machine.broker}), ${report.wall_s} s in all.`,
     "",
-    "| scenario | events | events/s | p50 ms | p95 ms | p99 ms | peak RSS MB | CPU % | CPU s |",
+    "| scenario | events | events/s | p50 ms | p95 ms | p99 ms | peak RSS MB | CPU % | CPU µs/event |",
     "|---|--:|--:|--:|--:|--:|--:|--:|--:|"
   ]
   for (const name of SCENARIOS) {
@@ -28,7 +28,7 @@ export const reportMarkdown = (report: BenchReport): string => {
     if (r === undefined) continue
     lines.push(
       `| ${name} | ${cell(r.events)} | ${cell(r.events_per_s)} | ${cell(r.p50_ms, 1)} | ${cell(r.p95_ms, 1)} | ` +
-        `${cell(r.p99_ms, 1)} | ${cell(r.peak_rss_mb)} | ${cell(r.cpu_pct)} | ${cell(r.cpu_s, 1)} |`
+        `${cell(r.p99_ms, 1)} | ${cell(r.peak_rss_mb)} | ${cell(r.cpu_pct)} | ${cell(r.cpu_us_per_event)} |`
     )
   }
   lines.push(

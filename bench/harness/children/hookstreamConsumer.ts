@@ -1,11 +1,13 @@
 /**
  * Scenario child: the real processor (`startProcessor`, at-least-once, the in-flight caps and
  * commit interval `hookstream run` uses) on one stream whose chain is three no-op modules or
- * one `http` module against the harness's slow sink. Started by the harness (see
- * ../childProtocol.ts), never by hand.
+ * one `http` module against the harness's slow sink, under `runMain` like `hookstream run`
+ * (its logger, LOG_LEVEL, and tracing only when OTEL_* asks for it). Started by the harness
+ * (see ../childProtocol.ts), never by hand.
  */
-import { Effect, Schema, Scope } from "effect"
+import { Effect, Schema } from "effect"
 import { logLevel } from "kafkajs"
+import { runMain } from "../../../src/cli/runMain.ts"
 import type { ChainPlan, ModulePlan } from "../../../src/domain/ChainPlan.ts"
 import { ChainEngine } from "../../../src/engine/ChainEngine.ts"
 import { makeKafka } from "../../../src/kafka/kafkaClient.ts"
@@ -16,7 +18,6 @@ import { startProcessor } from "../../../src/processor/Processor.ts"
 import { childReporter, childSettings } from "../childProtocol.ts"
 
 const settings = childSettings()
-const scope = Effect.runSync(Scope.make())
 
 const step = (id: string, index: number, module: "log" | "http", config: unknown): ModulePlan => ({
   id,
@@ -56,7 +57,7 @@ const program = Effect.gen(function* () {
     ["bench", { chain: engine.bind(plan, () => destination), maxPayloadBytes: 1_048_576 }]
   ])
   const kafka = makeKafka({ brokers: settings.brokers, clientId: "bench-hookstream", logLevel: logLevel.ERROR })
-  return yield* startProcessor(kafka, streams, engine, {
+  const processor = yield* startProcessor(kafka, streams, engine, {
     groupId: settings.group,
     inputTopic: settings.input,
     topics: { results: settings.output, dlq: settings.dlq },
@@ -68,14 +69,14 @@ const program = Effect.gen(function* () {
     commitIntervalMs: 1_000,
     instanceId: "bench"
   })
+  const reporter = childReporter(settings, () => processor.status().processed)
+  const waitReady = setInterval(() => {
+    if (processor.status().ready) {
+      clearInterval(waitReady)
+      reporter.ready()
+    }
+  }, 5)
+  return yield* processor.failed.pipe(Effect.tapError((e) => Effect.sync(() => reporter.fail(e))))
 })
 
-const processor = await Effect.runPromise(program.pipe(Scope.provide(scope)))
-const reporter = childReporter(settings, () => processor.status().processed)
-const waitReady = setInterval(() => {
-  if (processor.status().ready) {
-    clearInterval(waitReady)
-    reporter.ready()
-  }
-}, 5)
-Effect.runPromise(processor.failed).catch(reporter.fail)
+runMain(Effect.scoped(program))
