@@ -88,6 +88,15 @@ export const runFlags = {
     Config.String("HOOKSTREAM_SHUTDOWN_TIMEOUT"),
     "30s"
   ),
+  sessionTimeout: withEnv(
+    Flag.String("session-timeout").pipe(
+      Flag.withDescription(
+        "How long the group waits for a silent instance (crashed, killed, cut off) before its partitions move, e.g. 30s; the broker allows 6s-30m by default (env HOOKSTREAM_SESSION_TIMEOUT)"
+      )
+    ),
+    Config.String("HOOKSTREAM_SESSION_TIMEOUT"),
+    "30s"
+  ),
   exactlyOnce: withEnv(
     Flag.Boolean("exactly-once").pipe(
       Flag.withDescription(
@@ -148,6 +157,7 @@ export const defaultRunInput: RunInput = {
   maxInFlight: 1_024,
   maxInFlightPerPartition: 256,
   shutdownTimeout: "30s",
+  sessionTimeout: "30s",
   exactlyOnce: false,
   instanceId: hostname(),
   createTopics: false,
@@ -181,6 +191,9 @@ export const runProcessorCommand = Effect.fn("run")(function* (input: RunInput, 
   const shutdownTimeoutMs = parseDuration(input.shutdownTimeout)
   if (shutdownTimeoutMs === undefined)
     return yield* usage(`--shutdown-timeout: not a duration: ${input.shutdownTimeout}`)
+  const sessionTimeoutMs = parseDuration(input.sessionTimeout)
+  if (sessionTimeoutMs === undefined || sessionTimeoutMs < 1_000)
+    return yield* usage(`--session-timeout: expected a duration of at least 1s, got ${input.sessionTimeout}`)
   if (input.maxInFlight < 1 || input.maxInFlightPerPartition < 1) return yield* usage("in-flight caps must be ≥ 1")
   const brokers = parseBrokers(input.brokers)
   if (brokers.length === 0) return yield* usage("--brokers is empty")
@@ -226,6 +239,7 @@ export const runProcessorCommand = Effect.fn("run")(function* (input: RunInput, 
     maxInFlight: input.maxInFlight,
     maxInFlightPerPartition: input.maxInFlightPerPartition,
     shutdownTimeoutMs,
+    sessionTimeoutMs,
     exactlyOnce: input.exactlyOnce,
     commitIntervalMs: input.exactlyOnce ? 100 : 1_000,
     instanceId: input.instanceId

@@ -70,7 +70,8 @@ export const makeInputConsumer = (
     const consumer: Consumer = kafka.consumer({
       groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: 3_000,
+      // a third of the session at most, so two lost heartbeats do not cost the membership
+      heartbeatInterval: Math.min(3_000, Math.floor((options.sessionTimeoutMs ?? 30_000) / 3)),
       // read_committed always: records of aborted transactions (a replay killed mid-batch, a
       // transactional producer upstream) never become events
       readUncommitted: false,

@@ -62,4 +62,12 @@ describe("hookstream run", () => {
     expect(result.code).toBe(2)
     expect(result.stderr).toContain("--shutdown-timeout")
   })
+
+  it("rejects a session timeout that is not a duration of at least 1s (exit 2)", async () => {
+    for (const value of ["soon", "500ms"]) {
+      const result = await hookstream(["run", "--session-timeout", value, "--brokers", "127.0.0.1:1"])
+      expect(result.code).toBe(2)
+      expect(result.stderr).toContain("--session-timeout")
+    }
+  })
 })
