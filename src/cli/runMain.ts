@@ -7,9 +7,11 @@
  *
  * Every entry point gets the process's logger (pino; LOG_LEVEL) and tracing (OpenTelemetry
  * when an OTEL_* exporter is configured, else off). The SDK is imported only when tracing is on.
+ * Its fibers are counted for `/metrics` (hookstream_fibers_active).
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { Cause, Effect, Exit, Layer, Runtime } from "effect"
+import { fiberCountLayer } from "../observability/fiberMetrics.ts"
 import { loggingLayer } from "../observability/logging.ts"
 import { tracingDisabled, tracingMode } from "../observability/tracingMode.ts"
 
@@ -19,7 +21,11 @@ const tracing = tracingMode(process.env).enabled
 
 export const runMain = <E, A>(effect: Effect.Effect<A, E>): void =>
   NodeRuntime.runMain(
-    effect.pipe(Effect.provide(tracing), Effect.provide(loggingLayer({ level: process.env["LOG_LEVEL"] }))),
+    effect.pipe(
+      Effect.provide(tracing),
+      Effect.provide(loggingLayer({ level: process.env["LOG_LEVEL"] })),
+      Effect.provide(fiberCountLayer)
+    ),
     {
       teardown: (exit, onExit) => {
         if (Exit.isSuccess(exit) && typeof exit.value === "number") return onExit(exit.value)
