@@ -2,7 +2,9 @@
  * A TCP relay in front of a real server, for the network faults a test needs without
  * touching the server: `hold()` stops relaying the server's bytes to clients (requests still
  * reach the server, its acks never come back) until `release()`; `cut()` destroys every
- * relayed connection, as a broker restart or a dropped link would.
+ * relayed connection, as a broker restart or a dropped link would; `refuse()` cuts and stops
+ * listening (new connections are refused, as by a server that is down) until `accept()`
+ * listens again on the same port.
  */
 
 import type { AddressInfo } from "node:net"
@@ -15,6 +17,8 @@ export interface TcpProxy {
   readonly hold: () => void
   readonly release: () => void
   readonly cut: () => void
+  readonly refuse: () => Promise<void>
+  readonly accept: () => Promise<void>
   readonly close: () => Promise<void>
 }
 
@@ -37,8 +41,16 @@ export const startTcpProxy = async (target: { readonly host: string; readonly po
     if (held) upstream.pause()
   })
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const port = (server.address() as AddressInfo).port
+  const cut = () => {
+    for (const { client, upstream } of pairs) {
+      client.destroy()
+      upstream.destroy()
+    }
+    pairs.clear()
+  }
   return {
-    port: (server.address() as AddressInfo).port,
+    port,
     connections: () => pairs.size,
     hold: () => {
       held = true
@@ -54,20 +66,26 @@ export const startTcpProxy = async (target: { readonly host: string; readonly po
         upstream.resume()
       }
     },
-    cut: () => {
-      for (const { client, upstream } of pairs) {
-        client.destroy()
-        upstream.destroy()
-      }
-      pairs.clear()
+    cut,
+    refuse: async () => {
+      if (!server.listening) return
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      cut()
+      await closed
+    },
+    accept: async () => {
+      if (server.listening) return
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject)
+        server.listen(port, "127.0.0.1", () => {
+          server.off("error", reject)
+          resolve()
+        })
+      })
     },
     close: async () => {
-      for (const { client, upstream } of pairs) {
-        client.destroy()
-        upstream.destroy()
-      }
-      pairs.clear()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      cut()
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()))
     }
   }
 }

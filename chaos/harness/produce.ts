@@ -1,0 +1,143 @@
+/**
+ * Input records with known event ids. `produceEvents` streams `count` events (built just
+ * before each request, so a large run never sits in memory) through an idempotent producer
+ * (acks=all: a retried request never doubles an input record, which would read as a
+ * duplicate outcome), as fast as it goes or paced at a rate. `produceRecords` writes
+ * arbitrary values to chosen partitions and answers where each one landed.
+ */
+import { type IHeaders, type Kafka, type Message, Partitioners, type Producer } from "kafkajs"
+
+export interface ChaosEvent {
+  readonly webhookId: string
+  readonly id: string
+  readonly payload: unknown
+  readonly headers?: Readonly<Record<string, string>>
+}
+
+export const eventMessage = (event: ChaosEvent, key: string | null, kafkaHeaders?: IHeaders): Message => ({
+  key,
+  value: JSON.stringify({
+    webhook_id: event.webhookId,
+    id: event.id,
+    ...(event.headers === undefined ? {} : { headers: event.headers }),
+    payload: event.payload
+  }),
+  ...(kafkaHeaders === undefined ? {} : { headers: kafkaHeaders })
+})
+
+export interface ProduceOptions {
+  /** records per request (default 500) */
+  readonly batch?: number
+  /** requests in flight (default 4; 1 when paced) */
+  readonly inFlight?: number
+  /** events per second; default: as fast as the broker takes them */
+  readonly ratePerS?: number
+  readonly onProgress?: (sent: number) => void
+  /** stop early (paced runs that end on an outside condition) */
+  readonly stop?: () => boolean
+}
+
+const makeProducer = async (kafka: Kafka): Promise<Producer> => {
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    idempotent: true,
+    maxInFlightRequests: 1
+  })
+  await producer.connect()
+  return producer
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Produces messages 0…count-1 from `build`; answers how many went out. */
+export const produceMessages = async (
+  kafka: Kafka,
+  topic: string,
+  count: number,
+  build: (i: number) => Message,
+  options: ProduceOptions = {}
+): Promise<number> => {
+  const producer = await makeProducer(kafka)
+  try {
+    const batch = options.batch ?? 500
+    let next = 0
+    let sent = 0
+    const started = Date.now()
+    const rate = options.ratePerS
+    const worker = async () => {
+      while (next < count && !(options.stop?.() ?? false)) {
+        let size = Math.min(batch, count - next)
+        if (rate !== undefined) {
+          // send what is due by now (at most a batch); wait a tick when nothing is
+          const due = Math.min(count, Math.floor(((Date.now() - started) * rate) / 1_000))
+          if (due <= next) {
+            await sleep(5)
+            continue
+          }
+          size = Math.min(size, due - next)
+        }
+        const from = next
+        next += size
+        const messages = Array.from({ length: size }, (_, j) => build(from + j))
+        await producer.send({ topic, acks: -1, messages })
+        sent += size
+        options.onProgress?.(sent)
+      }
+    }
+    const workers = rate === undefined ? (options.inFlight ?? 4) : (options.inFlight ?? 2)
+    await Promise.all(Array.from({ length: workers }, worker))
+    return sent
+  } finally {
+    await producer.disconnect()
+  }
+}
+
+/** `count` events with ids `<prefix>-<i>`, keyed over `keys` keys. */
+export const produceEvents = (
+  kafka: Kafka,
+  topic: string,
+  count: number,
+  event: (i: number) => ChaosEvent,
+  options: ProduceOptions & { readonly keys?: number } = {}
+): Promise<number> => {
+  const keys = options.keys ?? 97
+  return produceMessages(kafka, topic, count, (i) => eventMessage(event(i), `k${i % keys}`), options)
+}
+
+export interface PlacedRecord {
+  readonly value: Buffer | null
+  readonly key: string | null
+  readonly partition: number
+}
+
+/** Writes the records in order, partition by partition as given; answers `partition:offset` of each. */
+export const produceRecords = async (
+  kafka: Kafka,
+  topic: string,
+  records: ReadonlyArray<PlacedRecord>,
+  batch = 200
+): Promise<ReadonlyArray<string>> => {
+  const producer = await makeProducer(kafka)
+  const positions: Array<string> = []
+  try {
+    for (let from = 0; from < records.length; from += batch) {
+      const slice = records.slice(from, from + batch)
+      const metadata = await producer.send({
+        topic,
+        acks: -1,
+        messages: slice.map((r) => ({ key: r.key, value: r.value, partition: r.partition }))
+      })
+      // one entry per partition written; its records got consecutive offsets in the order sent
+      const base = new Map(metadata.map((m) => [m.partition, BigInt(m.baseOffset ?? "0")]))
+      const seen = new Map<number, bigint>()
+      for (const r of slice) {
+        const i = seen.get(r.partition) ?? 0n
+        seen.set(r.partition, i + 1n)
+        positions.push(`${r.partition}:${(base.get(r.partition) ?? 0n) + i}`)
+      }
+    }
+    return positions
+  } finally {
+    await producer.disconnect()
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Scenario sizes: the full run (`npm run chaos`, the issue's figures) and the CI subset
+ * (`npm run chaos -- --quick` and test/integration/chaos.test.ts: the same checks on small
+ * counts and short outages, a few minutes in all).
+ */
+export interface Sizes {
+  readonly kill9: { readonly events: number; readonly kills: number }
+  readonly broker_restart: { readonly events: number; readonly outageMs: number }
+  readonly hung_sink: { readonly events: number; readonly deadlineMs: number }
+  readonly fail_fast: { readonly events: number; readonly slowMs: number }
+  readonly sink_outage: {
+    readonly outageMs: number
+    readonly ratePerS: number
+    readonly beforeMs: number
+    readonly afterMs: number
+    readonly cooldownMs: number
+  }
+  readonly overload: {
+    readonly calibrationEvents: number
+    readonly factor: number
+    readonly durationMs: number
+    readonly rssBoundMb: number
+    readonly ingressClients: number
+    readonly ingressMaxInFlight: number
+  }
+  readonly poison: { readonly bad: number; readonly good: number }
+  readonly secrets: { readonly events: number }
+}
+
+export const FULL: Sizes = {
+  kill9: { events: 100_000, kills: 10 },
+  broker_restart: { events: 20_000, outageMs: 20_000 },
+  hung_sink: { events: 200, deadlineMs: 5_000 },
+  fail_fast: { events: 50, slowMs: 30_000 },
+  sink_outage: { outageMs: 60_000, ratePerS: 50, beforeMs: 10_000, afterMs: 40_000, cooldownMs: 10_000 },
+  overload: {
+    calibrationEvents: 6_000,
+    factor: 10,
+    durationMs: 120_000,
+    rssBoundMb: 400,
+    ingressClients: 256,
+    ingressMaxInFlight: 64
+  },
+  poison: { bad: 10_000, good: 10_000 },
+  secrets: { events: 200 }
+}
+
+export const QUICK: Sizes = {
+  kill9: { events: 3_000, kills: 2 },
+  broker_restart: { events: 2_000, outageMs: 5_000 },
+  hung_sink: { events: 20, deadlineMs: 2_000 },
+  fail_fast: { events: 10, slowMs: 10_000 },
+  sink_outage: { outageMs: 8_000, ratePerS: 25, beforeMs: 2_000, afterMs: 8_000, cooldownMs: 2_000 },
+  overload: {
+    calibrationEvents: 1_000,
+    factor: 10,
+    durationMs: 8_000,
+    rssBoundMb: 400,
+    ingressClients: 64,
+    ingressMaxInFlight: 16
+  },
+  poison: { bad: 300, good: 300 },
+  secrets: { events: 20 }
+}
