@@ -30,8 +30,9 @@ export const renderChart = (report: BenchReport): string => {
   const top = 56
   const nameW = 170
   const panelW = 330
-  const gap = 60
-  const width = nameW + panelW * 2 + gap + 30
+  const gap = 110
+  // room right of each panel for the value labels
+  const width = nameW + panelW * 2 + gap + 120
   const height = top + rows.length * rowH + 40
   const rates = rows.map(({ r }) => r.events_per_s).filter((v) => v > 0)
   const lats = rows.flatMap(({ r }) => [r.p50_ms, r.p99_ms]).filter((v) => v > 0 && Number.isFinite(v))
@@ -48,7 +49,7 @@ export const renderChart = (report: BenchReport): string => {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="${left}" y="20" font-size="14" font-weight="bold">events/s (log)</text>`,
-    `<text x="${right}" y="20" font-size="14" font-weight="bold">latency produce → outcome, ms (log): p50 bar, p99 tick</text>`,
+    `<text x="${right}" y="20" font-size="14" font-weight="bold">produce → outcome ms (log): p50 bar, p99 tick</text>`,
     `<text x="10" y="${height - 10}" fill="#666">${escapeXml(`${report.quick ? "quick run" : "full run"} ${report.generated_at}, ${report.machine.cpus} CPUs, Node ${report.machine.node}, Kafka ${report.machine.kafka}`)}</text>`
   )
   for (const [x0, min, max, x] of [
