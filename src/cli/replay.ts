@@ -95,7 +95,9 @@ const printSummary = (s: ReplaySummary, filter: DlqFilter, input: string, maxRep
         yield* Console.log(`    … (${formatCount(s.tooManyReplays - 20)} more; see --json)`)
     }
     if (s.undecodable > 0) {
-      yield* Console.log(`  ${formatCount(s.undecodable)} record(s) are not hookstream dead letters; not replayed`)
+      yield* Console.log(
+        `  ${formatCount(s.undecodable)} record(s) are not hookstream dead letters or were kept without their event (too large); not replayed`
+      )
     }
     if (s.matched > 0) {
       const reasons = Object.entries(s.selected.byReason).map(([k, v]) => `${k} ${formatCount(v)}`)

@@ -48,7 +48,21 @@ export const DeadLetterRecord = Schema.Struct({
   failed_at: Rfc3339,
   /** known whenever the envelope decoded */
   event_id: Schema.optionalKey(Schema.String),
-  webhook_id: Schema.optionalKey(Schema.String)
+  webhook_id: Schema.optionalKey(Schema.String),
+  /**
+   * Set when the dead letter with its event would not fit the DLQ topic's record limit: `event`
+   * is then `{ raw: "" }` and the original record is still at `source` (while the input
+   * topic retains it). A replay skips such a dead letter.
+   */
+  event_omitted: Schema.optionalKey(
+    Schema.Struct({
+      /** bytes of the dead letter with its event */
+      bytes: Schema.Int,
+      /** the record limit it was over */
+      limit: Schema.Int,
+      reason: Schema.String
+    })
+  )
 }).annotate({ title: "hookstream dead-letter record", description: "On the DLQ topic; replayable" })
 export type DeadLetterRecord = typeof DeadLetterRecord.Type
 

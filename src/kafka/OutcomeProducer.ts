@@ -7,8 +7,9 @@
  */
 import { Effect, type Scope } from "effect"
 import { CompressionTypes, type Kafka, type Message, Partitioners, type Producer, type TopicMessages } from "kafkajs"
-import type { OutputRecord } from "../outcomes/records.ts"
+import { DEFAULT_MAX_RECORD_BYTES, type OutputRecord, recordBytes } from "../outcomes/records.ts"
 import { type KafkaError, toKafkaError } from "./KafkaError.ts"
+import { chunksByBytes } from "./TransactionalPublisher.ts"
 
 export interface CommitOffsets {
   readonly groupId: string
@@ -46,6 +47,8 @@ export interface OutcomeProducerOptions {
   readonly transactionalId?: string
   /** ms the broker may take to acknowledge */
   readonly timeoutMs?: number
+  /** bytes per produce request, at most (the outcome topics' record limit; default Kafka's 1 MB) */
+  readonly maxRequestBytes?: number
 }
 
 export const makeOutcomeProducer = (
@@ -69,24 +72,30 @@ export const makeOutcomeProducer = (
       () => Effect.promise(() => producer.disconnect().catch(() => undefined))
     )
     const timeout = options.timeoutMs ?? 30_000
+    const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_RECORD_BYTES
     const send = (records: ReadonlyArray<OutputRecord>) =>
       Effect.tryPromise({
-        try: () =>
-          producer.sendBatch({
-            topicMessages: topicMessages(records),
-            acks: -1,
-            timeout,
-            compression: CompressionTypes.None
-          }),
+        try: async () => {
+          for (const chunk of chunksByBytes(records, maxRequestBytes, recordBytes)) {
+            await producer.sendBatch({
+              topicMessages: topicMessages(chunk),
+              acks: -1,
+              timeout,
+              compression: CompressionTypes.None
+            })
+          }
+        },
         catch: (e) => toKafkaError("producer.send", e)
-      }).pipe(Effect.asVoid)
+      })
 
     const commitTransaction = (records: ReadonlyArray<OutputRecord>, offsets: CommitOffsets) =>
       Effect.tryPromise({
         try: async () => {
           const txn = await producer.transaction()
           try {
-            if (records.length > 0) await txn.sendBatch({ topicMessages: topicMessages(records), acks: -1, timeout })
+            for (const chunk of chunksByBytes(records, maxRequestBytes, recordBytes)) {
+              await txn.sendBatch({ topicMessages: topicMessages(chunk), acks: -1, timeout })
+            }
             await txn.sendOffsets({
               consumerGroupId: offsets.groupId,
               topics: [{ topic: offsets.topic, partitions: offsets.partitions.map((p) => ({ ...p })) }]

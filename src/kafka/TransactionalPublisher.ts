@@ -71,22 +71,23 @@ const sizeOf = (r: PublishRecord): number =>
   (typeof r.value === "string" ? Buffer.byteLength(r.value) : r.value.length) + (r.key?.length ?? 0) + 64
 
 /** Consecutive chunks of at most `maxBytes` each (a larger record goes alone), order kept. */
-export const chunksByBytes = (
-  records: ReadonlyArray<PublishRecord>,
-  maxBytes: number
-): ReadonlyArray<ReadonlyArray<PublishRecord>> => {
-  const chunks: Array<Array<PublishRecord>> = []
-  let current: Array<PublishRecord> = []
+export const chunksByBytes = <R extends PublishRecord>(
+  records: ReadonlyArray<R>,
+  maxBytes: number,
+  size: (record: R) => number = sizeOf
+): ReadonlyArray<ReadonlyArray<R>> => {
+  const chunks: Array<Array<R>> = []
+  let current: Array<R> = []
   let bytes = 0
   for (const r of records) {
-    const size = sizeOf(r)
-    if (current.length > 0 && bytes + size > maxBytes) {
+    const bytesOf = size(r)
+    if (current.length > 0 && bytes + bytesOf > maxBytes) {
       chunks.push(current)
       current = []
       bytes = 0
     }
     current.push(r)
-    bytes += size
+    bytes += bytesOf
   }
   if (current.length > 0) chunks.push(current)
   return chunks

@@ -3,7 +3,7 @@
  * `hookstream topics create` can run on every start. Existing topics are left as they are.
  */
 import { Effect } from "effect"
-import type { Kafka } from "kafkajs"
+import type { ConfigResourceTypes, Kafka } from "kafkajs"
 import { type KafkaError, toKafkaError } from "./KafkaError.ts"
 
 export interface TopicSpec {
@@ -98,3 +98,35 @@ export const topicPartitions = (
     },
     catch: (e) => toKafkaError("admin.fetchTopicMetadata", e)
   })
+
+/** `ConfigResourceTypes.TOPIC`: KafkaJS's enum is not a named export Node's ESM loader finds */
+const TOPIC_RESOURCE = 2 as ConfigResourceTypes
+
+/**
+ * The smallest record limit (`max.message.bytes`, the broker's `message.max.bytes` unless the
+ * topic overrides it) among `topics`; `fallback` when the broker will not say (no
+ * DescribeConfigs permission, an old broker) or a topic does not exist yet.
+ */
+export const recordLimit = (kafka: Kafka, topics: ReadonlyArray<string>, fallback: number): Effect.Effect<number> =>
+  Effect.tryPromise(async () => {
+    const admin = kafka.admin()
+    await admin.connect()
+    try {
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: topics.map((name) => ({
+          type: TOPIC_RESOURCE,
+          name,
+          configNames: ["max.message.bytes"]
+        }))
+      })
+      const limits = described.resources.flatMap((r) =>
+        r.configEntries.filter((e) => e.configName === "max.message.bytes").map((e) => Number(e.configValue))
+      )
+      return limits.length === topics.length && limits.every((n) => Number.isInteger(n) && n > 0)
+        ? Math.min(...limits)
+        : fallback
+    } finally {
+      await admin.disconnect()
+    }
+  }).pipe(Effect.orElseSucceed(() => fallback))

@@ -108,12 +108,53 @@ export const resultOutput = (topics: OutcomeTopics, result: ResultRecord, meta: 
   headers: { ...baseHeaders(meta), [H.WEBHOOK_ID]: result.webhook_id }
 })
 
-export const deadLetterOutput = (topics: OutcomeTopics, record: DeadLetterRecord, meta: RecordMeta): OutputRecord => ({
-  topic: topics.dlq,
-  key: meta.key,
-  value: JSON.stringify(record),
-  headers: { ...baseHeaders(meta), ...deadLetterHeaders(record) }
-})
+/** Kafka's default limit on a record batch (broker `message.max.bytes`, topic `max.message.bytes`). */
+export const DEFAULT_MAX_RECORD_BYTES = 1_048_588
+
+/** What a record costs in a batch besides its key, value and headers (batch header, framing), rounded up. */
+const RECORD_OVERHEAD_BYTES = 256
+
+/** An upper bound of the bytes `record` takes in a record batch of its own. */
+export const recordBytes = (record: OutputRecord): number => {
+  let bytes = RECORD_OVERHEAD_BYTES + Buffer.byteLength(record.value) + (record.key?.length ?? 0)
+  for (const name in record.headers) bytes += 8 + name.length + Buffer.byteLength(record.headers[name] as string)
+  return bytes
+}
+
+/**
+ * The dead letter as a record. One that would be over `maxBytes` (the DLQ topic's record
+ * limit; a large undecodable record grows by a third as base64) keeps everything but its
+ * event, so that it can be published at all: a record the broker refuses would be retried
+ * forever and hold up every outcome behind it.
+ */
+export const deadLetterOutput = (
+  topics: OutcomeTopics,
+  record: DeadLetterRecord,
+  meta: RecordMeta,
+  maxBytes: number = DEFAULT_MAX_RECORD_BYTES
+): OutputRecord => {
+  const out: OutputRecord = {
+    topic: topics.dlq,
+    key: meta.key,
+    value: JSON.stringify(record),
+    headers: { ...baseHeaders(meta), ...deadLetterHeaders(record) }
+  }
+  const bytes = recordBytes(out)
+  if (bytes <= maxBytes) return out
+  const { source } = record
+  const slim: DeadLetterRecord = {
+    ...record,
+    event: { raw: "" },
+    event_omitted: {
+      bytes,
+      limit: maxBytes,
+      reason:
+        `the dead letter with its event (${bytes} bytes) is over the DLQ topic's record limit (${maxBytes} bytes); ` +
+        `the original record is at ${source.topic}:${source.partition}:${source.offset}`
+    }
+  }
+  return { ...out, value: JSON.stringify(slim) }
+}
 
 /** The DLQ reason for a chain that did not fully succeed. */
 export const chainDlqReason = (outcome: ChainOutcome): DlqReason | undefined =>

@@ -15,6 +15,8 @@ import { makeInputConsumer } from "../kafka/InputConsumer.ts"
 import type { KafkaError } from "../kafka/KafkaError.ts"
 import { makeOutcomeProducer } from "../kafka/OutcomeProducer.ts"
 import { makePublisher } from "../kafka/Publisher.ts"
+import { recordLimit } from "../kafka/topics.ts"
+import { DEFAULT_MAX_RECORD_BYTES } from "../outcomes/records.ts"
 import { commitAtLeastOnce, commitExactlyOnce, makeStats } from "./Committer.ts"
 import { handleRecord, type RunnableStream } from "./handleRecord.ts"
 import type { InputRecord } from "./InputRecord.ts"
@@ -37,10 +39,14 @@ export const startProcessor = (
   options: ProcessorOptions
 ): Effect.Effect<RunningProcessor, KafkaError, Scope.Scope> =>
   Effect.gen(function* () {
-    const producer = yield* makeOutcomeProducer(
-      kafka,
-      options.exactlyOnce ? { transactionalId: `hookstream-${options.groupId}-${options.instanceId}` } : {}
-    )
+    // outcome records and the requests carrying them stay within the outcome topics' record limit
+    const maxRecordBytes =
+      options.maxRecordBytes ??
+      (yield* recordLimit(kafka, [options.topics.results, options.topics.dlq], DEFAULT_MAX_RECORD_BYTES))
+    const producer = yield* makeOutcomeProducer(kafka, {
+      maxRequestBytes: maxRecordBytes,
+      ...(options.exactlyOnce ? { transactionalId: `hookstream-${options.groupId}-${options.instanceId}` } : {})
+    })
     const consumer = yield* makeInputConsumer(kafka, {
       groupId: options.groupId,
       topic: options.inputTopic,
@@ -62,7 +68,7 @@ export const startProcessor = (
     const startedAt = Date.now()
     const lag = makeLagTracker(options.inputTopic, consumer)
 
-    const ctx = { streams, engine, topics: options.topics, now: () => Date.now(), observer: metrics }
+    const ctx = { streams, engine, topics: options.topics, now: () => Date.now(), observer: metrics, maxRecordBytes }
     const cap = options.maxInFlightPerPartition
     const windowCap = options.exactlyOnce ? cap * 4 : cap * WINDOW_FACTOR
 

@@ -17,6 +17,8 @@ export interface ProcessorOptions {
   /** exactly-once: identifies this instance's transactional producer across restarts */
   readonly instanceId: string
   readonly sessionTimeoutMs?: number
+  /** the outcome topics' record limit; default: read from the broker (Kafka's 1 MB if it will not say) */
+  readonly maxRecordBytes?: number
   /** default: the process's collectors in the shared registry (served on the ops port) */
   readonly metrics?: ProcessorMetrics
 }

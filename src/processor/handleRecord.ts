@@ -47,6 +47,8 @@ export interface HandlerContext {
   readonly topics: OutcomeTopics
   readonly now: () => number
   readonly observer?: HandlerObserver
+  /** the DLQ topic's record limit (default Kafka's 1 MB): a dead letter over it is kept without its event */
+  readonly maxRecordBytes?: number
 }
 
 const decodeEvent = Schema.decodeUnknownExit(WebhookEvent)
@@ -121,7 +123,12 @@ export const handleRecord = (ctx: HandlerContext, record: InputRecord): Effect.E
       return Effect.logWarning("event dead-lettered", { reason, error: error.message }).pipe(
         Effect.annotateLogs(annotations),
         Effect.as([
-          deadLetterOutput(ctx.topics, deadLetter({ reason, event, meta: m, failedAt: ctx.now(), error, ...ids }), m)
+          deadLetterOutput(
+            ctx.topics,
+            deadLetter({ reason, event, meta: m, failedAt: ctx.now(), error, ...ids }),
+            m,
+            ctx.maxRecordBytes
+          )
         ])
       )
     }
@@ -240,7 +247,10 @@ export const handleRecord = (ctx: HandlerContext, record: InputRecord): Effect.E
           status: outcome.status,
           duration_ms: durationMs,
           failed_modules: failedModules(outcome)
-        }).pipe(Effect.annotateLogs(traceField), Effect.as([out, deadLetterOutput(ctx.topics, dlq, m)]))
+        }).pipe(
+          Effect.annotateLogs(traceField),
+          Effect.as([out, deadLetterOutput(ctx.topics, dlq, m, ctx.maxRecordBytes)])
+        )
       }),
       // every line logged while the chain runs (the log module, retries) names the event
       Effect.annotateLogs(fields)

@@ -74,7 +74,7 @@ export interface ReplayProgress {
   readonly published: number
   /** selected but skipped: replayed `maxReplays` times already */
   readonly tooManyReplays: number
-  /** selected but not hookstream dead letters: nothing to replay */
+  /** selected but nothing to replay: not hookstream dead letters, or kept without their event (too large) */
   readonly undecodable: number
   readonly elapsedMs: number
 }

@@ -31,7 +31,7 @@ export type ReplayDecision =
   | { readonly _tag: "Publish"; readonly message: ReplayMessage }
   /** the event was already replayed `replayCount` times (≥ --max-replays) */
   | { readonly _tag: "TooManyReplays"; readonly replayCount: number }
-  /** the DLQ record is not a hookstream dead letter: nothing to replay */
+  /** the DLQ record is not a hookstream dead letter, or one kept without its event: nothing to replay */
   | { readonly _tag: "Undecodable"; readonly problem: string }
 
 const CARRIED = [H.TRACEPARENT, H.TRACESTATE, H.CORRELATION_ID] as const
@@ -42,6 +42,8 @@ export const decideReplay = (
 ): ReplayDecision => {
   const record = entry.record
   if (record === undefined) return { _tag: "Undecodable", problem: entry.problem ?? "undecodable" }
+  // too large to keep its event: nothing here to publish (the original is at record.source)
+  if (record.event_omitted !== undefined) return { _tag: "Undecodable", problem: record.event_omitted.reason }
   if (options.maxReplays !== undefined && record.replay_count >= options.maxReplays) {
     return { _tag: "TooManyReplays", replayCount: record.replay_count }
   }

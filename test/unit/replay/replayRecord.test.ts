@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest"
 import { type DlqEntry, decodeDlqEntry } from "../../../src/dlq/DlqEntry.ts"
 import * as H from "../../../src/domain/KafkaHeaders.ts"
-import { deadLetter, deadLetterOutput, type RecordMeta, resultRecord } from "../../../src/outcomes/records.ts"
+import {
+  deadLetter,
+  deadLetterOutput,
+  type RecordMeta,
+  recordBytes,
+  resultRecord
+} from "../../../src/outcomes/records.ts"
 import { decideReplay } from "../../../src/replay/replayRecord.ts"
 
 const meta: RecordMeta = {
@@ -154,6 +160,49 @@ describe("the replayed record", () => {
   })
 })
 
+describe("a dead letter over the DLQ topic's record limit", () => {
+  const invalid = (bytes: Buffer) =>
+    deadLetter({
+      reason: "invalid_event",
+      event: { raw: bytes.toString("base64") },
+      meta,
+      failedAt: 1,
+      error: { tag: "InvalidEvent", reason: "not_json", retryable: false, message: "not JSON" }
+    })
+
+  it("is kept without its event, saying how large it was and where the original is; one that fits is whole", () => {
+    const record = invalid(Buffer.alloc(3_000, 0xff))
+    const whole = deadLetterOutput({ results: "r", dlq: "d" }, record, meta, 10_000)
+    expect(JSON.parse(whole.value).event).toEqual(record.event)
+    const slim = deadLetterOutput({ results: "r", dlq: "d" }, record, meta, 2_000)
+    const value = JSON.parse(slim.value)
+    expect(value.event).toEqual({ raw: "" })
+    expect(value.event_omitted.limit).toBe(2_000)
+    expect(value.event_omitted.bytes).toBeGreaterThan(4_000)
+    expect(value.event_omitted.reason).toContain("the original record is at webhooks:2:41")
+    expect(value.reason).toBe("invalid_event")
+    expect(value.error.reason).toBe("not_json")
+    expect(recordBytes(slim)).toBeLessThanOrEqual(2_000)
+    expect(slim.headers).toEqual(whole.headers)
+  })
+
+  it("is not replayed (nothing to publish), and says why", () => {
+    const entry = decodeDlqEntry({
+      topic: "webhooks.dlq",
+      partition: 0,
+      offset: "7",
+      key: null,
+      value: Buffer.from(deadLetterOutput({ results: "r", dlq: "d" }, invalid(Buffer.alloc(3_000)), meta, 2_000).value),
+      headers: {},
+      timestamp: 0
+    })
+    expect(entry.record?.event_omitted).toBeDefined()
+    const decision = decideReplay(entry, { inputTopic: "webhooks", allModules: false })
+    expect(decision._tag).toBe("Undecodable")
+    expect(decision._tag === "Undecodable" && decision.problem).toContain("record limit")
+  })
+})
+
 describe("transaction requests", () => {
   it("are cut by bytes so no partition batch exceeds the broker's max message size; order kept", async () => {
     const { chunksByBytes } = await import("../../../src/kafka/TransactionalPublisher.ts")
@@ -167,5 +216,7 @@ describe("transaction requests", () => {
     const chunks = chunksByBytes(records, 800)
     expect(chunks.map((c) => c.map((r) => r.headers.n))).toEqual([["0", "1"], ["2"], ["3"], ["4"]])
     expect(chunksByBytes([], 800)).toEqual([])
+    // a size function of the caller's (the processor counts headers too)
+    expect(chunksByBytes(records, 800, () => 500).map((c) => c.length)).toEqual([1, 1, 1, 1, 1])
   })
 })
