@@ -1,7 +1,8 @@
 /**
  * One chain run = one supervised group of fibers. The whole run sits under the chain
- * deadline (`timeoutOption`): when it passes, every step still running is interrupted
- * and awaited before the outcome is built, so no fiber and no I/O outlives the run.
+ * deadline (`timeoutOptionCheap`, see timeoutCheap.ts): when it passes, every step still
+ * running is interrupted and awaited before the outcome is built, so no fiber and no I/O
+ * outlives the run.
  *
  * - sequential: steps in order; with `continue_on_error: false` the first failure ends the
  *   chain and the rest are `skipped` (never started).
@@ -16,6 +17,7 @@ import { spanContextOf } from "../domain/TraceContext.ts"
 import type { BoundChain, BoundStep, ChainInput } from "./BoundChain.ts"
 import { moduleOutcome, newStepState, runStep, type StepContext, type StepState } from "./runStep.ts"
 import { chainSpanName, chainSpanOptions, endChainSpan, NO_STACK } from "./spans.ts"
+import { timeoutOptionCheap } from "./timeoutCheap.ts"
 
 /** Failure value that stops a fail-fast parallel group; never escapes this file. */
 const stopSignal = { _tag: "StopChain" } as const
@@ -111,7 +113,7 @@ const execute = (
       plan.execution === "parallel"
         ? runParallel(steps, states, ctx, stopOnFailure, plan.maxParallel)
         : runSequential(steps, states, ctx, stopOnFailure)
-    const completed = yield* Effect.timeoutOption(body, plan.timeoutMs)
+    const completed = yield* timeoutOptionCheap(body, plan.timeoutMs)
     const finishedAt = clock.currentTimeMillisUnsafe()
     const timedOut = Option.isNone(completed)
     const failedId = states.findIndex((s) => s.outcome !== undefined && s.outcome.status !== "succeeded")

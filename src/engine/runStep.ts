@@ -16,6 +16,7 @@ import type { Delivery } from "../modules/Destination.ts"
 import type { BoundStep, ChainInput } from "./BoundChain.ts"
 import { retryDelayMs } from "./backoff.ts"
 import { attemptSpanName, attemptSpanOptions, endAttemptSpan, NO_STACK } from "./spans.ts"
+import { timeoutCheap } from "./timeoutCheap.ts"
 
 export interface StepState {
   started: boolean
@@ -163,9 +164,7 @@ export const runStep = (step: BoundStep, ctx: StepContext, state: StepState): Ef
         // this attempt: leave it to the chain (its outcome is then `timed_out` by deadline).
         const send = destination.send(delivery)
         const bounded =
-          plan.timeoutMs < ctx.deadline - clock.currentTimeMillisUnsafe()
-            ? send.pipe(Effect.timeout(plan.timeoutMs))
-            : send
+          plan.timeoutMs < ctx.deadline - clock.currentTimeMillisUnsafe() ? timeoutCheap(send, plan.timeoutMs) : send
         return bounded.pipe(
           guard.semaphore.withPermit,
           Effect.onInterrupt(() => Effect.sync(() => guard.onAbandoned(admission))),
