@@ -23,5 +23,17 @@ export const Rfc3339 = Schema.String.annotate({ format: "date-time" }).check(
   })
 )
 
-/** Epoch milliseconds → RFC 3339 in UTC with milliseconds. */
-export const toRfc3339 = (epochMillis: number): string => new Date(epochMillis).toISOString()
+let lastMillis = Number.NaN
+let lastText = ""
+
+/**
+ * Epoch milliseconds → RFC 3339 in UTC with milliseconds. The last conversion is kept: a busy
+ * processor stamps many outcomes (each twice) within the same millisecond.
+ */
+export const toRfc3339 = (epochMillis: number): string => {
+  if (epochMillis !== lastMillis) {
+    lastText = new Date(epochMillis).toISOString()
+    lastMillis = epochMillis
+  }
+  return lastText
+}
