@@ -49,6 +49,8 @@ export const startSilentServer = async (): Promise<SilentServer> => {
 }
 
 export interface SeenRequest {
+  /** path and query */
+  readonly url: string
   readonly path: string
   readonly headers: IncomingMessage["headers"]
   readonly body: string
@@ -104,6 +106,7 @@ export const startScriptedServer = async (): Promise<ScriptedServer> => {
     req.on("end", () => {
       const path = (req.url ?? "/").split("?")[0] ?? "/"
       const seen: SeenRequest = {
+        url: req.url ?? "/",
         path,
         headers: req.headers,
         body: Buffer.concat(chunks).toString("utf8"),

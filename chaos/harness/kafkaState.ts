@@ -37,3 +37,20 @@ export const waitForGroupCommitted = (kafka: Kafka, group: string, topic: string
     { timeoutMs, intervalMs: 500, description: () => `group ${group} committed all of ${topic} (lag ${lag})` }
   )
 }
+
+/**
+ * Waits until the processor holds no event (hookstream_inflight_events = 0 on its /metrics).
+ * With every event's outcome already read back, nothing more is on its way. (Where input
+ * records were written in transactions — a replay — the group's committed offset stops
+ * before the trailing commit marker, so group lag never reaches 0 there.)
+ */
+export const waitForProcessorIdle = (metrics: () => Promise<ReadonlyMap<string, number>>, timeoutMs: number) => {
+  let inFlight = -1
+  return waitFor(
+    async () => {
+      inFlight = (await metrics()).get("hookstream_inflight_events") ?? -1
+      return inFlight === 0
+    },
+    { timeoutMs, intervalMs: 250, description: () => `processor idle (in flight ${inFlight})` }
+  )
+}

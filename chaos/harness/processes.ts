@@ -195,6 +195,7 @@ export interface IngressSettings {
   readonly label: string
   readonly maxInFlight: number
   readonly produceTimeout?: string
+  readonly env?: Readonly<Record<string, string>>
   readonly verbose?: boolean
 }
 
@@ -203,6 +204,7 @@ export const startIngressProcess = (ws: Workspace, settings: IngressSettings): H
   spawnHookstream({
     label: settings.label,
     logFile: join(ws.dir, "ingress.log"),
+    ...(settings.env === undefined ? {} : { env: settings.env }),
     ...(settings.verbose === undefined ? {} : { verbose: settings.verbose }),
     args: [
       "ingress",
@@ -227,3 +229,32 @@ export const startIngressProcess = (ws: Workspace, settings: IngressSettings): H
       ...(settings.produceTimeout === undefined ? [] : ["--produce-timeout", settings.produceTimeout])
     ]
   })
+
+/** Runs a one-shot hookstream command (replay, dlq…) to its end; its output is appended to `logFile`. */
+export const runHookstream = async (
+  args: ReadonlyArray<string>,
+  logFile: string,
+  timeoutMs = 300_000
+): Promise<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }> => {
+  const proc = spawn(process.execPath, [executable, ...args], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: "info" },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  live.add(proc)
+  let stdout = ""
+  let stderr = ""
+  proc.stdout?.on("data", (d: Buffer) => {
+    stdout += d.toString("utf8")
+  })
+  proc.stderr?.on("data", (d: Buffer) => {
+    stderr += d.toString("utf8")
+  })
+  const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs)
+  const code = await new Promise<number | null>((resolve) => proc.on("exit", (c) => resolve(c)))
+  clearTimeout(timer)
+  live.delete(proc)
+  const log = createWriteStream(logFile, { flags: "a" })
+  log.end(`$ hookstream ${args.join(" ")}\n${stdout}${stderr}--- exit ${code}\n`)
+  return { code, stdout, stderr }
+}

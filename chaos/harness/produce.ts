@@ -110,7 +110,11 @@ export interface PlacedRecord {
   readonly partition: number
 }
 
-/** Writes the records in order, partition by partition as given; answers `partition:offset` of each. */
+/**
+ * Writes the records in order, partition by partition as given; answers `partition:offset` of
+ * each. Requests hold at most `batch` records and about 512 KiB (a record batch over the
+ * broker's 1 MB limit would be refused whole), so records of up to ~1 MB go out alone.
+ */
 export const produceRecords = async (
   kafka: Kafka,
   topic: string,
@@ -120,8 +124,18 @@ export const produceRecords = async (
   const producer = await makeProducer(kafka)
   const positions: Array<string> = []
   try {
-    for (let from = 0; from < records.length; from += batch) {
-      const slice = records.slice(from, from + batch)
+    let from = 0
+    while (from < records.length) {
+      let to = from
+      let bytes = 0
+      while (to < records.length && to - from < batch) {
+        const size = (records[to]?.value?.length ?? 0) + 64
+        if (to > from && bytes + size > 524_288) break
+        bytes += size
+        to++
+      }
+      const slice = records.slice(from, to)
+      from = to
       const metadata = await producer.send({
         topic,
         acks: -1,

@@ -16,6 +16,8 @@ export interface Sizes {
     readonly cooldownMs: number
   }
   readonly overload: {
+    readonly sinkDelayMs: number
+    readonly sinkConcurrency: number
     readonly calibrationEvents: number
     readonly factor: number
     readonly durationMs: number
@@ -34,10 +36,12 @@ export const FULL: Sizes = {
   fail_fast: { events: 50, slowMs: 30_000 },
   sink_outage: { outageMs: 60_000, ratePerS: 50, beforeMs: 10_000, afterMs: 40_000, cooldownMs: 10_000 },
   overload: {
+    sinkDelayMs: 20,
+    sinkConcurrency: 8,
     calibrationEvents: 6_000,
     factor: 10,
     durationMs: 120_000,
-    rssBoundMb: 400,
+    rssBoundMb: 512,
     ingressClients: 256,
     ingressMaxInFlight: 64
   },
@@ -50,12 +54,14 @@ export const QUICK: Sizes = {
   broker_restart: { events: 2_000, outageMs: 5_000 },
   hung_sink: { events: 20, deadlineMs: 2_000 },
   fail_fast: { events: 10, slowMs: 10_000 },
-  sink_outage: { outageMs: 8_000, ratePerS: 25, beforeMs: 2_000, afterMs: 8_000, cooldownMs: 2_000 },
+  sink_outage: { outageMs: 6_000, ratePerS: 25, beforeMs: 1_500, afterMs: 5_000, cooldownMs: 2_000 },
   overload: {
+    sinkDelayMs: 20,
+    sinkConcurrency: 8,
     calibrationEvents: 1_000,
-    factor: 10,
-    durationMs: 8_000,
-    rssBoundMb: 400,
+    factor: 4,
+    durationMs: 5_000,
+    rssBoundMb: 512,
     ingressClients: 64,
     ingressMaxInFlight: 16
   },

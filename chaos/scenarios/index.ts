@@ -1,20 +1,25 @@
 /** Every scenario by its report name, run with the sizes of the full run or the CI subset. */
 import type { Sizes } from "../harness/sizes.ts"
 import type { ChaosContext, ScenarioName, ScenarioResult } from "../harness/types.ts"
+import { brokerRestart } from "./brokerRestart.ts"
 import { failFast } from "./failFast.ts"
 import { hungSink } from "./hungSink.ts"
 import { kill9 } from "./kill9.ts"
+import { overload } from "./overload.ts"
+import { poison } from "./poison.ts"
+import { secrets } from "./secrets.ts"
+import { sinkOutage } from "./sinkOutage.ts"
 
 export type ScenarioRunner = (ctx: ChaosContext, sizes: Sizes) => Promise<ScenarioResult>
 
 export const scenarioRunners: Record<ScenarioName, ScenarioRunner> = {
   kill9: (ctx, s) => kill9(ctx, s.kill9, { exactlyOnce: false }),
   kill9_exactly_once: (ctx, s) => kill9(ctx, s.kill9, { exactlyOnce: true }),
-  broker_restart: () => Promise.reject(new Error("not written yet")),
+  broker_restart: (ctx, s) => brokerRestart(ctx, s.broker_restart),
   hung_sink: (ctx, s) => hungSink(ctx, s.hung_sink),
   fail_fast: (ctx, s) => failFast(ctx, s.fail_fast),
-  sink_outage: () => Promise.reject(new Error("not written yet")),
-  overload: () => Promise.reject(new Error("not written yet")),
-  poison: () => Promise.reject(new Error("not written yet")),
-  secrets: () => Promise.reject(new Error("not written yet"))
+  sink_outage: (ctx, s) => sinkOutage(ctx, s.sink_outage),
+  overload: (ctx, s) => overload(ctx, s.overload),
+  poison: (ctx, s) => poison(ctx, s.poison),
+  secrets: (ctx, s) => secrets(ctx, s.secrets)
 }
