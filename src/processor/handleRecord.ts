@@ -37,7 +37,8 @@ export interface RunnableStream {
 
 /** What the handler reports as it decides an event's fate (the processor's metrics). */
 export interface HandlerObserver {
-  readonly chainFinished: (webhookId: string, outcome: ChainOutcome) => void
+  /** called synchronously on the event's fiber: an observer must never wait (the console's tap only counts) */
+  readonly chainFinished: (webhookId: string, outcome: ChainOutcome, eventId: string) => void
   readonly deadLettered: (reason: DlqReason) => void
 }
 
@@ -224,7 +225,7 @@ export const handleRecord = (ctx: HandlerContext, record: InputRecord): Effect.E
     }
     return ctx.engine.run(stream.chain, input).pipe(
       Effect.flatMap((outcome) => {
-        ctx.observer?.chainFinished(event.webhook_id, outcome)
+        ctx.observer?.chainFinished(event.webhook_id, outcome, eventId)
         // the records continue the chain's span when one was recorded
         const trace = outcome.trace ?? eventTrace
         const m =
