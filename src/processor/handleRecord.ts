@@ -4,7 +4,7 @@
  * does not fully succeed becomes a result plus a dead letter listing the modules to replay.
  * The record is parsed once; the payload is handed to the chain as parsed (never copied).
  */
-import { Cause, Effect, References, Schema } from "effect"
+import { Cause, Effect, LogLevel, References, Schema } from "effect"
 import type { DlqReason } from "../domain/DeadLetterRecord.ts"
 import { eventIdFor } from "../domain/EventId.ts"
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../domain/JsonDepth.ts"
@@ -96,6 +96,8 @@ export const handleRecord = (ctx: HandlerContext, record: InputRecord): Effect.E
     // No usable inbound context and no tracer to start one: start one here, unsampled, so the
     // event's log lines, outcome records and downstream calls still share a trace id.
     const tracing = fiber.getRef(References.TracerEnabled)
+    // decided once per event: the per-event debug line costs nothing when debug is off
+    const debug = LogLevel.isLessThanOrEqualTo(fiber.getRef(References.MinimumLogLevel), "Debug")
     const own = inbound !== undefined || tracing ? undefined : newTraceContext()
     const fields: Record<string, unknown> = {
       topic: record.topic,
@@ -236,6 +238,7 @@ export const handleRecord = (ctx: HandlerContext, record: InputRecord): Effect.E
         const traceField = trace === undefined ? {} : { trace_id: trace.traceId }
         const durationMs = outcome.finishedAt - outcome.startedAt
         if (reason === undefined) {
+          if (!debug) return Effect.succeed([out])
           return Effect.logDebug("event processed", { status: outcome.status, duration_ms: durationMs }).pipe(
             Effect.annotateLogs(traceField),
             Effect.as([out])
