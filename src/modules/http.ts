@@ -142,17 +142,16 @@ export const makeHttpDestination = (
       return agent
     }
 
+    // One AbortController per request, aborted by the per-request timer or by the fiber's
+    // interruption (the engine's attempt timeout, the chain deadline, a failed sibling).
+    // Effect.tryPromise would add a second controller and an abort listener per request.
     const exchange = async (
-      signal: AbortSignal,
+      controller: AbortController,
       config: HttpConfig,
       target: Target,
       headers: Record<string, string>,
       body: string | Buffer
     ): Promise<Exchange> => {
-      // the per-request timeout, on top of the engine's per-attempt one; cleared on every path
-      const controller = new AbortController()
-      const abort = () => controller.abort()
-      signal.addEventListener("abort", abort, { once: true })
       let timedOut = false
       const timer =
         config.timeout === undefined
@@ -179,9 +178,30 @@ export const makeHttpDestination = (
         throw error
       } finally {
         clearTimeout(timer)
-        signal.removeEventListener("abort", abort)
       }
     }
+
+    const exchangeEffect = (
+      config: HttpConfig,
+      target: Target,
+      headers: Record<string, string>,
+      body: string | Buffer
+    ): Effect.Effect<Exchange, DestinationError> =>
+      Effect.callback<Exchange, DestinationError>((resume) => {
+        const controller = new AbortController()
+        exchange(controller, config, target, headers, body).then(
+          (result) => resume(Effect.succeed(result)),
+          (error: unknown) =>
+            resume(
+              Effect.fail(
+                error instanceof RequestTimedOut
+                  ? destinationError("timeout", `${target.shown}: no answer within ${error.ms} ms`)
+                  : requestError(error, target.shown)
+              )
+            )
+        )
+        return Effect.sync(() => controller.abort())
+      })
 
     const send = (delivery: Delivery<HttpConfig>): Effect.Effect<Receipt, DestinationError> =>
       Effect.gen(function* () {
@@ -207,13 +227,7 @@ export const makeHttpDestination = (
           headers["webhook-signature"] = signStandardWebhook(key, delivery.idempotencyKey, timestamp, body)
         }
 
-        const result = yield* Effect.tryPromise({
-          try: (signal) => exchange(signal, config, target, headers, body),
-          catch: (error) =>
-            error instanceof RequestTimedOut
-              ? destinationError("timeout", `${target.shown}: no answer within ${error.ms} ms`)
-              : requestError(error, target.shown)
-        })
+        const result = yield* exchangeEffect(config, target, headers, body)
         if (result.status >= 200 && result.status < 300) return { detail: `HTTP ${result.status}` }
         return yield* Effect.fail(statusError(result.status, result.retryAfter, now(), target.shown))
       })
