@@ -7,6 +7,7 @@
  *   GET /metrics  the shared registry in Prometheus text format
  * A scoped resource: closing the scope closes the listener.
  */
+import type { IncomingMessage, ServerResponse } from "node:http"
 import { Effect, Schema, type Scope } from "effect"
 import Fastify from "fastify"
 import { enableProcessMetrics, registry } from "./metrics.ts"
@@ -23,10 +24,17 @@ export interface ReadinessCheck {
   readonly problem: () => string | undefined
 }
 
+/** Serves the requests under a mounted prefix, from the raw Node request on (body unread). */
+export type MountedHandler = (request: IncomingMessage, response: ServerResponse) => void
+
 export interface OpsServer {
   readonly url: string
+  /** the address it listens on, as given (`0.0.0.0`, `127.0.0.1`…) */
+  readonly host: string
   readonly port: number
   readonly addReadinessCheck: (check: ReadinessCheck) => void
+  /** serves `/<name>` and everything below it with `handler` (the operator console) */
+  readonly mount: (name: string, handler: MountedHandler) => void
 }
 
 export const makeOpsServer = (options: {
@@ -53,6 +61,19 @@ export const makeOpsServer = (options: {
         .header("content-type", registry.contentType)
         .send(await registry.metrics())
     )
+    // fastify takes no routes once it listens, and the processor's console is mounted after the
+    // ingress started this server (`npm start`): a catch-all hands those requests over untouched
+    const mounts = new Map<string, MountedHandler>()
+    app.register(async (scope) => {
+      scope.removeAllContentTypeParsers()
+      scope.addContentTypeParser("*", (_request, _payload, done) => done(null, undefined))
+      scope.all("/*", async (request, reply) => {
+        const handler = mounts.get(/^\/([^/?#]*)/.exec(request.url)?.[1] ?? "")
+        if (handler === undefined) return reply.code(404).send({ error: "not found" })
+        reply.hijack()
+        handler(request.raw, reply.raw)
+      })
+    })
     const port = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: async () => {
@@ -65,5 +86,11 @@ export const makeOpsServer = (options: {
       () => Effect.promise(() => app.close())
     )
     const host = options.host.includes(":") ? `[${options.host}]` : options.host
-    return { url: `http://${host}:${port}`, port, addReadinessCheck: (check) => checks.push(check) }
+    return {
+      url: `http://${host}:${port}`,
+      host: options.host,
+      port,
+      addReadinessCheck: (check) => checks.push(check),
+      mount: (name, handler) => mounts.set(name, handler)
+    }
   })
