@@ -3,6 +3,7 @@
  * exporting a `Command`, and one entry in `subcommands` below.
  */
 import { Command } from "effect/cli"
+import { consoleCommand } from "./console.ts"
 import { dlqCommand } from "./dlq.ts"
 import { importCommand } from "./import.ts"
 import { ingressCommand } from "./ingress.ts"
@@ -22,6 +23,7 @@ export const subcommands = [
   importCommand,
   dlqCommand,
   replayCommand,
+  consoleCommand,
   topicsCommand
 ] as const
 

@@ -140,6 +140,22 @@ export const runFlags = {
     ),
     Config.Int("HOOKSTREAM_OPS_PORT"),
     DEFAULT_OPS_PORT
+  ),
+  console: withEnv(
+    Flag.Boolean("console").pipe(
+      Flag.withDescription(
+        "Serve the operator console at /console on the ops port; on a non-loopback ops host only with a token (env HOOKSTREAM_CONSOLE)"
+      )
+    ),
+    Config.Boolean("HOOKSTREAM_CONSOLE"),
+    true
+  ),
+  consoleToken: withEnv(
+    Flag.String("console-token").pipe(
+      Flag.withDescription("Bearer token the console's API requires (env HOOKSTREAM_CONSOLE_TOKEN, preferred)")
+    ),
+    Config.String("HOOKSTREAM_CONSOLE_TOKEN"),
+    ""
   )
 }
 
@@ -163,7 +179,9 @@ export const defaultRunInput: RunInput = {
   createTopics: false,
   partitions: 6,
   opsHost: "0.0.0.0",
-  opsPort: DEFAULT_OPS_PORT
+  opsPort: DEFAULT_OPS_PORT,
+  console: true,
+  consoleToken: ""
 }
 
 /** Kafka topics the streams' kafka steps publish to (for `npm start`'s local broker). */
@@ -230,6 +248,16 @@ export const runProcessorCommand = Effect.fn("run")(function* (input: RunInput, 
     if (created.length > 0) yield* Effect.logInfo("created topics", created.join(", "))
   }
 
+  if (input.consoleToken !== "") addLogSecrets([input.consoleToken])
+  const { mountConsole, consoleMetrics } = yield* Effect.promise(() => import("../console/mountConsole.ts"))
+  const hub = yield* mountConsole(server, {
+    enabled: input.console,
+    token: input.consoleToken,
+    kafka,
+    topics: { input: input.input, results: input.results, dlq: input.dlq },
+    streams: config.streams
+  })
+
   const engine = ChainEngine.make({ secrets: connectionSecrets(config) })
   const streams = yield* bindStreams(config, engine)
   const running = yield* startProcessor(kafka, streams, engine, {
@@ -242,7 +270,8 @@ export const runProcessorCommand = Effect.fn("run")(function* (input: RunInput, 
     sessionTimeoutMs,
     exactlyOnce: input.exactlyOnce,
     commitIntervalMs: input.exactlyOnce ? 100 : 1_000,
-    instanceId: input.instanceId
+    instanceId: input.instanceId,
+    ...(hub === undefined ? {} : { metrics: consoleMetrics(hub) })
   })
   status = running.status
   yield* Effect.logInfo("streams loaded", { streams: [...streams.keys()], ops: server.url })

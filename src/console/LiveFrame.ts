@@ -1,0 +1,192 @@
+/**
+ * What the console's live view receives once a window (a second or two): counts by outcome,
+ * the dead-letter rate, chain duration quantiles, the processor's gauges and the newest
+ * outcomes. A window is folded event by event into a fixed-size accumulator, so memory stays
+ * bounded whatever the event rate. Pure.
+ */
+import type { ChainStatus, ModuleStatus } from "../domain/Outcome.ts"
+
+/** One finished chain, as the live tail shows it. */
+export interface LiveOutcome {
+  readonly webhookId: string
+  readonly eventId: string
+  readonly status: ChainStatus
+  readonly durationMs: number
+  /** epoch ms */
+  readonly finishedAt: number
+  readonly modules: ReadonlyArray<{
+    readonly id: string
+    readonly module: string
+    readonly status: ModuleStatus
+    readonly attempts: number
+    readonly durationMs: number
+  }>
+}
+
+/** What the tap pushes: a finished chain, or a dead letter (with or without a chain before it). */
+export type LiveSignal =
+  | { readonly _tag: "Outcome"; readonly outcome: LiveOutcome }
+  | { readonly _tag: "DeadLetter"; readonly reason: string }
+
+export interface LiveGauges {
+  /** `null` when the source cannot tell (the standalone console tails topics) */
+  readonly inFlight: number | null
+  readonly lag: ReadonlyArray<{ readonly partition: number; readonly lag: number }>
+  readonly circuits: ReadonlyArray<{ readonly module: string; readonly connection: string; readonly state: string }>
+}
+
+export interface ModuleTotals {
+  readonly total: number
+  readonly succeeded: number
+  /** mean over the steps that ran (attempts > 0) */
+  readonly meanMs: number
+}
+
+export interface LiveFrame {
+  /** end of the window, epoch ms */
+  readonly t: number
+  readonly windowMs: number
+  readonly events: number
+  readonly byStatus: Readonly<Record<string, number>>
+  readonly deadLetters: number
+  readonly byReason: Readonly<Record<string, number>>
+  /** chain duration quantiles over the window's (sampled) outcomes; null without outcomes */
+  readonly p50Ms: number | null
+  readonly p99Ms: number | null
+  readonly gauges: LiveGauges
+  /** newest first */
+  readonly tail: ReadonlyArray<LiveOutcome>
+  /** since the console started, by `<webhook_id>/<module id>` */
+  readonly modules: Readonly<Record<string, ModuleTotals>>
+}
+
+/** outcomes kept per window for the tail */
+export const TAIL_SIZE = 25
+/** durations kept per window for the quantiles (a uniform reservoir sample beyond this) */
+export const RESERVOIR_SIZE = 1_024
+/** `<webhook>/<module>` keys tracked; the standalone console reads webhook ids from a topic */
+export const MAX_MODULE_KEYS = 2_000
+
+export interface LiveWindow {
+  events: number
+  deadLetters: number
+  readonly byStatus: Map<string, number>
+  readonly byReason: Map<string, number>
+  /** sampled durations; `seen` counts every one offered */
+  readonly durations: Array<number>
+  seen: number
+  /** ring of the newest outcomes; `next` is where the following one goes */
+  readonly tail: Array<LiveOutcome>
+  next: number
+  readonly modules: Map<string, { total: number; succeeded: number; ran: number; ms: number }>
+}
+
+export const emptyWindow = (): LiveWindow => ({
+  events: 0,
+  deadLetters: 0,
+  byStatus: new Map(),
+  byReason: new Map(),
+  durations: [],
+  seen: 0,
+  tail: [],
+  next: 0,
+  modules: new Map()
+})
+
+const bump = (counts: Map<string, number>, key: string) => counts.set(key, (counts.get(key) ?? 0) + 1)
+
+/** Folds one signal into the window (mutates it: the window is private to one pipeline). */
+export const addSignal = (w: LiveWindow, signal: LiveSignal, random: () => number = Math.random): LiveWindow => {
+  if (signal._tag === "DeadLetter") {
+    w.deadLetters++
+    bump(w.byReason, signal.reason)
+    return w
+  }
+  const o = signal.outcome
+  w.events++
+  bump(w.byStatus, o.status)
+  w.seen++
+  if (w.durations.length < RESERVOIR_SIZE) w.durations.push(o.durationMs)
+  else {
+    const slot = Math.floor(random() * w.seen)
+    if (slot < RESERVOIR_SIZE) w.durations[slot] = o.durationMs
+  }
+  if (w.tail.length < TAIL_SIZE) w.tail.push(o)
+  else w.tail[w.next] = o
+  w.next = (w.next + 1) % TAIL_SIZE
+  for (const m of o.modules) {
+    const key = `${o.webhookId}/${m.id}`
+    let s = w.modules.get(key)
+    if (s === undefined) {
+      if (w.modules.size >= MAX_MODULE_KEYS) continue
+      s = { total: 0, succeeded: 0, ran: 0, ms: 0 }
+      w.modules.set(key, s)
+    }
+    s.total++
+    if (m.status === "succeeded") s.succeeded++
+    if (m.attempts > 0) {
+      s.ran++
+      s.ms += m.durationMs
+    }
+  }
+  return w
+}
+
+/** The q-quantile (0..1) of unsorted values, nearest rank; null when empty. */
+export const quantile = (values: ReadonlyArray<number>, q: number): number | null => {
+  if (values.length === 0) return null
+  const sorted = [...values].sort((a, b) => a - b)
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))
+  return sorted[rank] ?? null
+}
+
+/** Running per-module totals, across windows (bounded like the windows' own maps). */
+export type ModuleAccumulator = Map<string, { total: number; succeeded: number; ran: number; ms: number }>
+
+export const mergeModules = (into: ModuleAccumulator, w: LiveWindow): ModuleAccumulator => {
+  for (const [key, s] of w.modules) {
+    const t = into.get(key)
+    if (t === undefined) {
+      if (into.size < MAX_MODULE_KEYS) into.set(key, { ...s })
+      continue
+    }
+    t.total += s.total
+    t.succeeded += s.succeeded
+    t.ran += s.ran
+    t.ms += s.ms
+  }
+  return into
+}
+
+export const toFrame = (
+  w: LiveWindow,
+  modules: ModuleAccumulator,
+  gauges: LiveGauges,
+  t: number,
+  windowMs: number
+): LiveFrame => {
+  // the ring from newest to oldest
+  const tail: Array<LiveOutcome> = []
+  for (let i = 1; i <= w.tail.length; i++) {
+    const o = w.tail[(w.next - i + TAIL_SIZE * 2) % TAIL_SIZE]
+    if (o !== undefined) tail.push(o)
+  }
+  return {
+    t,
+    windowMs,
+    events: w.events,
+    byStatus: Object.fromEntries(w.byStatus),
+    deadLetters: w.deadLetters,
+    byReason: Object.fromEntries(w.byReason),
+    p50Ms: quantile(w.durations, 0.5),
+    p99Ms: quantile(w.durations, 0.99),
+    gauges,
+    tail,
+    modules: Object.fromEntries(
+      [...modules].map(([key, s]) => [
+        key,
+        { total: s.total, succeeded: s.succeeded, meanMs: s.ran === 0 ? 0 : s.ms / s.ran }
+      ])
+    )
+  }
+}

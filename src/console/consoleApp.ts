@@ -1,0 +1,183 @@
+/**
+ * The operator console's HTTP side: the single page (static files, no build) and its JSON
+ * API under `/console`. Built as its own fastify instance that never listens: the ops
+ * server hands it the requests under `/console` (`OpsServer.mount`), and the standalone
+ * `hookstream console` does the same with a server of its own.
+ *
+ *   GET  /console/                    the page
+ *   GET  /console/api/info            mode, topics, streams count
+ *   GET  /console/api/live            server-sent LiveFrames (history first, then one a window)
+ *   GET  /console/api/streams         the chains (StreamView), no module config
+ *   GET  /console/api/dlq?…filter     stats, timeline and newest entries of the matching dead letters
+ *   GET  /console/api/dlq/record?at=  one dead letter, redacted
+ *   POST /console/api/replay/dry-run  what a replay of the filter would publish
+ *   POST /console/api/replay          starts it (409 while another runs); GET …/replay/:id polls it
+ *
+ * Every API call passes the access check (consoleAccess.ts). Mutations also need a JSON body
+ * and a same-origin `Origin` (when the browser sends one): a page on another site cannot
+ * make the operator's browser start a replay on a loopback console.
+ */
+import { readdirSync, readFileSync } from "node:fs"
+import { createRequire } from "node:module"
+import { extname, join } from "node:path"
+import type { Effect } from "effect"
+import Fastify, { type FastifyReply, type FastifyRequest } from "fastify"
+import type { Kafka } from "kafkajs"
+import type { StreamDefinition } from "../config/StreamDefinition.ts"
+import { parseCoordinate } from "../dlq/DlqEntry.ts"
+import { readAt } from "../dlq/readDlq.ts"
+import type { MountedHandler } from "../observability/opsServer.ts"
+import { authorized, type ConsoleAccess } from "./consoleAccess.ts"
+import { dlqPage, filterFromQuery, redactedEntry, streamRedactors } from "./dlqViews.ts"
+import type { LiveHub } from "./LiveHub.ts"
+import type { ReplayJobs, ReplayRequest } from "./ReplayJobs.ts"
+import { streamEvents } from "./sse.ts"
+import { streamView } from "./streamViews.ts"
+
+export interface ConsoleDeps {
+  readonly access: ConsoleAccess
+  /** `processor`: mounted in `hookstream run` (live from the processor itself); `standalone`: tails the topics */
+  readonly mode: "processor" | "standalone"
+  readonly hub: LiveHub
+  readonly kafka: Kafka
+  readonly topics: { readonly input: string; readonly results: string; readonly dlq: string }
+  readonly streams: ReadonlyArray<StreamDefinition>
+  readonly jobs: ReplayJobs
+  /** runs an Effect with the process's services (logger) */
+  readonly runPromise: <A, E>(effect: Effect.Effect<A, E>) => Promise<A>
+}
+
+const PUBLIC = join(import.meta.dirname, "public")
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".svg": "image/svg+xml"
+}
+
+/** the page's files, read once: a fixed set, so no path from a request ever reaches the disk */
+const staticFiles = (): ReadonlyMap<string, { readonly type: string; readonly body: Buffer }> => {
+  const files = new Map<string, { type: string; body: Buffer }>()
+  for (const name of readdirSync(PUBLIC)) {
+    files.set(name, {
+      type: TYPES[extname(name)] ?? "application/octet-stream",
+      body: readFileSync(join(PUBLIC, name))
+    })
+  }
+  const uplot = createRequire(import.meta.url).resolve("uplot")
+  files.set("uPlot.iife.min.js", {
+    type: TYPES[".js"] as string,
+    body: readFileSync(join(uplot, "..", "uPlot.iife.min.js"))
+  })
+  files.set("uPlot.min.css", { type: TYPES[".css"] as string, body: readFileSync(join(uplot, "..", "uPlot.min.css")) })
+  return files
+}
+
+const numberOr = (value: unknown): number | undefined =>
+  typeof value === "number" && Number.isFinite(value) && value > 0
+    ? value
+    : typeof value === "string" && value.trim() !== "" && Number(value) > 0
+      ? Number(value)
+      : undefined
+
+const sameOrigin = (request: FastifyRequest): boolean => {
+  const origin = request.headers.origin
+  if (origin === undefined) return true
+  try {
+    return new URL(origin).host === request.headers.host
+  } catch {
+    return false
+  }
+}
+
+export const makeConsoleApp = async (deps: ConsoleDeps): Promise<MountedHandler> => {
+  const files = staticFiles()
+  const redactorFor = streamRedactors(deps.streams)
+  const streams = deps.streams.map(streamView)
+  const app = Fastify({ logger: false })
+
+  app.addHook("onRequest", async (request, reply) => {
+    if (!request.url.startsWith("/console/api/")) return
+    if (!authorized(deps.access, request.headers.authorization))
+      return reply.code(401).send({ error: "token required" })
+    if (request.method !== "GET" && !sameOrigin(request)) return reply.code(403).send({ error: "cross-origin request" })
+  })
+
+  const sendFile = (name: string, reply: FastifyReply) => {
+    const file = files.get(name)
+    if (file === undefined) return reply.code(404).send({ error: "not found" })
+    return reply.header("content-type", file.type).header("cache-control", "no-cache").send(file.body)
+  }
+  app.get("/console", async (_request, reply) => reply.redirect("/console/"))
+  app.get("/console/", async (_request, reply) => sendFile("index.html", reply))
+  app.get<{ Params: { file: string } }>("/console/static/:file", async (request, reply) =>
+    sendFile(request.params.file, reply)
+  )
+
+  app.get("/console/api/info", async () => ({
+    mode: deps.mode,
+    topics: deps.topics,
+    streams: streams.length,
+    access: deps.access._tag === "Token" ? "token" : "open"
+  }))
+  app.get("/console/api/live", (request, reply) => {
+    reply.hijack()
+    streamEvents(reply.raw, deps.hub.frames)
+    request.raw.on("close", () => reply.raw.end())
+  })
+  app.get("/console/api/streams", async () => ({ streams }))
+
+  app.get<{ Querystring: Record<string, string> }>("/console/api/dlq", async (request, reply) => {
+    const now = Date.now()
+    const parsed = filterFromQuery(request.query, now)
+    if (parsed._tag === "Invalid") return reply.code(400).send({ error: parsed.message })
+    const limit = Math.min(500, numberOr(request.query["limit"]) ?? 100)
+    return deps.runPromise(dlqPage(deps.kafka, deps.topics.dlq, parsed.filter, limit, now))
+  })
+  app.get<{ Querystring: { at?: string } }>("/console/api/dlq/record", async (request, reply) => {
+    const at = parseCoordinate(request.query.at ?? "", deps.topics.dlq)
+    if (at === undefined || at.topic !== deps.topics.dlq)
+      return reply.code(400).send({ error: "at: expected partition:offset of the DLQ topic" })
+    const entry = await deps.runPromise(readAt(deps.kafka, at))
+    if (entry === undefined) return reply.code(404).send({ error: "no dead letter there" })
+    return redactedEntry(entry, redactorFor)
+  })
+
+  const replayRequest = (body: unknown): ReplayRequest | string => {
+    const b = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {}
+    const parsed = filterFromQuery(b, Date.now())
+    if (parsed._tag === "Invalid") return parsed.message
+    const rate = numberOr(b["rate"])
+    const maxReplays = numberOr(b["maxReplays"])
+    return {
+      filter: parsed.filter,
+      allModules: b["allModules"] === true,
+      ...(rate === undefined ? {} : { ratePerSecond: rate }),
+      ...(maxReplays === undefined ? {} : { maxReplays: Math.floor(maxReplays) })
+    }
+  }
+  app.post("/console/api/replay/dry-run", async (request, reply) => {
+    const replay = replayRequest(request.body)
+    if (typeof replay === "string") return reply.code(400).send({ error: replay })
+    return deps.runPromise(deps.jobs.dryRun(replay))
+  })
+  app.post("/console/api/replay", async (request, reply) => {
+    const replay = replayRequest(request.body)
+    if (typeof replay === "string") return reply.code(400).send({ error: replay })
+    const job = deps.jobs.start(replay)
+    if (job === undefined)
+      return reply.code(409).send({ error: "a replay is already running", job: deps.jobs.current() ?? null })
+    return reply.code(202).send(job)
+  })
+  app.get<{ Params: { id: string } }>("/console/api/replay/:id", async (request, reply) => {
+    const job = deps.jobs.get(request.params.id)
+    return job === undefined ? reply.code(404).send({ error: "no such replay" }) : job
+  })
+
+  app.setErrorHandler(async (error, _request, reply) => {
+    const message = typeof error === "object" && error !== null && "message" in error ? String(error.message) : "failed"
+    return reply.code(502).send({ error: message })
+  })
+  await app.ready()
+  return (request, response) => app.routing(request, response)
+}

@@ -1,0 +1,75 @@
+/**
+ * Puts the operator console on an ops server (`hookstream run`, `npm start`), or decides
+ * not to: see consoleAccess.ts. Answers the hub the processor's metrics are tapped into,
+ * or `undefined` when the console is off (then nothing is tapped at all).
+ */
+import { Effect, Fiber } from "effect"
+import type { Kafka } from "kafkajs"
+import type { StreamDefinition } from "../config/StreamDefinition.ts"
+import type { OpsServer } from "../observability/opsServer.ts"
+import { type ProcessorMetrics, processorMetrics } from "../processor/ProcessorMetrics.ts"
+import { type ConsoleAccess, consoleAccess } from "./consoleAccess.ts"
+import { type ConsoleDeps, makeConsoleApp } from "./consoleApp.ts"
+import { type LiveHub, makeLiveHub } from "./LiveHub.ts"
+import { makeReplayJobs } from "./ReplayJobs.ts"
+import { tappedMetrics } from "./tappedMetrics.ts"
+
+export interface ConsoleSettings {
+  readonly enabled: boolean
+  readonly token: string | undefined
+  readonly kafka: Kafka
+  readonly topics: ConsoleDeps["topics"]
+  readonly streams: ReadonlyArray<StreamDefinition>
+}
+
+/** The console's handler and hub for `access`, with replays forked in the caller's scope. */
+export const makeConsole = Effect.fnUntraced(function* (
+  settings: ConsoleSettings,
+  access: Exclude<ConsoleAccess, { _tag: "Disabled" }>,
+  mode: ConsoleDeps["mode"],
+  hub: LiveHub
+) {
+  const context = yield* Effect.context<never>()
+  const fork = Effect.runForkWith(context)
+  const runPromise = Effect.runPromiseWith(context)
+  const replays = new Set<Fiber.Fiber<unknown, unknown>>()
+  // a replay still running when the process stops is interrupted: its open batch is aborted
+  yield* Effect.addFinalizer(() => Effect.forEach([...replays], (f) => Fiber.interrupt(f), { discard: true }))
+  const jobs = makeReplayJobs(settings.kafka, settings.topics, (effect) => {
+    const fiber = fork(effect)
+    replays.add(fiber)
+    fiber.addObserver(() => replays.delete(fiber))
+    return fiber
+  })
+  return yield* Effect.promise(() =>
+    makeConsoleApp({
+      access,
+      mode,
+      hub,
+      kafka: settings.kafka,
+      topics: settings.topics,
+      streams: settings.streams,
+      jobs,
+      runPromise
+    })
+  )
+})
+
+export const mountConsole = Effect.fnUntraced(function* (ops: OpsServer, settings: ConsoleSettings) {
+  const access = consoleAccess({ enabled: settings.enabled, host: ops.host, token: settings.token })
+  if (access._tag === "Disabled") {
+    yield* Effect.logInfo("operator console disabled", { reason: access.reason })
+    return undefined
+  }
+  const hub = makeLiveHub()
+  const handler = yield* makeConsole(settings, access, "processor", hub)
+  ops.mount("console", handler)
+  yield* Effect.logInfo("operator console", {
+    url: `${ops.url}/console/`,
+    access: access._tag === "Token" ? "token required" : "open on loopback (no token)"
+  })
+  return hub
+})
+
+/** The process's processor metrics with `hub` tapped in. */
+export const consoleMetrics = (hub: LiveHub): ProcessorMetrics => tappedMetrics(processorMetrics(), hub)

@@ -1,0 +1,85 @@
+// Streams: each chain drawn as steps in a row (sequential) or one bracketed group
+// (parallel), with deadlines, timeouts, retry and breaker settings, and per step the live
+// success rate, mean latency and circuit state.
+import { api, escapeHtml, fmtMs, fmtNum } from "./api.js"
+
+const retryText = (r) =>
+  r.maxAttempts <= 1
+    ? "no retry"
+    : `${r.maxAttempts} attempts · backoff ${fmtMs(r.initialDelayMs)}→${fmtMs(r.maxDelayMs)} ×${r.multiplier}${r.jitter ? " jitter" : ""}`
+
+export const streamsView = () => {
+  let streams = []
+  let modules = {}
+  let circuits = []
+
+  const stepLive = (stream, step) => {
+    const s = modules[`${stream.webhookId}/${step.id}`]
+    const circuit = circuits.find((c) => c.connection === step.circuit.label && c.module === step.module)
+    const state = circuit?.state ?? "closed"
+    const rate = s && s.total > 0 ? s.succeeded / s.total : null
+    return {
+      state,
+      html: `<div class="step-live">
+        <span class="pill s-${state}" title="circuit breaker">${state === "closed" ? "circuit closed" : `circuit ${state.replace("_", "-")}`}</span>
+        <div class="bar${rate === null ? " none" : ""}" title="success rate"><span style="width:${rate === null ? 0 : Math.round(rate * 100)}%"></span></div>
+        <span>${rate === null ? "no runs" : `${(rate * 100).toFixed(rate === 1 ? 0 : 1)}% ok`}</span>
+        <span class="muted">${s && s.total > 0 ? `${fmtMs(s.meanMs)} · ${fmtNum(s.total)} runs` : ""}</span>
+      </div>`
+    }
+  }
+
+  const stepCard = (stream, step) => {
+    const live = stepLive(stream, step)
+    return `<div class="step${live.state === "open" ? " open" : ""}" data-step="${escapeHtml(step.id)}">
+      <div class="step-head"><span class="step-id">${escapeHtml(step.id)}</span>
+        <span class="step-type">${escapeHtml(step.module)}${step.connection ? ` · ${escapeHtml(step.connection)}` : ""}</span></div>
+      <div class="step-props">timeout ${fmtMs(step.timeoutMs)} per attempt · ${retryText(step.retry)}<br/>
+        breaker opens after ${step.circuit.failureThreshold} failures, ${fmtMs(step.circuit.cooldownMs)} cooldown · ≤ ${step.circuit.maxInFlight} in flight</div>
+      ${live.html}
+    </div>`
+  }
+
+  const render = () => {
+    const el = document.getElementById("streams")
+    if (streams.length === 0) {
+      el.innerHTML = `<div class="card empty">no streams loaded</div>`
+      return
+    }
+    el.innerHTML = streams
+      .map((s) => {
+        const steps = s.steps.map((step) => stepCard(s, step))
+        const body =
+          s.execution === "parallel"
+            ? `<div class="parallel"><span class="plabel">parallel · ≤ ${s.maxParallel} at once</span>${steps.join("")}</div>`
+            : steps.join(`<span class="arrow">→</span>`)
+        return `<div class="card stream" data-stream="${escapeHtml(s.webhookId)}">
+          <div class="stream-head"><h2>${escapeHtml(s.webhookId)}</h2>
+            <span class="muted">${escapeHtml(s.description ?? "")}</span></div>
+          <div class="meta">
+            <span class="tag">${s.execution}</span>
+            <span class="tag">deadline <b>${fmtMs(s.timeoutMs)}</b></span>
+            <span class="tag">${s.continueOnError ? "continues on error" : "stops at first failure"}</span>
+            <span class="tag">max payload <b>${fmtNum(s.maxPayloadBytes / 1024)} KiB</b></span>
+            <span class="tag mono">${escapeHtml(s.file)}</span>
+          </div>
+          <div class="flow"><span class="node-io">event</span><span class="arrow">→</span>${body}<span class="arrow">→</span><span class="node-io">result · DLQ</span></div>
+        </div>`
+      })
+      .join("")
+  }
+
+  return {
+    load: async () => {
+      streams = (await api("streams")).streams
+      render()
+    },
+    onFrame: (frame) => {
+      modules = frame.modules
+      circuits = frame.gauges.circuits
+      if (!document.getElementById("view-streams").hidden) render()
+    },
+    shown: render,
+    list: () => streams
+  }
+}
