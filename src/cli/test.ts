@@ -3,7 +3,7 @@
  * destinations and a test clock; one PASS/FAIL line per test, exit 1 on any failure.
  * Streams that do not validate are reported like `hookstream validate` does (exit 1).
  */
-import { Console, Effect, Option } from "effect"
+import { Console, Effect, Option, References } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { DEFAULT_STREAMS_DIR } from "../config/loadStreams.ts"
 import { runStreamTests } from "../engine/testing/runStreamTests.ts"
@@ -21,15 +21,23 @@ export const testCommand = Command.make(
       Flag.withDescription("The connections file (default: connections.yaml next to the streams)"),
       Flag.optional
     ),
-    json: Flag.Boolean("json").pipe(Flag.withDescription("Print the results as JSON"), Flag.withDefault(false))
+    json: Flag.Boolean("json").pipe(Flag.withDescription("Print the results as JSON"), Flag.withDefault(false)),
+    verbose: Flag.Boolean("verbose").pipe(
+      Flag.withDescription("Also print the log lines of the simulated runs (dead letters, retries, log modules)"),
+      Flag.withDefault(false)
+    )
   },
-  Effect.fn("test")(function* ({ paths, connections, json }) {
+  Effect.fn("test")(function* ({ paths, connections, json, verbose }) {
     const config = yield* loadConfigOrExit(
       "test",
       { paths, ...(Option.isSome(connections) ? { connections: connections.value } : {}) },
       "no test ran"
     )
-    const results = yield* runStreamTests(config.streams)
+    // the simulated runs log like the processor does (a failing case dead-letters its event);
+    // between the PASS/FAIL lines that is noise, so only --verbose shows it
+    const results = yield* verbose
+      ? runStreamTests(config.streams)
+      : runStreamTests(config.streams).pipe(Effect.provideService(References.MinimumLogLevel, "None"))
     const failed = results.filter((r) => !r.passed)
     if (json) {
       yield* Console.log(

@@ -35,6 +35,12 @@ describe("hookstream test", () => {
     expect(result.code).toBe(0)
     expect(result.stdout).toContain("PASS orders › every sink accepts the order")
     expect(result.stdout).toMatch(/\d+ passed, 0 failed/)
+    // only the report: the simulated runs' log lines (failing cases dead-letter) need --verbose
+    for (const line of result.stdout.trim().split("\n"))
+      expect(line).toMatch(/^(PASS|FAIL|\(no inline|\d+ passed| {5})/)
+    const verbose = await hookstream(["test", "--verbose"])
+    expect(verbose.code).toBe(0)
+    expect(`${verbose.stdout}${verbose.stderr}`).toContain("event dead-lettered")
   })
 
   it("exits 1 with the mismatch when a test's expectation is wrong", async () => {
