@@ -62,6 +62,9 @@ const program = Effect.gen(function* () {
             `  BODY=${body}; curl -i ${ingress.url}/webhooks/github-push -H 'content-type: application/json' \\`,
             `    -H "x-hub-signature-256: sha256=$(printf %s "$BODY" | openssl dgst -sha256 -hmac '${secret}' -r | cut -d' ' -f1)" -d "$BODY"`,
             `Results go to webhooks.results, dead letters to webhooks.dlq; Ctrl-C stops cleanly.`,
+            ...(process.env["HOOKSTREAM_CONSOLE"] === "false"
+              ? []
+              : [`Operator console (live flow, streams, dead letters, replay): ${ingress.opsUrl}/console/`]),
             ""
           ].join("\n")
         )

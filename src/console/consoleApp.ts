@@ -14,8 +14,9 @@
  *   POST /console/api/replay          starts it (409 while another runs); GET …/replay/:id polls it
  *
  * Every API call passes the access check (consoleAccess.ts). Mutations also need a JSON body
- * and a same-origin `Origin` (when the browser sends one): a page on another site cannot
- * make the operator's browser start a replay on a loopback console.
+ * (`application/json`, which a cross-site form cannot send without a CORS preflight that is
+ * never answered) and a same-origin `Origin` when the browser sends one: a page on another
+ * site cannot make the operator's browser start a replay on a loopback console.
  */
 import { readdirSync, readFileSync } from "node:fs"
 import { createRequire } from "node:module"
@@ -100,7 +101,11 @@ export const makeConsoleApp = async (deps: ConsoleDeps): Promise<MountedHandler>
     if (!request.url.startsWith("/console/api/")) return
     if (!authorized(deps.access, request.headers.authorization))
       return reply.code(401).send({ error: "token required" })
-    if (request.method !== "GET" && !sameOrigin(request)) return reply.code(403).send({ error: "cross-origin request" })
+    if (request.method === "GET") return
+    // a cross-site form can POST text/plain without a preflight; JSON cannot
+    if (!/^application\/json\b/i.test(request.headers["content-type"] ?? ""))
+      return reply.code(415).send({ error: "expected an application/json body" })
+    if (!sameOrigin(request)) return reply.code(403).send({ error: "cross-origin request" })
   })
 
   const sendFile = (name: string, reply: FastifyReply) => {
@@ -144,7 +149,8 @@ export const makeConsoleApp = async (deps: ConsoleDeps): Promise<MountedHandler>
   })
 
   const replayRequest = (body: unknown): ReplayRequest | string => {
-    const b = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {}
+    if (typeof body !== "object" || body === null || Array.isArray(body)) return "expected a JSON object"
+    const b = body as Record<string, unknown>
     const parsed = filterFromQuery(b, Date.now())
     if (parsed._tag === "Invalid") return parsed.message
     const rate = numberOr(b["rate"])

@@ -92,18 +92,21 @@ const trimNewest = (entries: Array<DlqEntry>, limit: number) => {
   entries.length = Math.min(entries.length, limit)
 }
 
-/** Counts per bucket from the oldest failure to now, in BUCKETS buckets of a round size. */
+/** Counts per bucket from the oldest failure to now, in at most BUCKETS buckets of a round size. */
 export const timeline = (
   times: ReadonlyArray<number>,
   now: number
 ): { timeline: ReadonlyArray<{ t: number; count: number }>; bucketMs: number } => {
   const oldest = times.reduce((a, b) => Math.min(a, b), now)
-  const sizes = [10_000, 60_000, 300_000, 900_000, 3_600_000, 21_600_000, 86_400_000, 604_800_000]
-  const bucketMs = sizes.find((s) => s * BUCKETS >= now - oldest) ?? (sizes.at(-1) as number)
-  const start = Math.floor(now / bucketMs) * bucketMs - (BUCKETS - 1) * bucketMs
-  const counts = new Array<number>(BUCKETS).fill(0)
+  const sizes = [1_000, 5_000, 10_000, 60_000, 300_000, 900_000, 3_600_000, 21_600_000, 86_400_000, 604_800_000]
+  // at least a few buckets' worth of span, so a burst a second ago is not one lone bar
+  const span = Math.max(now - oldest, 10_000)
+  const bucketMs = sizes.find((s) => s * (BUCKETS - 1) >= span) ?? (sizes.at(-1) as number)
+  const start = Math.floor((now - span) / bucketMs) * bucketMs
+  const n = Math.min(BUCKETS, Math.floor((now - start) / bucketMs) + 1)
+  const counts = new Array<number>(n).fill(0)
   for (const t of times) {
-    const i = Math.max(0, Math.min(BUCKETS - 1, Math.floor((t - start) / bucketMs)))
+    const i = Math.max(0, Math.min(n - 1, Math.floor((t - start) / bucketMs)))
     counts[i] = (counts[i] ?? 0) + 1
   }
   return { timeline: counts.map((count, i) => ({ t: start + i * bucketMs, count })), bucketMs }

@@ -70,6 +70,7 @@ export const lineChart = (el, series, yLabel, opts = {}) => {
             label: s.label,
             stroke: s.color,
             width: s.width ?? 2,
+            ...(s.dash ? { dash: s.dash } : {}),
             fill: s.fill,
             points: { show: false },
             ...(opts.bars ? { paths: uPlot.paths.bars({ size: [0.8, 40] }), fill: `${s.color}cc` } : {}),
@@ -93,6 +94,8 @@ export const lineChart = (el, series, yLabel, opts = {}) => {
         current = newSeries
         plot = make(current)
       }
+      // how many points the chart holds, for tests and for a glance in the inspector
+      el.dataset.points = String(data[0]?.length ?? 0)
       if (el.offsetParent !== null) plot.setData(data)
       else plot.pendingData = data
     },

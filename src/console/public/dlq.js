@@ -66,7 +66,8 @@ export const dlqView = () => {
       format: (v) => String(v)
     })
     chart.refresh()
-    chart.set([page.timeline.map((b) => b.t / 1000), page.timeline.map((b) => b.count)])
+    // empty buckets draw nothing rather than a flat dash
+    chart.set([page.timeline.map((b) => b.t / 1000), page.timeline.map((b) => b.count || null)])
     byId("dlq-bucket").textContent =
       `per ${page.bucketMs >= 3600000 ? `${page.bucketMs / 3600000} h` : page.bucketMs >= 60000 ? `${page.bucketMs / 60000} min` : `${page.bucketMs / 1000} s`}`
     byId("dlq-count").textContent = `newest ${page.entries.length} of ${fmtNum(s.total)}`

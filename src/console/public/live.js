@@ -18,7 +18,7 @@ export const liveView = () => {
         document.getElementById("chart-rate"),
         [
           ...STATUSES.map((s) => ({ label: s.replace("_", " "), color: COLORS[s] })),
-          { label: "dead letters", color: COLORS.dlq, width: 1.5 }
+          { label: "dead letters", color: COLORS.dlq, width: 1.5, dash: [6, 4] }
         ],
         "events/s"
       ),

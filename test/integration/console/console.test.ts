@@ -1,0 +1,285 @@
+/**
+ * The operator console end to end, in a real headless Chromium: a real `hookstream run`
+ * process (its console on the ops port), the run's broker, and an HTTP sink the test turns
+ * from failing to healthy. The page loads, its charts and tail fill while events flow, the
+ * streams are drawn, the failing chain's dead letters are listed and one is shown redacted,
+ * and a filtered replay started from the page (dry run, confirm, progress) makes their
+ * results succeed. Screenshots of every view go to reports/console-*.png.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import { createServer, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import type { Consumer, Producer } from "kafkajs"
+import type { Browser, Page } from "playwright-core"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { launchChromium } from "../../support/browser.ts"
+import { kafkaBrokers, uniqueName } from "../../support/kafka.ts"
+import { waitFor } from "../../support/waitFor.ts"
+import { freshTopics, type Topics, testKafkaClient } from "../processor/harness.ts"
+
+const root = join(import.meta.dirname, "..", "..", "..")
+const reports = join(root, "reports")
+/** sent in payloads, headers and the connection's headers: must never reach the page */
+const SECRET = "sk_live_console_e2e_7f3a"
+
+const kafka = testKafkaClient()
+let topics: Topics
+let sink: Server
+let failing = true
+let child: ChildProcess | undefined
+let output = ""
+let consoleUrl = ""
+let browser: Browser | undefined
+let page: Page
+let producer: Producer
+let resultsConsumer: Consumer
+/** event id → result records seen (status, replay count) */
+const results = new Map<string, Array<{ status: string; replayCount: number }>>()
+
+const streamFiles = (dir: string, port: number) => {
+  writeFileSync(
+    join(dir, "connections.yaml"),
+    [
+      "payments_api:",
+      "  type: http",
+      "  headers:",
+      `    x-api-key: ${SECRET}`,
+      "  circuit_breaker: { failure_threshold: 3, cooldown: 1s }"
+    ].join("\n")
+  )
+  const http = (path: string) =>
+    [
+      "    config:",
+      `      url: http://127.0.0.1:${port}${path}`,
+      "      timeout: 2s",
+      "      allowed_hosts: [127.0.0.1]"
+    ].join("\n")
+  writeFileSync(
+    join(dir, "shop.yaml"),
+    [
+      "id: shop",
+      "description: Shop orders to the CRM, after an audit line",
+      "execution: sequential",
+      "timeout: 10s",
+      "chain:",
+      "  - module: log",
+      "    id: audit",
+      "    config: { level: debug, message: shop order }",
+      "  - module: http",
+      "    id: crm",
+      http("/shop"),
+      "    retry: { max_attempts: 2, initial_delay: 20ms, max_delay: 100ms, multiplier: 2 }"
+    ].join("\n")
+  )
+  writeFileSync(
+    join(dir, "billing.yaml"),
+    [
+      "id: billing",
+      "description: Invoices to the ledger and the payment provider",
+      "execution: parallel",
+      "continue_on_error: true",
+      "timeout: 10s",
+      "max_parallel: 2",
+      "chain:",
+      "  - module: log",
+      "    id: ledger",
+      "    config: { level: debug, message: invoice }",
+      "  - module: http",
+      "    id: charge",
+      "    connection: payments_api",
+      http("/billing"),
+      "    retry: { max_attempts: 1 }"
+    ].join("\n")
+  )
+}
+
+const event = (webhookId: string, n: number) => ({
+  key: `c-${n % 7}`,
+  value: JSON.stringify({
+    webhook_id: webhookId,
+    payload: { order: n, card: { token: SECRET }, author: "ann" },
+    headers: { authorization: `Bearer ${SECRET}`, "x-shop-id": "s-1" }
+  })
+})
+
+/** ~40 events/s for `seconds`, a quarter of them billing (failing while the sink fails) */
+const produceFor = async (seconds: number) => {
+  let n = 0
+  for (let tick = 0; tick < seconds * 10; tick++) {
+    await producer.send({
+      topic: topics.input,
+      messages: [0, 1, 2, 3].map(() => {
+        n++
+        return event(n % 4 === 0 ? "billing" : "shop", n)
+      })
+    })
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+const shot = (name: string, fullPage = true) =>
+  page.screenshot({ path: join(reports, `console-${name}.png`), fullPage })
+
+beforeAll(async () => {
+  mkdirSync(reports, { recursive: true })
+  topics = await freshTopics(kafka)
+  sink = createServer((request, response) => {
+    request.resume()
+    request.on("end", () => {
+      response.statusCode = request.url === "/billing" && failing ? 503 : 200
+      response.end("{}")
+    })
+  })
+  await new Promise<void>((resolve) => sink.listen(0, "127.0.0.1", resolve))
+  const dir = mkdtempSync(join(tmpdir(), "hs-console-"))
+  streamFiles(dir, (sink.address() as AddressInfo).port)
+
+  child = spawn(
+    process.execPath,
+    [
+      join(root, "bin", "hookstream.js"),
+      "run",
+      ...["--streams", dir, "--ops-host", "127.0.0.1", "--ops-port", "0"],
+      ...["--input", topics.input, "--results", topics.results, "--dlq", topics.dlq, "--group", topics.group],
+      ...["--session-timeout", "6s", "--instance-id", uniqueName("console")]
+    ],
+    { cwd: root, env: { ...process.env, KAFKA_BROKERS: kafkaBrokers(), LOG_LEVEL: "info" }, stdio: "pipe" }
+  )
+  child.stdout?.on("data", (d) => {
+    output += d.toString()
+  })
+  child.stderr?.on("data", (d) => {
+    output += d.toString()
+  })
+  await waitFor(() => /"url":"(http:[^"]+\/console\/)"/.test(output) && output.includes("partitions assigned"), {
+    timeoutMs: 60_000,
+    description: () => `hookstream run with its console up; output so far:\n${output}`
+  })
+  consoleUrl = /"url":"(http:[^"]+\/console\/)"/.exec(output)?.[1] ?? ""
+
+  producer = kafka.producer()
+  await producer.connect()
+  resultsConsumer = kafka.consumer({ groupId: uniqueName("console-results"), maxWaitTimeInMs: 250 })
+  await resultsConsumer.connect()
+  await resultsConsumer.subscribe({ topic: topics.results, fromBeginning: true })
+  await resultsConsumer.run({
+    eachMessage: async ({ message }) => {
+      const r = JSON.parse(message.value?.toString("utf8") ?? "{}") as {
+        event_id: string
+        status: string
+        replay_count: number
+      }
+      const list = results.get(r.event_id) ?? []
+      list.push({ status: r.status, replayCount: r.replay_count })
+      results.set(r.event_id, list)
+    }
+  })
+
+  browser = await launchChromium()
+  page = await browser.newPage({ viewport: { width: 1440, height: 960 } })
+}, 120_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await resultsConsumer?.disconnect()
+  await producer?.disconnect()
+  if (child !== undefined && child.exitCode === null) {
+    const exited = new Promise((resolve) => child?.once("exit", resolve))
+    child.kill("SIGTERM")
+    await exited
+  }
+  await new Promise((resolve) => sink?.close(resolve))
+}, 60_000)
+
+describe("operator console", () => {
+  it("loads, and its charts and live tail fill while events flow", async () => {
+    await page.goto(consoleUrl)
+    await page.locator("nav a[data-view=live].active").waitFor()
+    await produceFor(8)
+    // page-side expressions are strings: the test's TypeScript has no DOM types
+    await page.waitForFunction(
+      `Number(document.querySelector("#chart-rate")?.dataset.points) >= 4 &&
+       Number(document.querySelector("#chart-lag")?.dataset.points) >= 4 &&
+       document.querySelectorAll("#tail .pill.s-succeeded").length > 0 &&
+       document.querySelectorAll("#tail .pill.s-partial").length > 0`,
+      undefined,
+      { timeout: 30_000 }
+    )
+    const kpis = await page.locator("#kpis").textContent()
+    expect(kpis).toMatch(/events\s*[1-9]/i)
+    expect(await page.locator("#conn-text").textContent()).toBe("live")
+    await shot("live")
+  })
+
+  it("draws each stream's chain with its policies and live per-step numbers", async () => {
+    await page.click("nav a[data-view=streams]")
+    const billing = page.locator(".stream[data-stream=billing]")
+    await billing.locator(".parallel .step[data-step=charge]").waitFor()
+    await page.waitForFunction(`document.querySelector(".stream[data-stream=shop]")?.textContent.includes("% ok")`)
+    expect(await billing.textContent()).toContain("breaker opens after 3 failures")
+    expect(await page.locator(".stream[data-stream=shop] .arrow").count()).toBeGreaterThanOrEqual(3)
+    await shot("streams")
+  })
+
+  it("lists the failing chain's dead letters and shows one with its secrets redacted", async () => {
+    await page.click("nav a[data-view=dlq]")
+    await page.selectOption("#dlq-filter select[name=webhook]", "billing")
+    await page.click("#dlq-filter button[type=submit]")
+    await page.locator("#dlq-list tbody tr[data-at]").first().waitFor()
+    const rows = await page.locator("#dlq-list tbody tr[data-at]").allTextContents()
+    expect(rows.length).toBeGreaterThan(0)
+    for (const row of rows) expect(row).toContain("billing")
+    expect(await page.locator("#dlq-stats").textContent()).toContain("charge")
+    await shot("dlq")
+
+    await page.locator("#dlq-list tbody tr[data-at]").first().click()
+    const drawer = page.locator("#drawer-body")
+    await drawer.locator("pre.json").waitFor()
+    const text = await drawer.textContent()
+    expect(text).toContain("charge")
+    expect(text).toContain("***REDACTED***")
+    expect(text).toContain('"author": "ann"')
+    await page.screenshot({ path: join(reports, "console-record.png") })
+    expect(await page.content()).not.toContain(SECRET)
+    await page.click("#drawer-close")
+  })
+
+  it("replays the filtered dead letters from the page, and their results succeed", async () => {
+    failing = false
+    // one event through first: it closes the payments circuit (half-open lets a single probe pass)
+    await producer.send({ topic: topics.input, messages: [{ ...event("billing", 10_000), key: "probe" }] })
+    const okBefore = () => [...results.values()].filter((list) => list.some((r) => r.status === "succeeded")).length
+    const before = okBefore()
+    await waitFor(() => okBefore() > before, { timeoutMs: 30_000, description: "the probe's result" })
+
+    const response = await fetch(`${consoleUrl}api/dlq?webhook=billing&limit=500`)
+    const page1 = (await response.json()) as { stats: { total: number }; entries: Array<{ event_id: string }> }
+    const ids = new Set(page1.entries.map((e) => e.event_id))
+    expect(ids.size).toBe(page1.stats.total)
+    expect(ids.size).toBeGreaterThan(0)
+
+    await page.click("#dlq-replay")
+    await page.locator("#replay-count").waitFor()
+    expect(await page.locator("#replay-count").textContent()).toBe(String(ids.size))
+    await shot("replay-confirm", false)
+    await page.click("#replay-confirm")
+    await page.waitForFunction(`document.querySelector("#replay-text")?.textContent.startsWith("done")`, undefined, {
+      timeout: 60_000
+    })
+    expect(await page.locator("#replay-text").textContent()).toContain(`${ids.size} published`)
+    await shot("replay-done", false)
+
+    await waitFor(
+      () =>
+        [...ids].every((id) => results.get(id)?.some((r) => r.status === "succeeded" && r.replayCount === 1) === true),
+      {
+        timeoutMs: 60_000,
+        description: () =>
+          `succeeded replay results for ${ids.size} events (have ${[...ids].filter((id) => results.get(id)?.some((r) => r.status === "succeeded")).length})`
+      }
+    )
+  })
+})
