@@ -116,6 +116,53 @@ describe("processor", () => {
     expect(statuses).toEqual({ "good-1": "succeeded", "good-2": "succeeded", "partial-1": "partial" })
   })
 
+  it("a chain that fails outright and one that passes its deadline: results `failed`/`timed_out`, DLQ reasons chain_failed/timed_out, nothing run after the failure", async () => {
+    const kafka = testKafkaClient()
+    const topics = await freshTopics(kafka, 1)
+    const calls: Array<string> = []
+    const sink: Destination = {
+      send: (d) =>
+        Effect.suspend(() => {
+          calls.push(`${d.eventId}/${d.moduleId}`)
+          if (d.moduleId === "reject") return Effect.fail(destinationError("rejected", "sink says no"))
+          if (d.moduleId === "hang") return Effect.never
+          return Effect.succeed({})
+        })
+    }
+    running.push(
+      await runProcessor(
+        topics,
+        [
+          plan("fails", ["reject", "after"], { continueOnError: false }),
+          plan("slow", ["ok", "hang"], { timeoutMs: 400 })
+        ],
+        sink
+      )
+    )
+    await produce(topics.input, [
+      { key: "a", value: JSON.stringify({ webhook_id: "fails", id: "f-1", payload: {} }) },
+      { key: "b", value: JSON.stringify({ webhook_id: "slow", id: "s-1", payload: {} }) }
+    ])
+    const dlq = (await consumeRecords(kafka, { topic: topics.dlq, count: 2 })).map((r) => JSON.parse(r.value ?? ""))
+    const byId = new Map(dlq.map((d) => [d.event_id as string, d]))
+    expect(byId.get("f-1")).toMatchObject({ reason: "chain_failed", failed_modules: ["reject", "after"] })
+    expect(byId.get("f-1").result.status).toBe("failed")
+    expect(byId.get("s-1")).toMatchObject({ reason: "timed_out", failed_modules: ["hang"] })
+    const results = (await consumeRecords(kafka, { topic: topics.results, count: 2 })).map((r) =>
+      JSON.parse(r.value ?? "")
+    )
+    const slow = results.find((r) => r.event_id === "s-1")
+    expect(slow.status).toBe("timed_out")
+    expect(slow.duration_ms).toBeGreaterThanOrEqual(400)
+    expect(slow.modules.map((m: { status: string }) => m.status)).toEqual(["succeeded", "timed_out"])
+    expect(results.find((r) => r.event_id === "f-1").modules.map((m: { status: string }) => m.status)).toEqual([
+      "failed",
+      "skipped"
+    ])
+    // the module after the failure never started
+    expect(calls.filter((c) => c.startsWith("f-1/"))).toEqual(["f-1/reject"])
+  })
+
   it("commits only durable progress: a restarted processor does not redo committed events", async () => {
     const kafka = testKafkaClient()
     const topics = await freshTopics(kafka, 2)
