@@ -57,14 +57,17 @@ export const produceMessages = async (
   build: (i: number) => Message,
   options: ProduceOptions = {}
 ): Promise<number> => {
-  const producer = await makeProducer(kafka)
+  // one producer per worker: KafkaJS's idempotent producer breaks under concurrent sends
+  // (OUT_OF_ORDER_SEQUENCE_NUMBER, or records silently lost: tulios/kafkajs#598, #1005)
+  const workers = options.ratePerS === undefined ? (options.inFlight ?? 4) : (options.inFlight ?? 2)
+  const producers = await Promise.all(Array.from({ length: workers }, () => makeProducer(kafka)))
   try {
     const batch = options.batch ?? 500
     let next = 0
     let sent = 0
     const started = Date.now()
     const rate = options.ratePerS
-    const worker = async () => {
+    const worker = async (producer: Producer) => {
       while (next < count && !(options.stop?.() ?? false)) {
         let size = Math.min(batch, count - next)
         if (rate !== undefined) {
@@ -84,11 +87,10 @@ export const produceMessages = async (
         options.onProgress?.(sent)
       }
     }
-    const workers = rate === undefined ? (options.inFlight ?? 4) : (options.inFlight ?? 2)
-    await Promise.all(Array.from({ length: workers }, worker))
+    await Promise.all(producers.map(worker))
     return sent
   } finally {
-    await producer.disconnect()
+    await Promise.all(producers.map((p) => p.disconnect()))
   }
 }
 
