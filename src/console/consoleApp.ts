@@ -19,6 +19,7 @@
  * site cannot make the operator's browser start a replay on a loopback console.
  */
 import { readdirSync, readFileSync } from "node:fs"
+import type { ServerResponse } from "node:http"
 import { createRequire } from "node:module"
 import { extname, join } from "node:path"
 import type { Effect } from "effect"
@@ -91,11 +92,18 @@ const sameOrigin = (request: FastifyRequest): boolean => {
   }
 }
 
-export const makeConsoleApp = async (deps: ConsoleDeps): Promise<MountedHandler> => {
+export interface ConsoleApp {
+  readonly handler: MountedHandler
+  /** ends the open live streams: a server closing waits for its connections, and these never end by themselves */
+  readonly endStreams: () => void
+}
+
+export const makeConsoleApp = async (deps: ConsoleDeps): Promise<ConsoleApp> => {
   const files = staticFiles()
   const redactorFor = streamRedactors(deps.streams)
   const streams = deps.streams.map(streamView)
   const app = Fastify({ logger: false })
+  const live = new Set<ServerResponse>()
 
   app.addHook("onRequest", async (request, reply) => {
     if (!request.url.startsWith("/console/api/")) return
@@ -127,8 +135,12 @@ export const makeConsoleApp = async (deps: ConsoleDeps): Promise<MountedHandler>
   }))
   app.get("/console/api/live", (request, reply) => {
     reply.hijack()
+    live.add(reply.raw)
     streamEvents(reply.raw, deps.hub.frames)
-    request.raw.on("close", () => reply.raw.end())
+    request.raw.on("close", () => {
+      live.delete(reply.raw)
+      reply.raw.end()
+    })
   })
   app.get("/console/api/streams", async () => ({ streams }))
 
@@ -185,5 +197,10 @@ export const makeConsoleApp = async (deps: ConsoleDeps): Promise<MountedHandler>
     return reply.code(502).send({ error: message })
   })
   await app.ready()
-  return (request, response) => app.routing(request, response)
+  return {
+    handler: (request, response) => app.routing(request, response),
+    endStreams: () => {
+      for (const response of live) response.end()
+    }
+  }
 }

@@ -41,7 +41,7 @@ export const makeConsole = Effect.fnUntraced(function* (
     fiber.addObserver(() => replays.delete(fiber))
     return fiber
   })
-  return yield* Effect.promise(() =>
+  const app = yield* Effect.promise(() =>
     makeConsoleApp({
       access,
       mode,
@@ -53,6 +53,9 @@ export const makeConsole = Effect.fnUntraced(function* (
       runPromise
     })
   )
+  // runs before the server's own close (acquired earlier), which would otherwise wait for viewers
+  yield* Effect.addFinalizer(() => Effect.sync(app.endStreams))
+  return app.handler
 })
 
 export const mountConsole = Effect.fnUntraced(function* (ops: OpsServer, settings: ConsoleSettings) {

@@ -138,6 +138,19 @@ describe("hookstream console", () => {
     expect(text).toContain('"inFlight":null')
   })
 
+  it("stops promptly on SIGTERM while a viewer is connected", async () => {
+    const response = await fetch(`${url}api/live`, { headers: auth })
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+    await reader.read()
+    const started = Date.now()
+    const exited = new Promise<number | null>((resolve) => child?.once("exit", resolve))
+    child?.kill("SIGTERM")
+    expect(await exited).toBe(0)
+    expect(Date.now() - started).toBeLessThan(10_000)
+    // the stream ended with the server, not with an error the viewer cannot tell from a crash
+    for (;;) if ((await reader.read()).done) break
+  })
+
   it("refuses to listen beyond loopback without a token", async () => {
     const run = promisify(execFile)(process.execPath, [bin, "console", "--host", "0.0.0.0", "--streams", dir], {
       cwd: root,
