@@ -25,13 +25,14 @@ import { extname, join } from "node:path"
 import type { Effect } from "effect"
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify"
 import type { Kafka } from "kafkajs"
+import { map, shareReplay } from "rxjs"
 import type { StreamDefinition } from "../config/StreamDefinition.ts"
 import { parseCoordinate } from "../dlq/DlqEntry.ts"
 import { readAt } from "../dlq/readDlq.ts"
 import type { MountedHandler } from "../observability/opsServer.ts"
 import { authorized, type ConsoleAccess } from "./consoleAccess.ts"
 import { dlqPage, filterFromQuery, redactedEntry, streamRedactors } from "./dlqViews.ts"
-import type { LiveHub } from "./LiveHub.ts"
+import { HISTORY, type LiveHub } from "./LiveHub.ts"
 import type { ReplayJobs, ReplayRequest } from "./ReplayJobs.ts"
 import { streamEvents } from "./sse.ts"
 import { streamView } from "./streamViews.ts"
@@ -104,6 +105,11 @@ export const makeConsoleApp = async (deps: ConsoleDeps): Promise<ConsoleApp> => 
   const streams = deps.streams.map(streamView)
   const app = Fastify({ logger: false })
   const live = new Set<ServerResponse>()
+  // serialized once, shared: a hundred viewers cost one JSON.stringify a frame
+  const frameText = deps.hub.frames.pipe(
+    map((frame) => JSON.stringify(frame)),
+    shareReplay({ bufferSize: HISTORY, refCount: true })
+  )
 
   app.addHook("onRequest", async (request, reply) => {
     if (!request.url.startsWith("/console/api/")) return
@@ -136,7 +142,7 @@ export const makeConsoleApp = async (deps: ConsoleDeps): Promise<ConsoleApp> => 
   app.get("/console/api/live", (request, reply) => {
     reply.hijack()
     live.add(reply.raw)
-    streamEvents(reply.raw, deps.hub.frames)
+    streamEvents(reply.raw, frameText)
     request.raw.on("close", () => {
       live.delete(reply.raw)
       reply.raw.end()

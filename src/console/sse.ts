@@ -16,9 +16,10 @@ export interface SseStats {
   dropped: number
 }
 
-export const streamEvents = <A>(
+/** `events` are already serialized (JSON), once for every viewer rather than once per viewer. */
+export const streamEvents = (
   response: ServerResponse,
-  events: Observable<A>,
+  events: Observable<string>,
   stats: SseStats = { sent: 0, dropped: 0 }
 ): SseStats => {
   response.writeHead(200, {
@@ -33,7 +34,7 @@ export const streamEvents = <A>(
       stats.dropped++
       return
     }
-    response.write(`data: ${JSON.stringify(event)}\n\n`)
+    response.write(`data: ${event}\n\n`)
     stats.sent++
   })
   const keepAlive = setInterval(() => {

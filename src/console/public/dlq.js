@@ -56,7 +56,8 @@ export const dlqView = () => {
       <div><div class="muted">newest</div><div>${s.newestFailedAt ? new Date(s.newestFailedAt).toLocaleString("en-GB") : "–"}</div></div>
       <div><div class="muted">oldest</div><div>${s.oldestFailedAt ? new Date(s.oldestFailedAt).toLocaleString("en-GB") : "–"}</div></div></div>
       <div class="counts">${countsBlock("by reason", s.byReason)}${countsBlock("by webhook", s.byWebhook)}
-      ${countsBlock("by failed module", s.byModule)}${countsBlock("by age", s.byAge)}</div>`
+      ${countsBlock("by failed module", s.byModule)}${countsBlock("by age", s.byAge)}
+      ${countsBlock("by replay count", s.byReplayCount)}</div>`
     bucketMs = page.bucketMs
     chart ??= lineChart(byId("chart-dlq"), [{ label: "dead letters", color: COLORS.bars }], "records", {
       bars: true,

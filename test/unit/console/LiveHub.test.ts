@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events"
 import type { ServerResponse } from "node:http"
-import { firstValueFrom, type Subscription, skip, take, toArray } from "rxjs"
+import { firstValueFrom, map, type Subscription, skip, take, toArray } from "rxjs"
 import { afterEach, describe, expect, it } from "vitest"
 import type { LiveFrame } from "../../../src/console/LiveFrame.ts"
 import { makeLiveHub } from "../../../src/console/LiveHub.ts"
@@ -102,7 +102,7 @@ describe("server-sent events", () => {
   it("drop frames for a viewer whose socket is backed up, and unsubscribe when it closes", async () => {
     const hub = makeLiveHub({ windowMs: 20 })
     const response = new FakeResponse()
-    const stats = streamEvents(response as unknown as ServerResponse, hub.frames)
+    const stats = streamEvents(response as unknown as ServerResponse, hub.frames.pipe(map((f) => JSON.stringify(f))))
     await firstValueFrom(hub.frames.pipe(skip(1), take(1)))
     expect(stats.sent).toBeGreaterThan(0)
     response.writableLength = MAX_BUFFERED_BYTES + 1
