@@ -28,13 +28,17 @@ const flags = {
   connections: runFlags.connections,
   host: withEnv(
     Flag.String("host").pipe(
-      Flag.withDescription("Address to listen on; other than loopback only with a token (env HOOKSTREAM_CONSOLE_HOST)")
+      Flag.withDescription(
+        "Address to listen on; other than loopback only with a token (env HOOKSTREAM_CONSOLE_HOST; default 127.0.0.1)"
+      )
     ),
     Config.String("HOOKSTREAM_CONSOLE_HOST"),
     "127.0.0.1"
   ),
   port: withEnv(
-    Flag.Int("port").pipe(Flag.withDescription("Port; 0 picks a free one (env HOOKSTREAM_CONSOLE_PORT)")),
+    Flag.Int("port").pipe(
+      Flag.withDescription(`Port; 0 picks a free one (env HOOKSTREAM_CONSOLE_PORT; default ${DEFAULT_CONSOLE_PORT})`)
+    ),
     Config.Int("HOOKSTREAM_CONSOLE_PORT"),
     DEFAULT_CONSOLE_PORT
   ),

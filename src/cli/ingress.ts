@@ -30,31 +30,37 @@ export const ingressFlags = {
   connections: runFlags.connections,
   instanceId: runFlags.instanceId,
   host: withEnv(
-    Flag.String("host").pipe(Flag.withDescription("Address to listen on (env HOOKSTREAM_INGRESS_HOST)")),
+    Flag.String("host").pipe(
+      Flag.withDescription("Address to listen on (env HOOKSTREAM_INGRESS_HOST; default 0.0.0.0)")
+    ),
     Config.String("HOOKSTREAM_INGRESS_HOST"),
     "0.0.0.0"
   ),
   port: withEnv(
-    Flag.Int("port").pipe(Flag.withDescription("HTTP port; 0 picks a free one (env HOOKSTREAM_INGRESS_PORT)")),
+    Flag.Int("port").pipe(
+      Flag.withDescription("HTTP port; 0 picks a free one (env HOOKSTREAM_INGRESS_PORT; default 8080)")
+    ),
     Config.Int("HOOKSTREAM_INGRESS_PORT"),
     8080
   ),
   opsHost: withEnv(
     Flag.String("ops-host").pipe(
-      Flag.withDescription("Address of /healthz, /readyz, /metrics (env HOOKSTREAM_OPS_HOST)")
+      Flag.withDescription("Address of /healthz, /readyz, /metrics (env HOOKSTREAM_OPS_HOST; default 0.0.0.0)")
     ),
     Config.String("HOOKSTREAM_OPS_HOST"),
     "0.0.0.0"
   ),
   opsPort: withEnv(
-    Flag.Int("ops-port").pipe(Flag.withDescription("Port of /healthz, /readyz, /metrics (env HOOKSTREAM_OPS_PORT)")),
+    Flag.Int("ops-port").pipe(
+      Flag.withDescription(`Port of /healthz, /readyz, /metrics (env HOOKSTREAM_OPS_PORT; default ${DEFAULT_OPS_PORT})`)
+    ),
     Config.Int("HOOKSTREAM_OPS_PORT"),
     DEFAULT_OPS_PORT
   ),
   produceTimeout: withEnv(
     Flag.String("produce-timeout").pipe(
       Flag.withDescription(
-        "How long a request waits for Kafka's acknowledgement before 503 (env HOOKSTREAM_PRODUCE_TIMEOUT)"
+        "How long a request waits for Kafka's acknowledgement before 503 (env HOOKSTREAM_PRODUCE_TIMEOUT; default 5s)"
       )
     ),
     Config.String("HOOKSTREAM_PRODUCE_TIMEOUT"),
@@ -63,7 +69,7 @@ export const ingressFlags = {
   maxInFlight: withEnv(
     Flag.Int("max-in-flight").pipe(
       Flag.withDescription(
-        "Requests in flight plus records still settling with Kafka; past it 503 (env HOOKSTREAM_INGRESS_MAX_IN_FLIGHT)"
+        "Requests in flight plus records still settling with Kafka; past it 503 (env HOOKSTREAM_INGRESS_MAX_IN_FLIGHT; default 1024)"
       )
     ),
     Config.Int("HOOKSTREAM_INGRESS_MAX_IN_FLIGHT"),
@@ -71,14 +77,18 @@ export const ingressFlags = {
   ),
   maxHeaders: withEnv(
     Flag.Int("max-headers").pipe(
-      Flag.withDescription("Header fields per request; past it 431 (env HOOKSTREAM_MAX_HEADERS)")
+      Flag.withDescription(
+        `Header fields per request; past it 431 (env HOOKSTREAM_MAX_HEADERS; default ${DEFAULT_MAX_HEADERS})`
+      )
     ),
     Config.Int("HOOKSTREAM_MAX_HEADERS"),
     DEFAULT_MAX_HEADERS
   ),
   maxHeaderSize: withEnv(
     Flag.String("max-header-size").pipe(
-      Flag.withDescription("Bytes of request line and headers; past it 431 (env HOOKSTREAM_MAX_HEADER_SIZE)")
+      Flag.withDescription(
+        "Bytes of request line and headers; past it 431 (env HOOKSTREAM_MAX_HEADER_SIZE; default 16KiB)"
+      )
     ),
     Config.String("HOOKSTREAM_MAX_HEADER_SIZE"),
     "16KiB"
@@ -93,7 +103,9 @@ export const ingressFlags = {
     ""
   ),
   retryAfter: withEnv(
-    Flag.String("retry-after").pipe(Flag.withDescription("Retry-After of a 503 (env HOOKSTREAM_RETRY_AFTER)")),
+    Flag.String("retry-after").pipe(
+      Flag.withDescription("Retry-After of a 503 (env HOOKSTREAM_RETRY_AFTER; default 5s)")
+    ),
     Config.String("HOOKSTREAM_RETRY_AFTER"),
     "5s"
   )

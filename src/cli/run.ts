@@ -27,32 +27,42 @@ const withEnv = <A>(flag: Flag.Flag<A>, config: Config.Config<A>, fallback: A) =
 
 export const runFlags = {
   brokers: withEnv(
-    Flag.String("brokers").pipe(Flag.withDescription("Kafka bootstrap servers, host:port[,…] (env KAFKA_BROKERS)")),
+    Flag.String("brokers").pipe(
+      Flag.withDescription("Kafka bootstrap servers, host:port[,…] (env KAFKA_BROKERS; default localhost:9092)")
+    ),
     Config.String("KAFKA_BROKERS"),
     "localhost:9092"
   ),
   group: withEnv(
-    Flag.String("group").pipe(Flag.withDescription("Consumer group id (env HOOKSTREAM_GROUP)")),
+    Flag.String("group").pipe(Flag.withDescription("Consumer group id (env HOOKSTREAM_GROUP; default hookstream)")),
     Config.String("HOOKSTREAM_GROUP"),
     "hookstream"
   ),
   input: withEnv(
-    Flag.String("input").pipe(Flag.withDescription("Input topic (env HOOKSTREAM_INPUT)")),
+    Flag.String("input").pipe(
+      Flag.withDescription(`Input topic (env HOOKSTREAM_INPUT; default ${DEFAULT_INPUT_TOPIC})`)
+    ),
     Config.String("HOOKSTREAM_INPUT"),
     DEFAULT_INPUT_TOPIC
   ),
   results: withEnv(
-    Flag.String("results").pipe(Flag.withDescription("Results topic (env HOOKSTREAM_RESULTS)")),
+    Flag.String("results").pipe(
+      Flag.withDescription(`Results topic (env HOOKSTREAM_RESULTS; default ${DEFAULT_RESULTS_TOPIC})`)
+    ),
     Config.String("HOOKSTREAM_RESULTS"),
     DEFAULT_RESULTS_TOPIC
   ),
   dlq: withEnv(
-    Flag.String("dlq").pipe(Flag.withDescription("Dead-letter topic (env HOOKSTREAM_DLQ)")),
+    Flag.String("dlq").pipe(
+      Flag.withDescription(`Dead-letter topic (env HOOKSTREAM_DLQ; default ${DEFAULT_DLQ_TOPIC})`)
+    ),
     Config.String("HOOKSTREAM_DLQ"),
     DEFAULT_DLQ_TOPIC
   ),
   streams: withEnv(
-    Flag.String("streams").pipe(Flag.withDescription("Stream files or directory (env HOOKSTREAM_STREAMS)")),
+    Flag.String("streams").pipe(
+      Flag.withDescription(`Stream files or directory (env HOOKSTREAM_STREAMS; default ${DEFAULT_STREAMS_DIR})`)
+    ),
     Config.String("HOOKSTREAM_STREAMS"),
     DEFAULT_STREAMS_DIR
   ),
@@ -67,14 +77,16 @@ export const runFlags = {
   ),
   maxInFlight: withEnv(
     Flag.Int("max-in-flight").pipe(
-      Flag.withDescription("Events in flight in this process (env HOOKSTREAM_MAX_IN_FLIGHT)")
+      Flag.withDescription("Events in flight in this process (env HOOKSTREAM_MAX_IN_FLIGHT; default 1024)")
     ),
     Config.Int("HOOKSTREAM_MAX_IN_FLIGHT"),
     1_024
   ),
   maxInFlightPerPartition: withEnv(
     Flag.Int("max-in-flight-per-partition").pipe(
-      Flag.withDescription("Events in flight per input partition (env HOOKSTREAM_MAX_IN_FLIGHT_PER_PARTITION)")
+      Flag.withDescription(
+        "Events in flight per input partition (env HOOKSTREAM_MAX_IN_FLIGHT_PER_PARTITION; default 256)"
+      )
     ),
     Config.Int("HOOKSTREAM_MAX_IN_FLIGHT_PER_PARTITION"),
     256
@@ -82,7 +94,7 @@ export const runFlags = {
   shutdownTimeout: withEnv(
     Flag.String("shutdown-timeout").pipe(
       Flag.withDescription(
-        "How long in-flight chains may finish on SIGTERM, e.g. 30s (env HOOKSTREAM_SHUTDOWN_TIMEOUT)"
+        "How long in-flight chains may finish on SIGTERM, e.g. 30s (env HOOKSTREAM_SHUTDOWN_TIMEOUT; default 30s)"
       )
     ),
     Config.String("HOOKSTREAM_SHUTDOWN_TIMEOUT"),
@@ -91,7 +103,7 @@ export const runFlags = {
   sessionTimeout: withEnv(
     Flag.String("session-timeout").pipe(
       Flag.withDescription(
-        "How long the group waits for a silent instance (crashed, killed, cut off) before its partitions move, e.g. 30s; the broker allows 6s-30m by default (env HOOKSTREAM_SESSION_TIMEOUT)"
+        "How long the group waits for a silent instance (crashed, killed, cut off) before its partitions move, e.g. 30s; the broker allows 6s-30m by default (env HOOKSTREAM_SESSION_TIMEOUT; default 30s)"
       )
     ),
     Config.String("HOOKSTREAM_SESSION_TIMEOUT"),
@@ -108,7 +120,9 @@ export const runFlags = {
   ),
   instanceId: withEnv(
     Flag.String("instance-id").pipe(
-      Flag.withDescription("Stable id of this instance; names its transactional producer (env HOOKSTREAM_INSTANCE_ID)")
+      Flag.withDescription(
+        "Stable id of this instance; names its transactional producer (env HOOKSTREAM_INSTANCE_ID; default the host name)"
+      )
     ),
     Config.String("HOOKSTREAM_INSTANCE_ID"),
     hostname()
@@ -122,21 +136,25 @@ export const runFlags = {
   ),
   partitions: withEnv(
     Flag.Int("partitions").pipe(
-      Flag.withDescription("Partitions of topics created by --create-topics (env HOOKSTREAM_PARTITIONS)")
+      Flag.withDescription("Partitions of topics created by --create-topics (env HOOKSTREAM_PARTITIONS; default 6)")
     ),
     Config.Int("HOOKSTREAM_PARTITIONS"),
     6
   ),
   opsHost: withEnv(
     Flag.String("ops-host").pipe(
-      Flag.withDescription("Address of the ops endpoints /healthz, /readyz, /metrics (env HOOKSTREAM_OPS_HOST)")
+      Flag.withDescription(
+        "Address of the ops endpoints /healthz, /readyz, /metrics (env HOOKSTREAM_OPS_HOST; default 0.0.0.0)"
+      )
     ),
     Config.String("HOOKSTREAM_OPS_HOST"),
     "0.0.0.0"
   ),
   opsPort: withEnv(
     Flag.Int("ops-port").pipe(
-      Flag.withDescription("Port of /healthz, /readyz, /metrics; 0 picks a free one (env HOOKSTREAM_OPS_PORT)")
+      Flag.withDescription(
+        `Port of /healthz, /readyz, /metrics; 0 picks a free one (env HOOKSTREAM_OPS_PORT; default ${DEFAULT_OPS_PORT})`
+      )
     ),
     Config.Int("HOOKSTREAM_OPS_PORT"),
     DEFAULT_OPS_PORT
@@ -144,7 +162,7 @@ export const runFlags = {
   console: withEnv(
     Flag.Boolean("console").pipe(
       Flag.withDescription(
-        "Serve the operator console at /console on the ops port; on a non-loopback ops host only with a token (env HOOKSTREAM_CONSOLE)"
+        "Serve the operator console at /console on the ops port; on a non-loopback ops host only with a token (env HOOKSTREAM_CONSOLE; on by default, --no-console turns it off)"
       )
     ),
     Config.Boolean("HOOKSTREAM_CONSOLE"),
