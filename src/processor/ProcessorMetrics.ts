@@ -7,10 +7,11 @@
  * naming an unknown webhook counts only as a dead letter, by reason), connections from the
  * connections file; never event ids, keys or offsets.
  */
-import { Counter, Gauge, Histogram, type Registry } from "prom-client"
+import { Counter, Gauge, type Registry } from "prom-client"
 import type { DlqReason } from "../domain/DeadLetterRecord.ts"
 import type { ChainOutcome } from "../domain/Outcome.ts"
 import type { CircuitState } from "../engine/Guard.ts"
+import { type CounterSeries, type HistogramSeries, HotCounter, HotHistogram } from "../observability/hotMetrics.ts"
 import { registry as processRegistry } from "../observability/metrics.ts"
 import type { HandlerObserver } from "./handleRecord.ts"
 
@@ -43,37 +44,39 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 const make = (registry: Registry): ProcessorMetrics => {
   const registers = [registry]
   const sources = new Set<GaugeSources>()
-  const consumed = new Counter({
-    name: "hookstream_events_consumed_total",
-    help: "Input records taken for processing (a redelivery after a restart or rebalance counts again)",
+  // the per-event series (see hotMetrics.ts for why they are not prom-client's own)
+  const consumed = new HotCounter(
+    "hookstream_events_consumed_total",
+    "Input records taken for processing (a redelivery after a restart or rebalance counts again)",
+    [],
     registers
-  })
-  const chains = new Counter({
-    name: "hookstream_chain_executions_total",
-    help: "Chains run to their outcome, by stream and chain status (succeeded, partial, failed, timed_out)",
-    labelNames: ["webhook_id", "status"] as const,
+  ).labels()
+  const chains = new HotCounter(
+    "hookstream_chain_executions_total",
+    "Chains run to their outcome, by stream and chain status (succeeded, partial, failed, timed_out)",
+    ["webhook_id", "status"],
     registers
-  })
-  const chainDuration = new Histogram({
-    name: "hookstream_chain_duration_seconds",
-    help: "Time from a chain's start to its outcome, by stream",
-    labelNames: ["webhook_id"] as const,
-    buckets: DURATION_BUCKETS,
+  )
+  const chainDuration = new HotHistogram(
+    "hookstream_chain_duration_seconds",
+    "Time from a chain's start to its outcome, by stream",
+    ["webhook_id"],
+    DURATION_BUCKETS,
     registers
-  })
-  const modules = new Counter({
-    name: "hookstream_module_executions_total",
-    help: "Module steps of finished chains, by module type and step status",
-    labelNames: ["module", "status"] as const,
+  )
+  const modules = new HotCounter(
+    "hookstream_module_executions_total",
+    "Module steps of finished chains, by module type and step status",
+    ["module", "status"],
     registers
-  })
-  const moduleDuration = new Histogram({
-    name: "hookstream_module_duration_seconds",
-    help: "Time a step took, all attempts and backoff included, by module type (steps that never started excluded)",
-    labelNames: ["module"] as const,
-    buckets: DURATION_BUCKETS,
+  )
+  const moduleDuration = new HotHistogram(
+    "hookstream_module_duration_seconds",
+    "Time a step took, all attempts and backoff included, by module type (steps that never started excluded)",
+    ["module"],
+    DURATION_BUCKETS,
     registers
-  })
+  )
   const retries = new Counter({
     name: "hookstream_module_retries_total",
     help: "Attempts beyond the first, by module type",
@@ -144,9 +147,7 @@ const make = (registry: Registry): ProcessorMetrics => {
     }
   })
 
-  // Label children cached per label values: prom-client hashes the label object on every
-  // inc/observe otherwise, ~2% of the processor's CPU per event. Children of these metrics
-  // stay valid (they are never reset), and the label values are bounded (see above).
+  // one series handle per label set, kept: an event then costs no lookup beyond these maps
   const cached = <T>(cache: Map<string, T>, key: string, make: () => T): T => {
     let child = cache.get(key)
     if (child === undefined) {
@@ -155,10 +156,10 @@ const make = (registry: Registry): ProcessorMetrics => {
     }
     return child
   }
-  const chainChildren = new Map<string, { inc: () => void }>()
-  const chainDurationChildren = new Map<string, { observe: (v: number) => void }>()
-  const moduleChildren = new Map<string, { inc: () => void }>()
-  const moduleDurationChildren = new Map<string, { observe: (v: number) => void }>()
+  const chainChildren = new Map<string, CounterSeries>()
+  const chainDurationChildren = new Map<string, HistogramSeries>()
+  const moduleChildren = new Map<string, CounterSeries>()
+  const moduleDurationChildren = new Map<string, HistogramSeries>()
 
   return {
     eventConsumed: () => consumed.inc(),
