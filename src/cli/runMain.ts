@@ -7,19 +7,22 @@
  *
  * Every entry point gets the process's logger (pino; LOG_LEVEL) and tracing (OpenTelemetry
  * when an OTEL_* exporter is configured, else off). The SDK is imported only when tracing is on.
- * Its fibers are counted for `/metrics` (hookstream_fibers_active).
+ * Its fibers are counted for `/metrics` (hookstream_fibers_active). V8's heap is kept from
+ * growing to several times the live set (see ../runtime/heapProfile.ts).
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { Cause, Effect, Exit, Layer, Runtime } from "effect"
 import { fiberCountLayer } from "../observability/fiberMetrics.ts"
 import { loggingLayer } from "../observability/logging.ts"
 import { tracingDisabled, tracingMode } from "../observability/tracingMode.ts"
+import { applyHeapProfile } from "../runtime/heapProfile.ts"
 
 const tracing = tracingMode(process.env).enabled
   ? Layer.unwrap(Effect.promise(() => import("../observability/tracing.ts")).pipe(Effect.map((t) => t.tracingLayer())))
   : tracingDisabled
 
-export const runMain = <E, A>(effect: Effect.Effect<A, E>): void =>
+export const runMain = <E, A>(effect: Effect.Effect<A, E>): void => {
+  applyHeapProfile()
   NodeRuntime.runMain(
     effect.pipe(
       Effect.provide(tracing),
@@ -34,3 +37,4 @@ export const runMain = <E, A>(effect: Effect.Effect<A, E>): void =>
       }
     }
   )
+}
