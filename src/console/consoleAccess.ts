@@ -35,6 +35,20 @@ export const consoleAccess = (options: {
   }
 }
 
+/**
+ * Whether a request's Host header names this machine. An open console (loopback, no token) is
+ * reachable from any web page through DNS rebinding: the page's own name re-resolves to
+ * 127.0.0.1, so its requests are same-origin with itself and carry its name as Host. Requests
+ * to an open console must therefore name a loopback host; a token makes this moot.
+ */
+export const hostAllowed = (access: ConsoleAccess, host: string | undefined): boolean => {
+  if (access._tag !== "Open") return true
+  if (host === undefined) return false
+  // "name:port", "[v6]:port", "name", "[v6]"
+  const m = /^(\[[^\]]*\]|[^:]*)(?::\d+)?$/.exec(host.trim())
+  return m !== null && isLoopback(m[1] ?? "")
+}
+
 const digest = (text: string) => createHash("sha256").update(text).digest()
 
 /** Whether an Authorization header carries the token (constant time, whatever the lengths). */

@@ -30,7 +30,7 @@ import type { StreamDefinition } from "../config/StreamDefinition.ts"
 import { parseCoordinate } from "../dlq/DlqEntry.ts"
 import { readAt } from "../dlq/readDlq.ts"
 import type { MountedHandler } from "../observability/opsServer.ts"
-import { authorized, type ConsoleAccess } from "./consoleAccess.ts"
+import { authorized, type ConsoleAccess, hostAllowed } from "./consoleAccess.ts"
 import { dlqPage, filterFromQuery, redactedEntry, streamRedactors } from "./dlqViews.ts"
 import { HISTORY, type LiveHub } from "./LiveHub.ts"
 import type { ReplayJobs, ReplayRequest } from "./ReplayJobs.ts"
@@ -112,6 +112,10 @@ export const makeConsoleApp = async (deps: ConsoleDeps): Promise<ConsoleApp> => 
   )
 
   app.addHook("onRequest", async (request, reply) => {
+    if (!hostAllowed(deps.access, request.headers.host))
+      return reply
+        .code(421)
+        .send({ error: "an open console answers only to a loopback Host (127.0.0.1, localhost, [::1])" })
     if (!request.url.startsWith("/console/api/")) return
     if (!authorized(deps.access, request.headers.authorization))
       return reply.code(401).send({ error: "token required" })

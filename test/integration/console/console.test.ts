@@ -8,7 +8,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
-import { createServer, type Server } from "node:http"
+import { createServer, request, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -245,6 +245,22 @@ describe("operator console", () => {
     await page.screenshot({ path: join(reports, "console-record.png") })
     expect(await page.content()).not.toContain(SECRET)
     await page.click("#drawer-close")
+  })
+
+  it("answers only to a loopback Host header while open (no token): a DNS-rebound page is refused", async () => {
+    const { hostname, port } = new URL(consoleUrl)
+    const statusFor = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ hostname, port, path: "/console/api/info", headers: { host } }, (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        })
+        req.on("error", reject)
+        req.end()
+      })
+    expect(await statusFor(`127.0.0.1:${port}`)).toBe(200)
+    expect(await statusFor(`localhost:${port}`)).toBe(200)
+    expect(await statusFor(`rebound.example:${port}`)).toBe(421)
   })
 
   it("replays the filtered dead letters from the page, and their results succeed", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { authorized, consoleAccess, isLoopback } from "../../../src/console/consoleAccess.ts"
+import { authorized, consoleAccess, hostAllowed, isLoopback } from "../../../src/console/consoleAccess.ts"
 
 describe("console access", () => {
   it("knows loopback addresses", () => {
@@ -24,5 +24,15 @@ describe("console access", () => {
       expect(authorized(access, h)).toBe(false)
     expect(authorized({ _tag: "Open" }, undefined)).toBe(true)
     expect(authorized({ _tag: "Disabled", reason: "off" }, "Bearer x")).toBe(false)
+  })
+
+  it("an open console answers only to a loopback Host header (DNS rebinding); with a token any Host", () => {
+    const open = consoleAccess({ enabled: true, host: "127.0.0.1", token: undefined })
+    for (const h of ["127.0.0.1:9464", "localhost:9464", "[::1]:9464", "localhost", "127.0.0.1", "[::1]"])
+      expect(hostAllowed(open, h)).toBe(true)
+    for (const h of [undefined, "", "evil.example:9464", "evil.example", "127.0.0.1.evil.example:9464", "[::2]:9464"])
+      expect(hostAllowed(open, h)).toBe(false)
+    const token = consoleAccess({ enabled: true, host: "0.0.0.0", token: "s3cret" })
+    expect(hostAllowed(token, "ops.internal:9464")).toBe(true)
   })
 })
