@@ -47,6 +47,7 @@ export const renderChart = (report: BenchReport): string => {
   const out: Array<string> = []
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    "<title>hookstream benchmark: events/s and produce-to-outcome latency per scenario</title>",
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="${left}" y="20" font-size="14" font-weight="bold">events/s (log)</text>`,
     `<text x="${right}" y="20" font-size="14" font-weight="bold">produce → outcome ms (log): p50 bar, p99 tick</text>`,
