@@ -4,13 +4,15 @@
  * `ready()` waits for /readyz (the producer connected) so no test races the connect.
  */
 import { request as httpRequest } from "node:http"
-import { Effect, Exit, Scope } from "effect"
+import { Effect, Exit, Scope, Stream } from "effect"
 import type { Kafka } from "kafkajs"
 import { validateSources } from "../../../src/config/loadSources.ts"
 import type { LoadedConfig } from "../../../src/config/StreamDefinition.ts"
 import { type IngressOptions, startIngress } from "../../../src/ingress/startIngress.ts"
 import { makeKafka } from "../../../src/kafka/kafkaClient.ts"
+import { readTopic, topicOffsets } from "../../../src/kafka/TopicReader.ts"
 import { makeOpsServer } from "../../../src/observability/opsServer.ts"
+import type { InputRecord } from "../../../src/processor/InputRecord.ts"
 import { waitFor } from "../../support/waitFor.ts"
 
 /** Streams from YAML texts, keyed by file name; throws with the issues if any is invalid. */
@@ -89,16 +91,34 @@ export const startTestIngress = async (
 }
 
 /** Sum of the partitions' high watermarks: every record the topic holds (no transactions here). */
-export const recordsOnTopic = async (kafka: Kafka, topic: string): Promise<number> => {
+/**
+ * The records a read_committed consumer sees on `topic`, read to its last stable offset. The
+ * ingress writes in transactions: high watermarks also count their commit markers, and records
+ * of aborted transactions stay in the log, invisible.
+ */
+export const committedOnTopic = (kafka: Kafka, topic: string): Promise<ReadonlyArray<InputRecord>> =>
+  Effect.runPromise(
+    Effect.gen(function* () {
+      const offsets = yield* topicOffsets(kafka, topic)
+      const ranges = offsets.map((o) => ({ partition: o.partition, start: o.low, end: o.end }))
+      const batches = yield* Stream.runCollect(readTopic(kafka, { topic, ranges }))
+      return Array.from(batches).flatMap((b) => b.records)
+    })
+  )
+
+/** Log entries on `topic` (high watermarks): records of every transaction, and their markers. */
+export const recordsInLog = async (kafka: Kafka, topic: string): Promise<number> => {
   const admin = kafka.admin()
   await admin.connect()
   try {
-    const offsets = await admin.fetchTopicOffsets(topic)
-    return offsets.reduce((sum, p) => sum + Number(p.high), 0)
+    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0)
   } finally {
     await admin.disconnect()
   }
 }
+
+export const recordsOnTopic = async (kafka: Kafka, topic: string): Promise<number> =>
+  (await committedOnTopic(kafka, topic)).length
 
 export interface RawResponse {
   readonly status: number
