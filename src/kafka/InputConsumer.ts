@@ -36,6 +36,11 @@ export interface ConsumerHandlers {
   readonly onCrash: (error: unknown, willRestart: boolean) => void
   /** the partition's high watermark as of a fetch (for the lag gauge) */
   readonly onHighWatermark?: (partition: number, highWatermark: number) => void
+  /**
+   * The consumer read past offsets `from`..`through` holding no records for us (transaction
+   * markers, aborted records), and every record before them was taken.
+   */
+  readonly onSkipped?: (partition: number, from: number, through: number) => void
 }
 
 export interface InputConsumer {
@@ -125,6 +130,15 @@ export const makeInputConsumer = (
           })
           consumer.on(consumer.events.REBALANCING, () => handlers.onRebalancing())
           consumer.on(consumer.events.CRASH, (e) => handlers.onCrash(e.payload.error, e.payload.restart))
+          // A fetch of only control records (or aborted ones) never reaches eachBatch: KafkaJS
+          // moves the position itself and says so here. The fetch started where every earlier
+          // record had been taken (we resolve only what we take), so nothing is skipped unread.
+          consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
+            const { topic: t, partition, batchSize, firstOffset, lastOffset, highWatermark } = e.payload
+            if (t !== topic || batchSize !== 0 || firstOffset === null || lastOffset === null) return
+            handlers.onHighWatermark?.(partition, Number(highWatermark))
+            handlers.onSkipped?.(partition, Number(firstOffset), Number(lastOffset))
+          })
           await consumer.run({
             autoCommit: false,
             eachBatchAutoResolve: false,
@@ -149,7 +163,16 @@ export const makeInputConsumer = (
                 next += taken
                 // moves only the fetch position (commits are explicit)
                 if (taken > 0) resolveOffset((records[next - 1] as InputRecord).offset)
-                if (next >= records.length) break
+                if (next >= records.length) {
+                  // all taken: control records after the last one (a transaction's marker) are read too
+                  const last = Number((records[records.length - 1] as InputRecord).offset)
+                  const through = Number(batch.lastOffset())
+                  if (through > last) {
+                    resolveOffset(batch.lastOffset())
+                    handlers.onSkipped?.(batch.partition, last + 1, through)
+                  }
+                  break
+                }
                 // at a cap: wait for room; heartbeat() throws on a rebalance, which ends this
                 // batch unresolved, so its rest is fetched again by whoever owns the partition
                 if (!(await handlers.waitForRoom(batch.partition)) || !isRunning() || isStale()) return

@@ -49,6 +49,16 @@ export class OffsetTracker<V = undefined> {
     return true
   }
 
+  /**
+   * Offsets up to `offset` that were never added hold no record for us (transaction markers,
+   * aborted records): once every record below is done, the commit may move past them. Without
+   * this, a partition whose last entries are a transaction's commit marker would always show a
+   * lag of one. Only for offsets the consumer has read past.
+   */
+  skipThrough(offset: number): void {
+    if (offset > this.lastAdded) this.lastAdded = offset
+  }
+
   /** Marks `offset` durable (its outcome acknowledged); false if it is not tracked or already done. */
   complete(offset: number, value?: V): boolean {
     const entry = this.byOffset.get(offset)

@@ -65,6 +65,9 @@ export const commitExactlyOnce = (
         worker.txnPending.push(...prefix.values)
         worker.txnTarget = prefix.commitOffset
       }
+      // past skipped offsets (transaction markers) with no new record done
+      const target = worker.tracker.commitOffset()
+      if (target > worker.txnTarget) worker.txnTarget = target
     }
     const moving = workers.filter((w) => w.txnTarget > w.committed)
     if (moving.length === 0) return Effect.void

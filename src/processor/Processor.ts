@@ -139,6 +139,17 @@ export const startProcessor = (
       return i - from
     }
 
+    /** offsets without records for us: the commit may pass them once the records before are done */
+    const onSkipped = (partition: number, from: number, through: number) => {
+      if (draining || !assigned.includes(partition)) return
+      let worker = workers.get(partition)
+      if (worker === undefined) {
+        worker = runSync(PartitionWorker.make(partition, from, deps))
+        workers.set(partition, worker)
+      }
+      worker.tracker.skipThrough(through)
+    }
+
     const waitForRoom = (partition: number): Promise<boolean> =>
       new Promise((resolve) => {
         if (draining) return resolve(false)
@@ -218,7 +229,8 @@ export const startProcessor = (
           fork(Deferred.fail(failed, error instanceof Error ? error : new Error(String(error))))
         }
       },
-      onHighWatermark: lag.observeHigh
+      onHighWatermark: lag.observeHigh,
+      onSkipped
     })
 
     yield* Effect.forkScoped(

@@ -83,4 +83,21 @@ describe("OffsetTracker", () => {
       { numRuns: 50 }
     )
   })
+
+  it("moves the commit past skipped offsets (transaction markers) only once the records before are done", () => {
+    const t = new OffsetTracker(10)
+    t.add(10)
+    t.add(11)
+    t.skipThrough(12) // the commit marker after records 10 and 11
+    expect(t.commitOffset()).toBe(10)
+    t.complete(11)
+    expect(t.commitOffset()).toBe(10)
+    t.complete(10)
+    expect(t.commitOffset()).toBe(13)
+    expect(t.takeDonePrefix()?.commitOffset).toBe(13)
+    // a skip below what was added changes nothing; the next record is still taken
+    t.skipThrough(5)
+    expect(t.add(13)).toBe(true)
+    expect(t.add(12)).toBe(false)
+  })
 })
