@@ -1,7 +1,7 @@
 /**
  * `hookstream ingress`: the HTTP front door. `POST /webhooks/<webhook_id>` answers 202 with
- * the event id once Kafka has the event (idempotent producer, acks=all), 503 with
- * Retry-After when Kafka does not acknowledge in time. Every flag has an environment
+ * the event id once Kafka has committed the event (transactional producer, acks=all), 503 with
+ * Retry-After when Kafka does not in time (and then the event never becomes visible). Every flag has an environment
  * variable (flag wins). SIGTERM: stop accepting, finish requests in flight, disconnect.
  */
 import { hostname } from "node:os"

@@ -83,6 +83,19 @@ const decode = <A>(schema: Schema.Decoder<A>, raw: unknown): A => Schema.decodeU
 export const liveHandles = (): number =>
   process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap" || r === "Timeout" || r === "TCPWRAP").length
 
+/** live handles once the count has not changed for 200 ms (at most 5 s) */
+const settledHandles = async (): Promise<number> => {
+  let last = liveHandles()
+  let stable = 0
+  for (let waited = 0; waited < 5_000 && stable < 4; waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const now = liveHandles()
+    stable = now === last ? stable + 1 : 0
+    last = now
+  }
+  return last
+}
+
 const withDestination = async <C, K, A>(
   c: ConformanceCase<C, K>,
   rawConnection: unknown,
@@ -220,7 +233,8 @@ export const conformance = <C, K>(c: ConformanceCase<C, K>): void => {
     })
 
     it("closing the scope releases every client, socket and timer", async () => {
-      const baseline = liveHandles()
+      // an earlier test's timers and sockets may still be winding down: count once they are still
+      const baseline = await settledHandles()
       await withDestination(c, c.connection, async (destination, connection) => {
         const config = freshConfig()
         await c.setup?.(config, connection)
