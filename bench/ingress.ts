@@ -11,11 +11,11 @@ import { createHmac, randomUUID } from "node:crypto"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect, Stream } from "effect"
+import { Effect } from "effect"
 import { Pool } from "undici"
 import { makeKafka } from "../src/kafka/kafkaClient.ts"
 import { startLocalKafka } from "../src/kafka/local/startLocalKafka.ts"
-import { readTopic, topicOffsets } from "../src/kafka/TopicReader.ts"
+import { readCommitted } from "../src/kafka/TopicReader.ts"
 import { ensureTopics } from "../src/kafka/topics.ts"
 
 const requests = Number(process.argv[2] ?? 20_000)
@@ -119,14 +119,7 @@ try {
   const loaded = await run(requests, concurrency)
   // what a read_committed consumer sees (the ingress writes in transactions: the high
   // watermarks would also count the commit markers)
-  const onTopic = await Effect.runPromise(
-    Effect.gen(function* () {
-      const offsets = yield* topicOffsets(kafka, topic)
-      const ranges = offsets.map((o) => ({ partition: o.partition, start: o.low, end: o.end }))
-      const batches = yield* Stream.runCollect(readTopic(kafka, { topic, ranges }))
-      return Array.from(batches).reduce((n, b) => n + b.records.length, 0)
-    })
-  )
+  const onTopic = (await Effect.runPromise(readCommitted(kafka, topic))).length
   await pool.close()
   const expected = 2_000 + lone.accepted + loaded.accepted
   console.log(

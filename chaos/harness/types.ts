@@ -73,3 +73,22 @@ export class Checks {
 }
 
 export const round = (n: number, digits = 1): number => Number(n.toFixed(digits))
+
+/** A scenario's result: its counts, the verdict and checks from `checks`, seconds since `started`. */
+export const scenarioResult = (
+  counts: { readonly events: number; readonly outcomes: number; readonly lost: number; readonly duplicates: number },
+  checks: Checks,
+  started: number,
+  notes: string,
+  figures: ScenarioResult["figures"]
+): ScenarioResult => ({
+  events: counts.events,
+  outcomes: counts.outcomes,
+  lost: counts.lost,
+  duplicates: counts.duplicates,
+  passed: checks.passed,
+  notes,
+  seconds: round((Date.now() - started) / 1_000),
+  checks: checks.list,
+  figures
+})

@@ -17,7 +17,7 @@ import { startProcessor } from "../harness/processes.ts"
 import { produceEvents } from "../harness/produce.ts"
 import { exactlyOnce, postgresSink } from "../harness/sinks.ts"
 import type { Sizes } from "../harness/sizes.ts"
-import { type ChaosContext, Checks, round, type ScenarioResult } from "../harness/types.ts"
+import { type ChaosContext, Checks, round, type ScenarioResult, scenarioResult } from "../harness/types.ts"
 import { makeWorkspace } from "../harness/workspace.ts"
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -117,19 +117,14 @@ export const brokerRestart = async (ctx: ChaosContext, size: Sizes["broker_resta
     figures["commit_failures"] = metricSum(m, "hookstream_offset_commit_failures_total")
     const stop = await processor.kill("SIGTERM")
     checks.add("stops cleanly on SIGTERM", stop.code === 0, JSON.stringify(stop))
-    return {
-      events: t.events,
-      outcomes: t.outcomes,
-      lost: t.lost,
-      duplicates: t.duplicates,
-      passed: checks.passed,
-      notes:
-        `broker down ${figures["outage_s"]} s (SIGTERM at ${figures["chains_before_stop"]} chains); same process recovered, ` +
+    return scenarioResult(
+      t,
+      checks,
+      started,
+      `broker down ${figures["outage_s"]} s (SIGTERM at ${figures["chains_before_stop"]} chains); same process recovered, ` +
         `all done ${figures["recovery_s"]} s after restart; ${figures["publish_failures"]} publish / ${figures["commit_failures"]} commit retries`,
-      seconds: round((Date.now() - started) / 1_000),
-      checks: checks.list,
       figures
-    }
+    )
   } finally {
     await processor.kill("SIGKILL")
     await collector?.stop()

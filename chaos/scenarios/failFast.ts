@@ -13,7 +13,7 @@ import { startOutcomeCollector, tally } from "../harness/outcomes.ts"
 import { startProcessor } from "../harness/processes.ts"
 import { produceEvents } from "../harness/produce.ts"
 import type { Sizes } from "../harness/sizes.ts"
-import { type ChaosContext, Checks, round, type ScenarioResult } from "../harness/types.ts"
+import { type ChaosContext, Checks, round, type ScenarioResult, scenarioResult } from "../harness/types.ts"
 import { makeWorkspace } from "../harness/workspace.ts"
 
 const ABORT_BOUND_MS = 100
@@ -130,17 +130,13 @@ export const failFast = async (ctx: ChaosContext, size: Sizes["fail_fast"]): Pro
     )
     const stop = await processor.kill("SIGTERM")
     checks.add("stops cleanly on SIGTERM", stop.code === 0, JSON.stringify(stop))
-    return {
-      events: t.events,
-      outcomes: t.outcomes,
-      lost: t.lost,
-      duplicates: t.duplicates,
-      passed: checks.passed,
-      notes: `siblings aborted ${figures["abort_p50_ms"]} ms (p50) / ${figures["abort_max_ms"]} ms (max) after the 400; 0 later starts`,
-      seconds: round((Date.now() - started) / 1_000),
-      checks: checks.list,
+    return scenarioResult(
+      t,
+      checks,
+      started,
+      `siblings aborted ${figures["abort_p50_ms"]} ms (p50) / ${figures["abort_max_ms"]} ms (max) after the 400; 0 later starts`,
       figures
-    }
+    )
   } finally {
     await processor.kill("SIGKILL")
     await collector.stop()

@@ -14,7 +14,7 @@ import { startOutcomeCollector, tally } from "../harness/outcomes.ts"
 import { type HookstreamProcess, startProcessor } from "../harness/processes.ts"
 import { produceEvents } from "../harness/produce.ts"
 import type { Sizes } from "../harness/sizes.ts"
-import { type ChaosContext, Checks, round, type ScenarioResult } from "../harness/types.ts"
+import { type ChaosContext, Checks, type ScenarioResult, scenarioResult } from "../harness/types.ts"
 import { makeWorkspace } from "../harness/workspace.ts"
 
 const WARMUP = 20
@@ -161,19 +161,14 @@ export const hungSink = async (ctx: ChaosContext, size: Sizes["hung_sink"]): Pro
     checks.add("processor still running", processor.running(), processor.running() ? "yes" : "exited")
     const stop = await processor.kill("SIGTERM")
     checks.add("stops cleanly on SIGTERM", stop.code === 0, JSON.stringify(stop))
-    return {
-      events: t.events,
-      outcomes: t.outcomes,
-      lost: t.lost,
-      duplicates: t.duplicates,
-      passed: checks.passed,
-      notes:
-        `all timed_out at ${lo}-${hi} ms (deadline ${deadline}); handles ${baseline.handles}→${during.handles}→${after.handles}, ` +
+    return scenarioResult(
+      t,
+      checks,
+      started,
+      `all timed_out at ${lo}-${hi} ms (deadline ${deadline}); handles ${baseline.handles}→${during.handles}→${after.handles}, ` +
         `fibers ${baseline.fibers}→${during.fibers}→${after.fibers}`,
-      seconds: round((Date.now() - started) / 1_000),
-      checks: checks.list,
       figures
-    }
+    )
   } finally {
     await processor.kill("SIGKILL")
     await collector.stop()

@@ -15,7 +15,7 @@ import { type HookstreamProcess, startProcessor } from "../harness/processes.ts"
 import { produceEvents } from "../harness/produce.ts"
 import { exactlyOnce, natsSink, postgresSink } from "../harness/sinks.ts"
 import type { Sizes } from "../harness/sizes.ts"
-import { type ChaosContext, Checks, round, type ScenarioResult } from "../harness/types.ts"
+import { type ChaosContext, Checks, round, type ScenarioResult, scenarioResult } from "../harness/types.ts"
 import { makeWorkspace } from "../harness/workspace.ts"
 
 const PARTITIONS = 6
@@ -132,19 +132,14 @@ export const kill9 = async (
     figures["pg_rows"] = await pg.rows()
     figures["nats_messages"] = await nats.messages()
     figures["events_per_s"] = round(size.events / Number(figures["processing_s"]))
-    return {
-      events: t.events,
-      outcomes: t.outcomes,
-      lost: t.lost,
-      duplicates: t.duplicates,
-      passed: checks.passed,
-      notes:
-        `${killedAt.length} SIGKILLs; ${options.exactlyOnce ? "--exactly-once, read_committed reader" : "at-least-once"}; ` +
+    return scenarioResult(
+      t,
+      checks,
+      started,
+      `${killedAt.length} SIGKILLs; ${options.exactlyOnce ? "--exactly-once, read_committed reader" : "at-least-once"}; ` +
         `postgresql ${figures["pg_rows"]} rows, nats ${figures["nats_messages"]} msgs (1 per event); ${figures["processing_s"]} s processing`,
-      seconds: round((Date.now() - started) / 1_000),
-      checks: checks.list,
       figures
-    }
+    )
   } finally {
     for (const p of processes) await p.kill("SIGKILL")
     await collector.stop()

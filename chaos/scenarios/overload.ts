@@ -19,7 +19,7 @@ import { startOutcomeCollector, tally } from "../harness/outcomes.ts"
 import { type HookstreamProcess, startIngressProcess, startProcessor } from "../harness/processes.ts"
 import { produceEvents } from "../harness/produce.ts"
 import type { Sizes } from "../harness/sizes.ts"
-import { type ChaosContext, Checks, round, type ScenarioResult } from "../harness/types.ts"
+import { type ChaosContext, Checks, round, type ScenarioResult, scenarioResult } from "../harness/types.ts"
 import { makeWorkspace } from "../harness/workspace.ts"
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -200,20 +200,15 @@ export const overload = async (ctx: ChaosContext, size: Sizes["overload"]): Prom
     checks.add("processor still running", processor.running(), processor.running() ? "yes" : "exited")
     const stop = await processor.kill("SIGTERM")
     checks.add("stops cleanly on SIGTERM", stop.code === 0, JSON.stringify(stop))
-    return {
-      events: t.events,
-      outcomes: t.outcomes,
-      lost: t.lost,
-      duplicates: t.duplicates,
-      passed: checks.passed,
-      notes:
-        `capacity ${figures["rate_per_s"]}/s, produced ${figures["produce_rate_per_s"]}/s for ${size.durationMs / 1_000} s; ` +
+    return scenarioResult(
+      t,
+      checks,
+      started,
+      `capacity ${figures["rate_per_s"]}/s, produced ${figures["produce_rate_per_s"]}/s for ${size.durationMs / 1_000} s; ` +
         `RSS peak ${figures["rss_peak_mb"]} MB (bound ${size.rssBoundMb}); lag peak ${lagPeak} → 0 in ${figures["drain_s"]} s; ` +
         `ingress ${figures["ingress_202"]}×202 / ${figures["ingress_503"]}×503, RSS ${figures["ingress_rss_peak_mb"]} MB`,
-      seconds: round((Date.now() - started) / 1_000),
-      checks: checks.list,
       figures
-    }
+    )
   } finally {
     sampling = false
     await sampler

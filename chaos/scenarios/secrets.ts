@@ -26,7 +26,7 @@ import { startOutcomeCollector, tally } from "../harness/outcomes.ts"
 import { startIngressProcess, startProcessor } from "../harness/processes.ts"
 import { produceEvents } from "../harness/produce.ts"
 import type { Sizes } from "../harness/sizes.ts"
-import { type ChaosContext, Checks, round, type ScenarioResult } from "../harness/types.ts"
+import { type ChaosContext, Checks, type ScenarioResult, scenarioResult } from "../harness/types.ts"
 import { makeWorkspace, type Workspace } from "../harness/workspace.ts"
 
 /** `${NAME}`: a reference the config loader fills from the environment */
@@ -270,19 +270,14 @@ export const secrets = async (ctx: ChaosContext, size: Sizes["secrets"]): Promis
       inErrors.length === 0 ? `${errorFields.length} records` : inErrors.join(", ")
     )
     figures["dead_letters_keeping_secret_payloads"] = eventsWithSecrets
-    return {
-      events: t.events,
-      outcomes: t.outcomes,
-      lost: t.lost,
-      duplicates: t.duplicates,
-      passed: checks.passed,
-      notes:
-        `${Object.keys(s).length} secrets in connections, URLs, payloads, headers, ingress auth; echoed back by sinks; ` +
+    return scenarioResult(
+      t,
+      checks,
+      started,
+      `${Object.keys(s).length} secrets in connections, URLs, payloads, headers, ingress auth; echoed back by sinks; ` +
         `0 in ${logLines} log lines, ${resultValues.length} results, ${errorFields.length} DLQ error fields`,
-      seconds: round((Date.now() - started) / 1_000),
-      checks: checks.list,
       figures
-    }
+    )
   } finally {
     await processor.kill("SIGKILL")
     await ingress.kill("SIGKILL")

@@ -16,7 +16,7 @@ import { runHookstream, startProcessor } from "../harness/processes.ts"
 import { produceEvents } from "../harness/produce.ts"
 import { exactlyOnce, postgresSink } from "../harness/sinks.ts"
 import type { Sizes } from "../harness/sizes.ts"
-import { type ChaosContext, Checks, round, type ScenarioResult } from "../harness/types.ts"
+import { type ChaosContext, Checks, round, type ScenarioResult, scenarioResult } from "../harness/types.ts"
 import { makeWorkspace } from "../harness/workspace.ts"
 
 const DEADLINE_MS = 5_000
@@ -219,20 +219,15 @@ export const sinkOutage = async (ctx: ChaosContext, size: Sizes["sink_outage"]):
     checks.add("processor still running", processor.running(), processor.running() ? "yes" : "exited")
     const stop = await processor.kill("SIGTERM")
     checks.add("stops cleanly on SIGTERM", stop.code === 0, JSON.stringify(stop))
-    return {
-      events: t.events,
-      outcomes: t.outcomes,
-      lost: t.lost,
-      duplicates: t.duplicates,
-      passed: checks.passed,
-      notes:
-        `sink refused ${round((outageTo - outageFrom) / 1_000)} s: ${deadLettered.length} dead letters (${retried.length} retried ` +
+    return scenarioResult(
+      t,
+      checks,
+      started,
+      `sink refused ${round((outageTo - outageFrom) / 1_000)} s: ${deadLettered.length} dead letters (${retried.length} retried ` +
         `up to ${Math.max(0, ...retried.map((r) => r.attempts))}×, ${figures["circuit_open_refusals"]} ended circuit_open); circuit open +${figures["circuit_opened_after_ms"]} ms, closed ` +
         `+${figures["circuit_closed_after_ms"]} ms after; replay ${published} → all ${ids.length} succeeded, 1 row each`,
-      seconds: round((Date.now() - started) / 1_000),
-      checks: checks.list,
       figures
-    }
+    )
   } finally {
     sampling = false
     await sampler

@@ -212,3 +212,12 @@ export const readTopic = (kafka: Kafka, options: ReadTopicOptions): Stream.Strea
       return Stream.fromQueue(queue)
     })
   )
+
+/** Every record a read_committed consumer sees on `topic` now, from its oldest offset to its end. */
+export const readCommitted = (kafka: Kafka, topic: string): Effect.Effect<ReadonlyArray<RawRecord>, KafkaError> =>
+  Effect.gen(function* () {
+    const offsets = yield* topicOffsets(kafka, topic)
+    const ranges = offsets.map((o) => ({ partition: o.partition, start: o.low, end: o.end }))
+    const batches = yield* Stream.runCollect(readTopic(kafka, { topic, ranges }))
+    return Array.from(batches).flatMap((b) => b.records)
+  })

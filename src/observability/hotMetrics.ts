@@ -5,8 +5,8 @@
  * Why not prom-client's own: it validates and hashes the label set on every `inc`/`observe`,
  * labelled children included, which cost the processor ~3 µs and ~2.4 KB per event for its
  * four per-event series (npm run bench:console, "untapped ProcessorMetrics"). Here a series is
- * looked up once per label set and is then a handle on plain numbers: an event costs a few
- * array writes. Label values must be bounded (see ProcessorMetrics): a series lives as long
+ * looked up once per label set and is then a handle on plain numbers: an event costs a map
+ * lookup and a few array writes. Label values must be bounded (see ProcessorMetrics): a series lives as long
  * as its metric.
  */
 import type { Metric, Registry } from "prom-client"
@@ -47,6 +47,28 @@ const labelsOf = (names: ReadonlyArray<string>, values: ReadonlyArray<string>): 
   return labels
 }
 
+/** At most two labels: enough for every per-event series, and no array or key string per event. */
+const MAX_LABELS = 2
+
+const checkLabels = (name: string, labelNames: ReadonlyArray<string>) => {
+  if (labelNames.length > MAX_LABELS) throw new Error(`${name}: at most ${MAX_LABELS} labels`)
+}
+
+/** The handle of the series with label values `a`, `b`, made once and kept (it stays valid). */
+const seriesOf = <H>(handles: Map<string, Map<string, H>>, a: string, b: string, make: () => H): H => {
+  let level = handles.get(a)
+  if (level === undefined) {
+    level = new Map()
+    handles.set(a, level)
+  }
+  let handle = level.get(b)
+  if (handle === undefined) {
+    handle = make()
+    level.set(b, handle)
+  }
+  return handle
+}
+
 export interface CounterSeries {
   inc(by?: number): void
 }
@@ -57,39 +79,39 @@ export class HotCounter implements RegistryView {
   readonly name: string
   readonly help: string
   private readonly labelNames: ReadonlyArray<string>
-  private readonly series = new Map<string, { readonly labels: Labels; value: number }>()
+  private readonly series: Array<{ readonly labels: Labels; value: number }> = []
 
   constructor(name: string, help: string, labelNames: ReadonlyArray<string>, registers: ReadonlyArray<Registry>) {
     this.name = name
     this.help = help
+    checkLabels(name, labelNames)
     this.labelNames = labelNames
     register(this, registers)
   }
 
-  /** The series of these label values (in `labelNames` order); keep it, it stays valid. */
-  labels(...values: ReadonlyArray<string>): CounterSeries {
-    const key = values.join("\u0000")
-    let s = this.series.get(key)
-    if (s === undefined) {
-      s = { labels: labelsOf(this.labelNames, values), value: 0 }
-      this.series.set(key, s)
-    }
-    const series = s
-    return {
-      inc: (by = 1) => {
-        series.value += by
+  private readonly handles = new Map<string, Map<string, CounterSeries>>()
+
+  /** The series of these label values (in `labelNames` order); the same handle every time. */
+  labels(a = "", b = ""): CounterSeries {
+    return seriesOf(this.handles, a, b, () => {
+      const series = { labels: labelsOf(this.labelNames, [a, b]), value: 0 }
+      this.series.push(series)
+      return {
+        inc: (by = 1) => {
+          series.value += by
+        }
       }
-    }
+    })
   }
 
   async get() {
-    const values = Array.from(this.series.values(), (s) => ({ value: s.value, labels: s.labels }))
+    const values = this.series.map((s) => ({ value: s.value, labels: s.labels }))
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values }
   }
 
   /** zeroes every series (handles stay valid) */
   reset(): void {
-    for (const s of this.series.values()) s.value = 0
+    for (const s of this.series) s.value = 0
   }
 }
 
@@ -111,7 +133,8 @@ export class HotHistogram implements RegistryView {
   readonly name: string
   readonly help: string
   private readonly labelNames: ReadonlyArray<string>
-  private readonly series = new Map<string, HistogramState>()
+  private readonly series: Array<HistogramState> = []
+  private readonly handles = new Map<string, Map<string, HistogramSeries>>()
   private readonly bounds: ReadonlyArray<number>
 
   constructor(
@@ -123,40 +146,38 @@ export class HotHistogram implements RegistryView {
   ) {
     this.name = name
     this.help = help
+    checkLabels(name, labelNames)
     this.labelNames = labelNames
     this.bounds = [...buckets].sort((a, b) => a - b)
     register(this, registers)
   }
 
-  labels(...values: ReadonlyArray<string>): HistogramSeries {
-    const key = values.join("\u0000")
-    let s = this.series.get(key)
-    if (s === undefined) {
-      s = {
-        labels: labelsOf(this.labelNames, values),
+  labels(a = "", b = ""): HistogramSeries {
+    return seriesOf(this.handles, a, b, () => {
+      const series: HistogramState = {
+        labels: labelsOf(this.labelNames, [a, b]),
         counts: new Float64Array(this.bounds.length + 1),
         sum: 0,
         count: 0
       }
-      this.series.set(key, s)
-    }
-    const series = s
-    const bounds = this.bounds
-    return {
-      observe: (value) => {
-        if (!Number.isFinite(value)) return
-        let b = 0
-        while (b < bounds.length && value > (bounds[b] as number)) b++
-        series.counts[b] = (series.counts[b] as number) + 1
-        series.sum += value
-        series.count++
+      this.series.push(series)
+      const bounds = this.bounds
+      return {
+        observe: (value) => {
+          if (!Number.isFinite(value)) return
+          let b = 0
+          while (b < bounds.length && value > (bounds[b] as number)) b++
+          series.counts[b] = (series.counts[b] as number) + 1
+          series.sum += value
+          series.count++
+        }
       }
-    }
+    })
   }
 
   async get() {
     const values: Array<MetricValue> = []
-    for (const s of this.series.values()) {
+    for (const s of this.series) {
       let cumulative = 0
       for (let b = 0; b <= this.bounds.length; b++) {
         cumulative += s.counts[b] as number
@@ -170,7 +191,7 @@ export class HotHistogram implements RegistryView {
   }
 
   reset(): void {
-    for (const s of this.series.values()) {
+    for (const s of this.series) {
       s.counts.fill(0)
       s.sum = 0
       s.count = 0

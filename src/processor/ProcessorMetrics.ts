@@ -11,7 +11,7 @@ import { Counter, Gauge, type Registry } from "prom-client"
 import type { DlqReason } from "../domain/DeadLetterRecord.ts"
 import type { ChainOutcome } from "../domain/Outcome.ts"
 import type { CircuitState } from "../engine/Guard.ts"
-import { type CounterSeries, type HistogramSeries, HotCounter, HotHistogram } from "../observability/hotMetrics.ts"
+import { HotCounter, HotHistogram } from "../observability/hotMetrics.ts"
 import { registry as processRegistry } from "../observability/metrics.ts"
 import type { HandlerObserver } from "./handleRecord.ts"
 
@@ -147,31 +147,14 @@ const make = (registry: Registry): ProcessorMetrics => {
     }
   })
 
-  // one series handle per label set, kept: an event then costs no lookup beyond these maps
-  const cached = <T>(cache: Map<string, T>, key: string, make: () => T): T => {
-    let child = cache.get(key)
-    if (child === undefined) {
-      child = make()
-      cache.set(key, child)
-    }
-    return child
-  }
-  const chainChildren = new Map<string, CounterSeries>()
-  const chainDurationChildren = new Map<string, HistogramSeries>()
-  const moduleChildren = new Map<string, CounterSeries>()
-  const moduleDurationChildren = new Map<string, HistogramSeries>()
-
   return {
     eventConsumed: () => consumed.inc(),
     chainFinished: (webhookId: string, outcome: ChainOutcome) => {
-      cached(chainChildren, `${webhookId}\n${outcome.status}`, () => chains.labels(webhookId, outcome.status)).inc()
-      cached(chainDurationChildren, webhookId, () => chainDuration.labels(webhookId)).observe(
-        (outcome.finishedAt - outcome.startedAt) / 1_000
-      )
+      chains.labels(webhookId, outcome.status).inc()
+      chainDuration.labels(webhookId).observe((outcome.finishedAt - outcome.startedAt) / 1_000)
       for (const m of outcome.modules) {
-        cached(moduleChildren, `${m.module}\n${m.status}`, () => modules.labels(m.module, m.status)).inc()
-        if (m.attempts > 0)
-          cached(moduleDurationChildren, m.module, () => moduleDuration.labels(m.module)).observe(m.duration_ms / 1_000)
+        modules.labels(m.module, m.status).inc()
+        if (m.attempts > 0) moduleDuration.labels(m.module).observe(m.duration_ms / 1_000)
         if (m.attempts > 1) retries.inc({ module: m.module }, m.attempts - 1)
       }
     },

@@ -4,13 +4,13 @@
  * `ready()` waits for /readyz (the producer connected) so no test races the connect.
  */
 import { request as httpRequest } from "node:http"
-import { Effect, Exit, Scope, Stream } from "effect"
+import { Effect, Exit, Scope } from "effect"
 import type { Kafka } from "kafkajs"
 import { validateSources } from "../../../src/config/loadSources.ts"
 import type { LoadedConfig } from "../../../src/config/StreamDefinition.ts"
 import { type IngressOptions, startIngress } from "../../../src/ingress/startIngress.ts"
 import { makeKafka } from "../../../src/kafka/kafkaClient.ts"
-import { readTopic, topicOffsets } from "../../../src/kafka/TopicReader.ts"
+import { readCommitted } from "../../../src/kafka/TopicReader.ts"
 import { makeOpsServer } from "../../../src/observability/opsServer.ts"
 import type { InputRecord } from "../../../src/processor/InputRecord.ts"
 import { waitFor } from "../../support/waitFor.ts"
@@ -97,14 +97,7 @@ export const startTestIngress = async (
  * of aborted transactions stay in the log, invisible.
  */
 export const committedOnTopic = (kafka: Kafka, topic: string): Promise<ReadonlyArray<InputRecord>> =>
-  Effect.runPromise(
-    Effect.gen(function* () {
-      const offsets = yield* topicOffsets(kafka, topic)
-      const ranges = offsets.map((o) => ({ partition: o.partition, start: o.low, end: o.end }))
-      const batches = yield* Stream.runCollect(readTopic(kafka, { topic, ranges }))
-      return Array.from(batches).flatMap((b) => b.records)
-    })
-  )
+  Effect.runPromise(readCommitted(kafka, topic))
 
 /** Log entries on `topic` (high watermarks): records of every transaction, and their markers. */
 export const recordsInLog = async (kafka: Kafka, topic: string): Promise<number> => {
