@@ -113,6 +113,7 @@ export const makeHttpDestination = (
   options: HttpClientOptions = {}
 ): Effect.Effect<Destination<HttpConfig>, DestinationError, Scope.Scope> =>
   Effect.gen(function* () {
+    // not per event: once per destination
     const resolve = options.resolve ?? systemResolver
     const now = options.now ?? Date.now
     const baseHeaders: Record<string, string> = {}
@@ -203,12 +204,14 @@ export const makeHttpDestination = (
         return Effect.sync(() => controller.abort())
       })
 
+    // suspend + flatMap rather than an inline Effect.gen: a generator function created per
+    // call costs ~1 µs and ~650 B on every request (see src/engine/runChain.ts)
     const send = (delivery: Delivery<HttpConfig>): Effect.Effect<Receipt, DestinationError> =>
-      Effect.gen(function* () {
+      Effect.suspend(() => {
         const { config } = delivery
         const target = targetOf(config)
         if (target.refused !== undefined)
-          return yield* Effect.fail(destinationError("blocked", `${target.shown}: ${target.refused}`))
+          return Effect.fail(destinationError("blocked", `${target.shown}: ${target.refused}`))
 
         const raw = delivery.payloadEncoding === "base64"
         const body = raw ? Buffer.from(String(delivery.payload), "base64") : JSON.stringify(delivery.payload)
@@ -227,9 +230,13 @@ export const makeHttpDestination = (
           headers["webhook-signature"] = signStandardWebhook(key, delivery.idempotencyKey, timestamp, body)
         }
 
-        const result = yield* exchangeEffect(config, target, headers, body)
-        if (result.status >= 200 && result.status < 300) return { detail: `HTTP ${result.status}` }
-        return yield* Effect.fail(statusError(result.status, result.retryAfter, now(), target.shown))
+        return Effect.flatMap(
+          exchangeEffect(config, target, headers, body),
+          (result): Effect.Effect<Receipt, DestinationError> =>
+            result.status >= 200 && result.status < 300
+              ? Effect.succeed({ detail: `HTTP ${result.status}` })
+              : Effect.fail(statusError(result.status, result.retryAfter, now(), target.shown))
+        )
       })
 
     return { send }

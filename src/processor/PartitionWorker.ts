@@ -52,6 +52,7 @@ export class PartitionWorker {
 
   static readonly make = (partition: number, firstOffset: number, deps: WorkerDeps): Effect.Effect<PartitionWorker> =>
     Effect.gen(function* () {
+      // not per event: once per partition
       const scope = yield* Scope.make()
       const set = yield* FiberSet.make<void, never>().pipe(Scope.provide(scope))
       const run = yield* FiberSet.runtime(set)<never>()
@@ -69,22 +70,17 @@ export class PartitionWorker {
 
   /** One lane: this record, then every record queued behind it with the same key. */
   private lane(key: string | undefined, first: InputRecord): Effect.Effect<void> {
-    const self = this
-    return Effect.gen(function* () {
-      let record: InputRecord | undefined = first
-      while (record !== undefined) {
-        const offset = Number(record.offset)
-        const outputs = yield* self.deps.handle(record)
-        if (self.deps.publish === undefined) {
-          self.tracker.complete(offset, outputs)
-        } else {
-          yield* self.deps.publish(outputs)
-          self.tracker.complete(offset)
-        }
-        self.deps.onDone(self)
-        record = self.lanes.finish(key)
-      }
-    })
+    return Effect.gen(() => laneRecords(this, key, first))
+  }
+
+  /** @internal the lane's pieces, for `laneRecords` */
+  get laneDeps(): WorkerDeps {
+    return this.deps
+  }
+
+  /** @internal the next record queued behind `key`, if any */
+  nextOf(key: string | undefined): InputRecord | undefined {
+    return this.lanes.finish(key)
   }
 
   /** records received and without a durable outcome yet */
@@ -97,4 +93,23 @@ export class PartitionWorker {
     this.lanes.clear()
     return Scope.close(this.scope, Exit.void)
   })
+}
+
+// Module-level, not an inline `Effect.gen(function* ...)`: a new generator function costs V8
+// a fresh prototype and map on its first call (~1 µs, ~650 B), paid once per event here.
+function* laneRecords(worker: PartitionWorker, key: string | undefined, first: InputRecord) {
+  const deps = worker.laneDeps
+  let record: InputRecord | undefined = first
+  while (record !== undefined) {
+    const offset = Number(record.offset)
+    const outputs = yield* deps.handle(record)
+    if (deps.publish === undefined) {
+      worker.tracker.complete(offset, outputs)
+    } else {
+      yield* deps.publish(outputs)
+      worker.tracker.complete(offset)
+    }
+    deps.onDone(worker)
+    record = worker.nextOf(key)
+  }
 }
