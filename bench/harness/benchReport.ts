@@ -56,11 +56,41 @@ export interface BenchReport {
   readonly limits: {
     readonly backlog_peak_rss_mb?: RatioResult
   }
+  /** ratios without a target that say where a gap comes from */
+  readonly diagnostics: {
+    /** raw_pipe_results / raw_pipe: what writing hookstream-shaped results costs the client */
+    readonly raw_results_vs_raw?: Diagnostic
+    /** noop_chain_seq / raw_pipe_results: hookstream against the client's ceiling for its own output */
+    readonly noop_vs_raw_results?: Diagnostic
+  }
   /** scenarios that could not run, with the reason */
   readonly errors: Partial<Record<ScenarioName, string>>
 }
 
+export interface Diagnostic {
+  readonly value: number
+  readonly detail: string
+}
+
 const fixed = (n: number, digits = 2) => Number(n.toFixed(digits))
+
+export const computeDiagnostics = (s: BenchReport["scenarios"]): BenchReport["diagnostics"] => {
+  const out: { -readonly [K in keyof BenchReport["diagnostics"]]: BenchReport["diagnostics"][K] } = {}
+  const eps = (name: keyof BenchReport["scenarios"]) => Math.round(s[name]?.events_per_s ?? 0)
+  if (s.raw_pipe_results !== undefined && s.raw_pipe !== undefined) {
+    out.raw_results_vs_raw = {
+      value: fixed(s.raw_pipe_results.events_per_s / s.raw_pipe.events_per_s, 3),
+      detail: `raw_pipe_results ${eps("raw_pipe_results")} / raw_pipe ${eps("raw_pipe")} events/s`
+    }
+  }
+  if (s.noop_chain_seq !== undefined && s.raw_pipe_results !== undefined) {
+    out.noop_vs_raw_results = {
+      value: fixed(s.noop_chain_seq.events_per_s / s.raw_pipe_results.events_per_s, 3),
+      detail: `noop_chain_seq ${eps("noop_chain_seq")} / raw_pipe_results ${eps("raw_pipe_results")} events/s`
+    }
+  }
+  return out
+}
 
 export const computeRatios = (
   s: BenchReport["scenarios"]

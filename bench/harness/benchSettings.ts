@@ -3,6 +3,7 @@
 export const SCENARIOS = [
   "broker_ceiling",
   "raw_pipe",
+  "raw_pipe_results",
   "noop_chain_seq",
   "noop_chain_par",
   "naive_noop",
@@ -45,6 +46,7 @@ const sizes = (quick: boolean): BenchSettings =>
         events: {
           broker_ceiling: 50_000,
           raw_pipe: 20_000,
+          raw_pipe_results: 20_000,
           noop_chain_seq: 20_000,
           noop_chain_par: 20_000,
           naive_noop: 2_000,
@@ -64,6 +66,7 @@ const sizes = (quick: boolean): BenchSettings =>
         events: {
           broker_ceiling: 1_000_000,
           raw_pipe: 300_000,
+          raw_pipe_results: 300_000,
           noop_chain_seq: 300_000,
           noop_chain_par: 300_000,
           naive_noop: 30_000,

@@ -21,6 +21,8 @@ export interface ChildSettings {
   readonly chain: "noop" | "http"
   readonly execution: "sequential" | "parallel"
   readonly sinkUrl?: string
+  /** rawPipe only: `small` records (default) or records shaped like hookstream's results */
+  readonly records?: "small" | "results"
 }
 
 export type ChildMessage =

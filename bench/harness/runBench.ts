@@ -8,7 +8,7 @@ import { logLevel } from "kafkajs"
 import { makeKafka } from "../../src/kafka/kafkaClient.ts"
 import { KAFKA_VERSION } from "../../src/kafka/local/KafkaVersion.ts"
 import { startLocalKafka } from "../../src/kafka/local/startLocalKafka.ts"
-import { type BenchReport, computeRatios, type ScenarioResult } from "./benchReport.ts"
+import { type BenchReport, computeDiagnostics, computeRatios, type ScenarioResult } from "./benchReport.ts"
 import { benchSettings, SCENARIOS, type ScenarioName } from "./benchSettings.ts"
 import { runBrokerCeilingScenario, runPipeScenario, type ScenarioContext } from "./scenarioRunners.ts"
 import { startSlowSink } from "./startSlowSink.ts"
@@ -63,6 +63,15 @@ export const runBench = async (options: BenchOptions): Promise<BenchReport> => {
             ctx,
             { name: "raw_pipe", kind: "rawPipe", chain: "noop", partitions },
             { type: "prefill", events: events.raw_pipe }
+          )
+      ],
+      [
+        "raw_pipe_results",
+        () =>
+          runPipeScenario(
+            ctx,
+            { name: "raw_pipe_results", kind: "rawPipe", chain: "noop", partitions, records: "results" },
+            { type: "prefill", events: events.raw_pipe_results }
           )
       ],
       [
@@ -192,6 +201,7 @@ export const runBench = async (options: BenchOptions): Promise<BenchReport> => {
     scenarios,
     ratios,
     limits,
+    diagnostics: computeDiagnostics(scenarios),
     errors
   }
 }

@@ -35,6 +35,7 @@ export interface PipeSpec {
   readonly execution?: ChildSettings["execution"]
   readonly partitions: number
   readonly sinkUrl?: string
+  readonly records?: ChildSettings["records"]
 }
 
 const round = (n: number, digits = 1) => Number(n.toFixed(digits))
@@ -92,7 +93,8 @@ export const runPipeScenario = async (ctx: ScenarioContext, spec: PipeSpec, feed
         expected,
         chain: spec.chain,
         execution: spec.execution ?? "sequential",
-        ...(spec.sinkUrl === undefined ? {} : { sinkUrl: spec.sinkUrl })
+        ...(spec.sinkUrl === undefined ? {} : { sinkUrl: spec.sinkUrl }),
+        ...(spec.records === undefined ? {} : { records: spec.records })
       },
       { verbose: ctx.verbose, execArgv: ctx.childExecArgv, timeoutMs: stuckAfterMs(expected) }
     )

@@ -1,7 +1,7 @@
 /** Writes reports/bench.json, reports/bench.md (the tables) and reports/bench.svg (the chart). */
 import { mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import type { BenchReport, RatioResult } from "./benchReport.ts"
+import type { BenchReport, Diagnostic, RatioResult } from "./benchReport.ts"
 import { SCENARIOS } from "./benchSettings.ts"
 import { renderChart } from "./renderChart.ts"
 
@@ -12,6 +12,9 @@ const targetRow = (name: string, r: RatioResult | undefined) =>
   r === undefined
     ? `| ${name} | – | – | not measured | |`
     : `| ${name} | ${r.value} | ${r.target} | ${r.met ? "**met**" : "**missed**"} | ${r.detail} |`
+
+const diagnosticRow = (name: string, d: Diagnostic | undefined) =>
+  d === undefined ? `| ${name} | – | not measured |` : `| ${name} | ${d.value} | ${d.detail} |`
 
 export const reportMarkdown = (report: BenchReport): string => {
   const lines = [
@@ -39,6 +42,14 @@ export const reportMarkdown = (report: BenchReport): string => {
     targetRow("slow_sink_vs_naive", report.ratios.slow_sink_vs_naive),
     targetRow("p99_half_load_vs_raw", report.ratios.p99_half_load_vs_raw),
     targetRow("backlog_peak_rss_mb", report.limits.backlog_peak_rss_mb),
+    "",
+    "| diagnostic (no target) | value | detail |",
+    "|---|--:|---|",
+    diagnosticRow("raw_results_vs_raw", report.diagnostics?.raw_results_vs_raw),
+    diagnosticRow("noop_vs_raw_results", report.diagnostics?.noop_vs_raw_results),
+    "",
+    "raw_pipe_results is raw_pipe writing records shaped like hookstream's results (same size, same six headers): " +
+      "raw_results_vs_raw is what that output costs the client, noop_vs_raw_results is hookstream against that ceiling.",
     "",
     "Latency is produce → outcome: the input record's CreateTime to the outcome record's LogAppendTime. " +
       "In pre-filled scenarios it includes the wait in the backlog; the half-load pair is the latency measurement. " +

@@ -1,11 +1,20 @@
 /**
- * Scenario child `raw_pipe`: the KafkaJS client's ceiling on this machine. A plain consumer
- * that, for every fetched batch, produces one small record per input record in one request
- * (acks=all), then resolves the batch; offsets are auto-committed. No parsing, no chain.
- * The input's headers are passed through, so the harness measures latency the same way as
- * for hookstream (x-correlation-id carries the produce time).
+ * Scenario children `raw_pipe` and `raw_pipe_results`: the KafkaJS client's ceiling on this
+ * machine. A plain consumer that, for every fetched batch, produces one record per input
+ * record in one request (acks=all), then resolves the batch; offsets are auto-committed. No
+ * parsing, no chain. The input's headers are passed through, so the harness measures latency
+ * the same way as for hookstream (x-correlation-id carries the produce time).
+ *
+ * `raw_pipe` writes a small record (~60 bytes, the input's one header). `raw_pipe_results`
+ * writes what hookstream writes for a 3-module chain: a result record of the same size and
+ * the same six headers (built once with hookstream's own record builders, so the shape
+ * cannot drift). It is the client's ceiling for hookstream's output, which separates what
+ * the result contract costs on KafkaJS from what hookstream's own work costs.
  */
 import { Kafka, logLevel, type Message, Partitioners } from "kafkajs"
+import * as H from "../../../src/domain/KafkaHeaders.ts"
+import type { ModuleOutcome } from "../../../src/domain/Outcome.ts"
+import { resultOutput, resultRecord } from "../../../src/outcomes/records.ts"
 import { childReporter, childSettings } from "../childProtocol.ts"
 
 const settings = childSettings()
@@ -13,6 +22,30 @@ const kafka = new Kafka({ clientId: "bench-raw", brokers: [...settings.brokers],
 const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
 const consumer = kafka.consumer({ groupId: settings.group, maxBytesPerPartition: 1_048_576 })
 let processed = 0
+const CHUNK = settings.records === "results" ? 1_000 : Number.MAX_SAFE_INTEGER
+
+/** a result record of a succeeded 3-module no-op chain, as hookstream writes it */
+const resultTemplate = () => {
+  const now = Date.now()
+  const modules: ReadonlyArray<ModuleOutcome> = ["a", "b", "c"].map((id) => ({
+    id,
+    module: "log",
+    status: "succeeded",
+    attempts: 1,
+    duration_ms: 0
+  }))
+  const meta = {
+    source: { topic: settings.input, partition: 0, offset: "123456" },
+    key: null,
+    traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00",
+    correlationId: String(now),
+    replayCount: 0
+  }
+  const eventId = "evt_0123456789abcdef0123456789abcdef"
+  const result = resultRecord(eventId, "bench", { status: "succeeded", modules, startedAt: now, finishedAt: now }, meta)
+  return resultOutput({ results: settings.output, dlq: settings.dlq }, result, meta)
+}
+const template = settings.records === "results" ? resultTemplate() : undefined
 
 const reporter = childReporter(settings, () => processed)
 
@@ -27,12 +60,28 @@ await consumer.run({
   autoCommitInterval: 1_000,
   eachBatch: async ({ batch, resolveOffset, isRunning, isStale }) => {
     if (!isRunning() || isStale() || batch.messages.length === 0) return
-    const messages: Array<Message> = batch.messages.map((m) => ({
-      key: m.key,
-      value: `{"partition":${batch.partition},"offset":${m.offset},"status":"succeeded"}`,
-      headers: m.headers ?? {}
-    }))
-    await producer.send({ topic: settings.output, acks: -1, messages })
+    const messages: Array<Message> =
+      template === undefined
+        ? batch.messages.map((m) => ({
+            key: m.key,
+            value: `{"partition":${batch.partition},"offset":${m.offset},"status":"succeeded"}`,
+            headers: m.headers ?? {}
+          }))
+        : batch.messages.map((m) => ({
+            key: m.key,
+            value: template.value,
+            headers: {
+              ...template.headers,
+              [H.SOURCE_PARTITION]: String(batch.partition),
+              [H.SOURCE_OFFSET]: m.offset,
+              [H.CORRELATION_ID]: m.headers?.[H.CORRELATION_ID] ?? ""
+            }
+          }))
+    // results are ~2x the input's size: a whole fetch of them can pass the broker's 1 MB request
+    // limit, so they go in chunks (one after another measured faster here than all at once)
+    for (let at = 0; at < messages.length; at += CHUNK) {
+      await producer.send({ topic: settings.output, acks: -1, messages: messages.slice(at, at + CHUNK) })
+    }
     resolveOffset(batch.lastOffset())
     processed += messages.length
   }

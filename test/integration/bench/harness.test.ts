@@ -53,10 +53,15 @@ describe("npm run bench -- --quick", () => {
     expectRatio(report.ratios.slow_sink_vs_naive)
     expectRatio(report.ratios.p99_half_load_vs_raw)
     expectRatio(report.limits.backlog_peak_rss_mb)
+    for (const d of [report.diagnostics.raw_results_vs_raw, report.diagnostics.noop_vs_raw_results]) {
+      expect(d?.value).toBeGreaterThan(0)
+      expect(d?.detail).toMatch(/events\/s$/)
+    }
 
     const markdown = await readFile(join(out, "bench.md"), "utf8")
     for (const name of SCENARIOS) expect(markdown).toContain(`| ${name} |`)
     expect(markdown).toContain("noop_vs_raw")
+    expect(markdown).toContain("| noop_vs_raw_results |")
     expect(await readFile(join(out, "bench.svg"), "utf8")).toMatch(/^<svg /)
   })
 })
