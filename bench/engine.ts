@@ -13,8 +13,7 @@
  * handed to a batch processor whose exporter drops it: the recording cost without network
  * I/O), or `native` (Effect's built-in tracer, which records nothing anywhere).
  *
- * Run with --expose-gc and a large young generation (the npm script does) so allocation
- * is measured without a scavenge in the window.
+ * Allocation is measured with V8's sampling heap profiler (bench/harness/allocatedBytes.ts).
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import { BatchSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base"
@@ -23,6 +22,7 @@ import type { ChainPlan, ModulePlan } from "../src/domain/ChainPlan.ts"
 import type { BoundChain, ChainInput } from "../src/engine/BoundChain.ts"
 import { ChainEngine } from "../src/engine/ChainEngine.ts"
 import type { Destination } from "../src/modules/Destination.ts"
+import { allocatedBytes } from "./harness/allocatedBytes.ts"
 import { tracingDisabled, tracingWith } from "../src/observability/tracing.ts"
 
 const N = Number(process.env.BENCH_N ?? 30_000)
@@ -98,18 +98,18 @@ const measure = (label: string, once: () => Effect.Effect<unknown, unknown>, inF
       samples.push(((performance.now() - t0) * 1_000) / N)
     }
     samples.sort((a, b) => a - b)
-    // allocation: a smaller run inside one young-generation window
-    const allocN = Math.min(N, 2_000)
+    // allocation: a smaller run under the sampling heap profiler
+    const allocN = Math.min(N, 5_000)
     const allocProgram =
       inFlight === 1
         ? Effect.gen(function* () {
             for (let i = 0; i < allocN; i++) yield* once()
           })
         : Effect.forEach(Array.from({ length: allocN }), once, { concurrency: inFlight, discard: true })
-    globalThis.gc?.()
-    const h0 = process.memoryUsage().heapUsed
-    yield* allocProgram
-    const bytes = (process.memoryUsage().heapUsed - h0) / allocN
+    const context = yield* Effect.context<never>()
+    const bytes = (yield* Effect.promise(() =>
+      allocatedBytes(() => Effect.runPromiseWith(context)(allocProgram))
+    )) / allocN
     return {
       label,
       in_flight: inFlight,

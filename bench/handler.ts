@@ -4,7 +4,7 @@
  * records, with a publish that acknowledges at once. What is left of `npm run bench`'s
  * noop_chain_seq CPU per event after this is the Kafka client's (fetch decode, produce
  * encode) and the network. Reports µs per event, and heap bytes allocated per event
- * (measured over 1,000 events with a young generation large enough that no scavenge runs).
+ * (V8's sampling heap profiler over 5,000 events, bench/harness/allocatedBytes.ts).
  *
  *   node --expose-gc bench/handler.ts [events] [sequential|parallel]
  *   node --cpu-prof --cpu-prof-dir=reports/profiles bench/handler.ts
@@ -17,6 +17,7 @@ import { tracingDisabled } from "../src/observability/tracing.ts"
 import { handleRecord, type RunnableStream } from "../src/processor/handleRecord.ts"
 import type { InputRecord } from "../src/processor/InputRecord.ts"
 import { PartitionWorker } from "../src/processor/PartitionWorker.ts"
+import { allocatedBytes } from "./harness/allocatedBytes.ts"
 import { benchEventValue } from "./harness/benchEvent.ts"
 
 const N = Number(process.argv[2] ?? 200_000)
@@ -106,15 +107,15 @@ const measure = async (from: number, to: number) => {
   }
 }
 
-/** heap bytes allocated per event: a short run inside one young-generation window (no scavenge) */
-const allocated = async (from: number, count: number) => {
-  gc?.()
-  const heap0 = process.memoryUsage().heapUsed
-  await Effect.runPromise(run(from, from + count).pipe(Effect.provide(Layer.mergeAll(tracingDisabled))))
-  return Math.round((process.memoryUsage().heapUsed - heap0) / count)
-}
+/** heap bytes allocated per event, from the sampling heap profiler */
+const allocated = async (from: number, count: number) =>
+  Math.round(
+    (await allocatedBytes(() =>
+      Effect.runPromise(run(from, from + count).pipe(Effect.provide(Layer.mergeAll(tracingDisabled))))
+    )) / count
+  )
 
 const warm = Math.min(20_000, Math.floor(N / 5))
 await measure(0, warm)
-const row = await measure(warm, N - 1_000)
-console.table([{ ...row, bytes_per_event: await allocated(N - 1_000, 1_000) }])
+const row = await measure(warm, N - 5_000)
+console.table([{ ...row, bytes_per_event: await allocated(N - 5_000, 5_000) }])
