@@ -22,8 +22,8 @@ import type { ChainPlan, ModulePlan } from "../src/domain/ChainPlan.ts"
 import type { BoundChain, ChainInput } from "../src/engine/BoundChain.ts"
 import { ChainEngine } from "../src/engine/ChainEngine.ts"
 import type { Destination } from "../src/modules/Destination.ts"
-import { allocatedBytes } from "./harness/allocatedBytes.ts"
 import { tracingDisabled, tracingWith } from "../src/observability/tracing.ts"
+import { allocatedBytes } from "./harness/allocatedBytes.ts"
 
 const N = Number(process.env.BENCH_N ?? 30_000)
 const TRACING = process.env.BENCH_TRACING ?? "off"
@@ -107,9 +107,8 @@ const measure = (label: string, once: () => Effect.Effect<unknown, unknown>, inF
           })
         : Effect.forEach(Array.from({ length: allocN }), once, { concurrency: inFlight, discard: true })
     const context = yield* Effect.context<never>()
-    const bytes = (yield* Effect.promise(() =>
-      allocatedBytes(() => Effect.runPromiseWith(context)(allocProgram))
-    )) / allocN
+    const bytes =
+      (yield* Effect.promise(() => allocatedBytes(() => Effect.runPromiseWith(context)(allocProgram)))) / allocN
     return {
       label,
       in_flight: inFlight,

@@ -62,6 +62,8 @@ export interface BenchReport {
     readonly raw_results_vs_raw?: Diagnostic
     /** noop_chain_seq / raw_pipe_results: hookstream against the client's ceiling for its own output */
     readonly noop_vs_raw_results?: Diagnostic
+    /** raw_pipe_results / raw_pipe_results_lean: what the result records' six headers (vs one) cost the client */
+    readonly result_headers_cost?: Diagnostic
   }
   /** scenarios that could not run, with the reason */
   readonly errors: Partial<Record<ScenarioName, string>>
@@ -87,6 +89,12 @@ export const computeDiagnostics = (s: BenchReport["scenarios"]): BenchReport["di
     out.noop_vs_raw_results = {
       value: fixed(s.noop_chain_seq.events_per_s / s.raw_pipe_results.events_per_s, 3),
       detail: `noop_chain_seq ${eps("noop_chain_seq")} / raw_pipe_results ${eps("raw_pipe_results")} events/s`
+    }
+  }
+  if (s.raw_pipe_results !== undefined && s.raw_pipe_results_lean !== undefined) {
+    out.result_headers_cost = {
+      value: fixed(s.raw_pipe_results.events_per_s / s.raw_pipe_results_lean.events_per_s, 3),
+      detail: `raw_pipe_results ${eps("raw_pipe_results")} / raw_pipe_results_lean ${eps("raw_pipe_results_lean")} events/s`
     }
   }
   return out

@@ -21,8 +21,9 @@ export interface ChildSettings {
   readonly chain: "noop" | "http"
   readonly execution: "sequential" | "parallel"
   readonly sinkUrl?: string
-  /** rawPipe only: `small` records (default) or records shaped like hookstream's results */
-  readonly records?: "small" | "results"
+  /** rawPipe only: `small` records (default), records shaped like hookstream's results, or
+   * those results with only the input's one header (what the five result headers cost) */
+  readonly records?: "small" | "results" | "results_lean"
 }
 
 export type ChildMessage =

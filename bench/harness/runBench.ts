@@ -75,6 +75,15 @@ export const runBench = async (options: BenchOptions): Promise<BenchReport> => {
           )
       ],
       [
+        "raw_pipe_results_lean",
+        () =>
+          runPipeScenario(
+            ctx,
+            { name: "raw_pipe_results_lean", kind: "rawPipe", chain: "noop", partitions, records: "results_lean" },
+            { type: "prefill", events: events.raw_pipe_results_lean }
+          )
+      ],
+      [
         "noop_chain_seq",
         () =>
           runPipeScenario(

@@ -47,9 +47,11 @@ export const reportMarkdown = (report: BenchReport): string => {
     "|---|--:|---|",
     diagnosticRow("raw_results_vs_raw", report.diagnostics?.raw_results_vs_raw),
     diagnosticRow("noop_vs_raw_results", report.diagnostics?.noop_vs_raw_results),
+    diagnosticRow("result_headers_cost", report.diagnostics?.result_headers_cost),
     "",
     "raw_pipe_results is raw_pipe writing records shaped like hookstream's results (same size, same six headers): " +
-      "raw_results_vs_raw is what that output costs the client, noop_vs_raw_results is hookstream against that ceiling.",
+      "raw_results_vs_raw is what that output costs the client, noop_vs_raw_results is hookstream against that ceiling; " +
+      "raw_pipe_results_lean writes the same value with one header, so result_headers_cost is what the other five headers cost.",
     "",
     "Latency is produce → outcome: the input record's CreateTime to the outcome record's LogAppendTime. " +
       "In pre-filled scenarios it includes the wait in the backlog; the half-load pair is the latency measurement. " +

@@ -10,6 +10,8 @@
  * the same six headers (built once with hookstream's own record builders, so the shape
  * cannot drift). It is the client's ceiling for hookstream's output, which separates what
  * the result contract costs on KafkaJS from what hookstream's own work costs.
+ * `raw_pipe_results_lean` writes the same value with only the input's one header: the
+ * difference is what the five hookstream-* and traceparent headers cost the client.
  */
 import { Kafka, logLevel, type Message, Partitioners } from "kafkajs"
 import * as H from "../../../src/domain/KafkaHeaders.ts"
@@ -22,7 +24,7 @@ const kafka = new Kafka({ clientId: "bench-raw", brokers: [...settings.brokers],
 const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
 const consumer = kafka.consumer({ groupId: settings.group, maxBytesPerPartition: 1_048_576 })
 let processed = 0
-const CHUNK = settings.records === "results" ? 1_000 : Number.MAX_SAFE_INTEGER
+const CHUNK = settings.records === undefined || settings.records === "small" ? Number.MAX_SAFE_INTEGER : 1_000
 
 /** a result record of a succeeded 3-module no-op chain, as hookstream writes it */
 const resultTemplate = () => {
@@ -45,7 +47,8 @@ const resultTemplate = () => {
   const result = resultRecord(eventId, "bench", { status: "succeeded", modules, startedAt: now, finishedAt: now }, meta)
   return resultOutput({ results: settings.output, dlq: settings.dlq }, result, meta)
 }
-const template = settings.records === "results" ? resultTemplate() : undefined
+const template = settings.records === "results" || settings.records === "results_lean" ? resultTemplate() : undefined
+const lean = settings.records === "results_lean"
 
 const reporter = childReporter(settings, () => processed)
 
@@ -70,12 +73,14 @@ await consumer.run({
         : batch.messages.map((m) => ({
             key: m.key,
             value: template.value,
-            headers: {
-              ...template.headers,
-              [H.SOURCE_PARTITION]: String(batch.partition),
-              [H.SOURCE_OFFSET]: m.offset,
-              [H.CORRELATION_ID]: m.headers?.[H.CORRELATION_ID] ?? ""
-            }
+            headers: lean
+              ? { [H.CORRELATION_ID]: m.headers?.[H.CORRELATION_ID] ?? "" }
+              : {
+                  ...template.headers,
+                  [H.SOURCE_PARTITION]: String(batch.partition),
+                  [H.SOURCE_OFFSET]: m.offset,
+                  [H.CORRELATION_ID]: m.headers?.[H.CORRELATION_ID] ?? ""
+                }
           }))
     // results are ~2x the input's size: a whole fetch of them can pass the broker's 1 MB request
     // limit, so they go in chunks (one after another measured faster here than all at once)

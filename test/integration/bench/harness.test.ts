@@ -53,7 +53,8 @@ describe("npm run bench -- --quick", () => {
     expectRatio(report.ratios.slow_sink_vs_naive)
     expectRatio(report.ratios.p99_half_load_vs_raw)
     expectRatio(report.limits.backlog_peak_rss_mb)
-    for (const d of [report.diagnostics.raw_results_vs_raw, report.diagnostics.noop_vs_raw_results]) {
+    const { raw_results_vs_raw, noop_vs_raw_results, result_headers_cost } = report.diagnostics
+    for (const d of [raw_results_vs_raw, noop_vs_raw_results, result_headers_cost]) {
       expect(d?.value).toBeGreaterThan(0)
       expect(d?.detail).toMatch(/events\/s$/)
     }
