@@ -13,7 +13,7 @@
  * State is plain mutable data touched only synchronously from fibers of one JS thread, so
  * no locking is needed; transitions happen in `Effect.sync` blocks.
  */
-import { Semaphore } from "effect"
+import { Effect, Semaphore } from "effect"
 import type { GuardPolicy } from "../domain/ChainPlan.ts"
 
 export type CircuitState = "closed" | "open" | "half_open"
@@ -41,6 +41,8 @@ export interface Guard {
   onUnhealthy(admission: Admission, now: number): void
   /** an attempt ended without a verdict (interrupted): a probe slot is freed */
   onAbandoned(admission: Admission): void
+  /** `onAbandoned(admission)` as an interruption finalizer, made once per guard (not per attempt) */
+  abandonedOnInterrupt(admission: Admission): () => Effect.Effect<void>
   snapshot(): GuardSnapshot
 }
 
@@ -51,6 +53,17 @@ export const makeGuard = (policy: GuardPolicy): Guard => {
   let probeInFlight = false
   let inFlight = 0
   const semaphore = Semaphore.makeUnsafe(policy.maxInFlight)
+
+  const abandon = (admission: Admission) => {
+    if (admission === "refuse") return
+    inFlight--
+    if (admission === "probe") probeInFlight = false
+  }
+  const abandonPass = Effect.sync(() => abandon("pass"))
+  const abandonProbe = Effect.sync(() => abandon("probe"))
+  const onInterruptPass = () => abandonPass
+  const onInterruptProbe = () => abandonProbe
+  const onInterruptRefuse = () => Effect.void
 
   const open = (now: number) => {
     state = "open"
@@ -91,11 +104,9 @@ export const makeGuard = (policy: GuardPolicy): Guard => {
       if (admission === "probe") open(now)
       else if (state === "closed" && failures >= policy.failureThreshold) open(now)
     },
-    onAbandoned(admission) {
-      if (admission === "refuse") return
-      inFlight--
-      if (admission === "probe") probeInFlight = false
-    },
+    onAbandoned: abandon,
+    abandonedOnInterrupt: (admission) =>
+      admission === "pass" ? onInterruptPass : admission === "probe" ? onInterruptProbe : onInterruptRefuse,
     snapshot: () => ({
       key: policy.key,
       state,

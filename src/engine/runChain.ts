@@ -1,6 +1,6 @@
 /**
  * One chain run = one supervised group of fibers. The whole run sits under the chain
- * deadline (`timeoutOptionCheap`, see timeoutCheap.ts): when it passes, every step still
+ * deadline (`finishedWithin`, see timeoutCheap.ts): when it passes, every step still
  * running is interrupted and awaited before the outcome is built, so no fiber and no I/O
  * outlives the run.
  *
@@ -10,14 +10,14 @@
  *   `continue_on_error: false` the first failure fails the forEach, which interrupts the
  *   running siblings (`interrupted`) and never starts the rest (`skipped`).
  */
-import { Clock, Effect, Option, References } from "effect"
+import { Clock, Effect, Exit, References } from "effect"
 import type { ChainOutcome, ChainStatus, ErrorInfo, ModuleOutcome } from "../domain/Outcome.ts"
 import type { Sanitizer } from "../domain/sanitize.ts"
 import { spanContextOf } from "../domain/TraceContext.ts"
 import type { BoundChain, BoundStep, ChainInput } from "./BoundChain.ts"
 import { moduleOutcome, newStepState, runStep, type StepContext, type StepState } from "./runStep.ts"
 import { chainSpanName, chainSpanOptions, endChainSpan, NO_STACK } from "./spans.ts"
-import { timeoutOptionCheap } from "./timeoutCheap.ts"
+import { finishedWithin } from "./timeoutCheap.ts"
 
 /** Failure value that stops a fail-fast parallel group; never escapes this file. */
 const stopSignal = { _tag: "StopChain" } as const
@@ -25,27 +25,22 @@ const stopSignal = { _tag: "StopChain" } as const
 const selectSteps = (chain: BoundChain, only: ReadonlySet<string> | undefined): ReadonlyArray<BoundStep> =>
   only === undefined ? chain.steps : chain.steps.filter((step) => only.has(step.plan.id))
 
-// Generators here are module-level functions, never inline `Effect.gen(function* ...)`: a new
-// generator function costs V8 a fresh prototype and map on its first call (~1 µs, ~650 B),
-// which would be paid on every event.
-function* sequentialSteps(
-  steps: ReadonlyArray<BoundStep>,
-  states: Array<StepState>,
-  ctx: StepContext,
-  stopOnFailure: boolean
-) {
-  for (let i = 0; i < steps.length; i++) {
-    const outcome = yield* runStep(steps[i] as BoundStep, ctx, states[i] as StepState)
-    if (stopOnFailure && outcome.status !== "succeeded") return
-  }
-}
-
+// The per-event path uses no generators (see test/unit/engine/hotPath.test.ts): one
+// continuation per step is all a sequential chain allocates here.
 const runSequential = (
   steps: ReadonlyArray<BoundStep>,
   states: Array<StepState>,
   ctx: StepContext,
-  stopOnFailure: boolean
-) => Effect.gen(() => sequentialSteps(steps, states, ctx, stopOnFailure))
+  stopOnFailure: boolean,
+  from = 0
+): Effect.Effect<void> =>
+  from >= steps.length
+    ? Effect.void
+    : Effect.flatMap(runStep(steps[from] as BoundStep, ctx, states[from] as StepState), (outcome) =>
+        stopOnFailure && outcome.status !== "succeeded"
+          ? Effect.void
+          : runSequential(steps, states, ctx, stopOnFailure, from + 1)
+      )
 
 const runParallel = (
   steps: ReadonlyArray<BoundStep>,
@@ -109,23 +104,36 @@ const execute = (
   sanitize: Sanitizer,
   clock: Clock.Clock,
   traced: boolean
-): Effect.Effect<ChainOutcome> => Effect.gen(() => executeChain(chain, input, sanitize, clock, traced))
+): Effect.Effect<ChainOutcome> =>
+  Effect.suspend(() => {
+    const { plan } = chain
+    const steps = selectSteps(chain, input.onlyModules)
+    const startedAt = clock.currentTimeMillisUnsafe()
+    const deadline = startedAt + plan.timeoutMs
+    const ctx: StepContext = { webhookId: plan.webhookId, input, deadline, sanitize, clock, traced }
+    const states = steps.map(newStepState)
+    const stopOnFailure = !plan.continueOnError
+    const body =
+      plan.execution === "parallel"
+        ? runParallel(steps, states, ctx, stopOnFailure, plan.maxParallel)
+        : runSequential(steps, states, ctx, stopOnFailure)
+    return Effect.flatMap(finishedWithin(clock, body, plan.timeoutMs), (exit) =>
+      // a failure here would be a defect of the engine itself: never turned into an outcome
+      exit !== undefined && Exit.isFailure(exit)
+        ? Effect.failCause(exit.cause)
+        : Effect.succeed(chainOutcome(plan, steps, states, exit === undefined, startedAt, clock))
+    )
+  })
 
-function* executeChain(chain: BoundChain, input: ChainInput, sanitize: Sanitizer, clock: Clock.Clock, traced: boolean) {
-  const { plan } = chain
-  const steps = selectSteps(chain, input.onlyModules)
-  const startedAt = clock.currentTimeMillisUnsafe()
-  const deadline = startedAt + plan.timeoutMs
-  const ctx: StepContext = { webhookId: plan.webhookId, input, deadline, sanitize, clock, traced }
-  const states = steps.map(newStepState)
-  const stopOnFailure = !plan.continueOnError
-  const body =
-    plan.execution === "parallel"
-      ? runParallel(steps, states, ctx, stopOnFailure, plan.maxParallel)
-      : runSequential(steps, states, ctx, stopOnFailure)
-  const completed = yield* timeoutOptionCheap(body, plan.timeoutMs)
+const chainOutcome = (
+  plan: BoundChain["plan"],
+  steps: ReadonlyArray<BoundStep>,
+  states: ReadonlyArray<StepState>,
+  timedOut: boolean,
+  startedAt: number,
+  clock: Clock.Clock
+): ChainOutcome => {
   const finishedAt = clock.currentTimeMillisUnsafe()
-  const timedOut = Option.isNone(completed)
   const failedId = states.findIndex((s) => s.outcome !== undefined && s.outcome.status !== "succeeded")
   const failed = failedId >= 0 ? steps[failedId]?.plan.id : undefined
   const modules = steps.map(
@@ -133,8 +141,7 @@ function* executeChain(chain: BoundChain, input: ChainInput, sanitize: Sanitizer
       (states[i] as StepState).outcome ??
       unfinished(step, states[i] as StepState, timedOut, finishedAt, plan.timeoutMs, failed)
   )
-  const outcome: ChainOutcome = { status: chainStatus(modules, timedOut), modules, startedAt, finishedAt }
-  return outcome
+  return { status: chainStatus(modules, timedOut), modules, startedAt, finishedAt }
 }
 
 /** The chain under its span; the outcome carries the span's context for the outcome records. */

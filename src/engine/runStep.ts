@@ -15,17 +15,26 @@ import { formatTraceparent, spanContextOf } from "../domain/TraceContext.ts"
 import type { Delivery } from "../modules/Destination.ts"
 import type { BoundStep, ChainInput } from "./BoundChain.ts"
 import { retryDelayMs } from "./backoff.ts"
+import type { Admission } from "./Guard.ts"
 import { attemptSpanName, attemptSpanOptions, endAttemptSpan, NO_STACK } from "./spans.ts"
-import { timeoutCheap } from "./timeoutCheap.ts"
+import { exitWithin } from "./timeoutCheap.ts"
 
 export interface StepState {
   started: boolean
   startedAt: number
   attempts: number
   outcome: ModuleOutcome | undefined
+  /** `<event id>:<module id>`: the same for every attempt, retry and redelivery of this step */
+  idempotencyKey: string
 }
 
-export const newStepState = (): StepState => ({ started: false, startedAt: 0, attempts: 0, outcome: undefined })
+export const newStepState = (): StepState => ({
+  started: false,
+  startedAt: 0,
+  attempts: 0,
+  outcome: undefined,
+  idempotencyKey: ""
+})
 
 /** Everything a step needs from its chain run. */
 export interface StepContext {
@@ -111,16 +120,43 @@ const circuitOpen = (step: BoundStep): ErrorInfo => ({
   message: `circuit for '${step.plan.guard.key}' is open after repeated failures`
 })
 
-type Attempt = (
-  traceparent: string | undefined
-) => Effect.Effect<Exit.Exit<unknown, DestinationError | Cause.TimeoutError>>
+/** One attempt's exit: the send through the guard's permit, under the attempt timeout. */
+const attemptExit = (
+  step: BoundStep,
+  ctx: StepContext,
+  state: StepState,
+  admission: Admission,
+  traceparent: string | undefined,
+  now: number
+): Effect.Effect<Exit.Exit<unknown, DestinationError | Cause.TimeoutError>> => {
+  const { plan, guard } = step
+  const { input } = ctx
+  const delivery: { -readonly [K in keyof Delivery]: Delivery[K] } = {
+    eventId: input.eventId,
+    webhookId: ctx.webhookId,
+    moduleId: plan.id,
+    idempotencyKey: state.idempotencyKey,
+    attempt: state.attempts,
+    payload: input.payload,
+    payloadEncoding: input.payloadEncoding,
+    headers: input.headers,
+    config: plan.config
+  }
+  if (input.key !== undefined) delivery.key = input.key
+  if (traceparent !== undefined) delivery.traceparent = traceparent
+  const send = step.destination.send(delivery)
+  // When the attempt timeout reaches past the chain deadline, the deadline is what bounds
+  // this attempt: leave it to the chain (its outcome is then `timed_out` by deadline).
+  const bounded = plan.timeoutMs < ctx.deadline - now ? exitWithin(ctx.clock, send, plan.timeoutMs) : Effect.exit(send)
+  return Effect.onInterrupt(guard.semaphore.withPermit(bounded), guard.abandonedOnInterrupt(admission))
+}
 
 /** An attempt under its span: the sink is handed that span's context as its traceparent. */
-const traced = (step: BoundStep, ctx: StepContext, attemptNo: number, attempt: Attempt) =>
-  Effect.useSpan(attemptSpanName(step.plan), attemptSpanOptions(step.plan, ctx.webhookId, attemptNo), (span) => {
+const traced = (step: BoundStep, ctx: StepContext, state: StepState, admission: Admission, now: number) =>
+  Effect.useSpan(attemptSpanName(step.plan), attemptSpanOptions(step.plan, ctx.webhookId, state.attempts), (span) => {
     const context = spanContextOf(span)
     const traceparent = context === undefined ? ctx.input.traceparent : formatTraceparent(context)
-    return Effect.withParentSpan(attempt(traceparent), span, NO_STACK).pipe(
+    return Effect.withParentSpan(attemptExit(step, ctx, state, admission, traceparent, now), span, NO_STACK).pipe(
       Effect.map((exit) => {
         const failure = classify(exit, step.plan.timeoutMs, ctx.sanitize)
         endAttemptSpan(span, failure?.info, ctx.clock.currentTimeNanosUnsafe())
@@ -130,69 +166,72 @@ const traced = (step: BoundStep, ctx: StepContext, attemptNo: number, attempt: A
     )
   })
 
+/** Records the step's outcome in its state (the chain reads it from there) and returns it. */
+const finish = (
+  step: BoundStep,
+  state: StepState,
+  status: ModuleStatus,
+  now: number,
+  error?: ErrorInfo
+): ModuleOutcome => {
+  const outcome = moduleOutcome(step, status, state.attempts, now - state.startedAt, error)
+  state.outcome = outcome
+  return outcome
+}
+
+// No generator and no closure per step beyond one continuation per attempt: a step runs
+// three times per event in the benchmark's chain, so what it allocates is paid at that rate.
 export const runStep = (step: BoundStep, ctx: StepContext, state: StepState): Effect.Effect<ModuleOutcome> =>
-  Effect.gen(() => stepAttempts(step, ctx, state))
+  Effect.suspend(() => {
+    state.started = true
+    state.startedAt = ctx.clock.currentTimeMillisUnsafe()
+    state.idempotencyKey = `${ctx.input.eventId}:${step.plan.id}`
+    return nextAttempt(step, ctx, state)
+  })
 
-// A module-level generator, not an inline `Effect.gen(function* ...)`: each new generator
-// function costs V8 a fresh prototype and map on its first call (~1 µs and ~650 B), paid per
-// step of every event (npm run bench:engine: 20 KB -> 3 KB allocated per 3-module chain).
-function* stepAttempts(step: BoundStep, ctx: StepContext, state: StepState) {
-  const { plan, destination, guard } = step
-  const { input, clock } = ctx
-  state.started = true
-  state.startedAt = clock.currentTimeMillisUnsafe()
-  const finish = (status: ModuleStatus, now: number, error?: ErrorInfo): ModuleOutcome => {
-    const outcome = moduleOutcome(step, status, state.attempts, now - state.startedAt, error)
-    state.outcome = outcome
-    return outcome
+const nextAttempt = (step: BoundStep, ctx: StepContext, state: StepState): Effect.Effect<ModuleOutcome> => {
+  const now = ctx.clock.currentTimeMillisUnsafe()
+  const admission = step.guard.admit(now)
+  if (admission === "refuse") return Effect.succeed(finish(step, state, "circuit_open", now, circuitOpen(step)))
+  state.attempts++
+  if (ctx.traced) {
+    return Effect.flatMap(traced(step, ctx, state, admission, now), (failure) =>
+      afterAttempt(step, ctx, state, admission, failure)
+    )
   }
-  const idempotencyKey = `${input.eventId}:${plan.id}`
-  for (;;) {
-    const admission = guard.admit(clock.currentTimeMillisUnsafe())
-    if (admission === "refuse") return finish("circuit_open", clock.currentTimeMillisUnsafe(), circuitOpen(step))
-    state.attempts++
-    const attempt: Attempt = (traceparent) => {
-      const delivery: Delivery = {
-        eventId: input.eventId,
-        webhookId: ctx.webhookId,
-        moduleId: plan.id,
-        idempotencyKey,
-        attempt: state.attempts,
-        payload: input.payload,
-        payloadEncoding: input.payloadEncoding,
-        headers: input.headers,
-        config: plan.config,
-        ...(input.key === undefined ? {} : { key: input.key }),
-        ...(traceparent === undefined ? {} : { traceparent })
-      }
-      // When the attempt timeout reaches past the chain deadline, the deadline is what bounds
-      // this attempt: leave it to the chain (its outcome is then `timed_out` by deadline).
-      const send = destination.send(delivery)
-      const bounded =
-        plan.timeoutMs < ctx.deadline - clock.currentTimeMillisUnsafe() ? timeoutCheap(send, plan.timeoutMs) : send
-      return bounded.pipe(
-        guard.semaphore.withPermit,
-        Effect.onInterrupt(() => Effect.sync(() => guard.onAbandoned(admission))),
-        Effect.exit
-      )
-    }
-    const failure = ctx.traced
-      ? yield* traced(step, ctx, state.attempts, attempt)
-      : classify(yield* attempt(input.traceparent), plan.timeoutMs, ctx.sanitize)
-    const now = clock.currentTimeMillisUnsafe()
-    if (failure === undefined) {
-      guard.onHealthy(admission)
-      return finish("succeeded", now)
-    }
-    if (failure.info.tag === "Defect") guard.onAbandoned(admission)
-    else if (failure.unhealthy) guard.onUnhealthy(admission, now)
-    else guard.onHealthy(admission)
+  return Effect.flatMap(attemptExit(step, ctx, state, admission, ctx.input.traceparent, now), (exit) =>
+    afterAttempt(step, ctx, state, admission, classify(exit, step.plan.timeoutMs, ctx.sanitize))
+  )
+}
 
-    const status: ModuleStatus = failure.info.reason === "timeout" ? "timed_out" : "failed"
-    if (!failure.info.retryable || state.attempts >= plan.retry.maxAttempts) return finish(status, now, failure.info)
-    const delay = retryDelayMs(plan.retry, state.attempts + 1, yield* Random.next, failure.retryAfterMs)
+const afterAttempt = (
+  step: BoundStep,
+  ctx: StepContext,
+  state: StepState,
+  admission: Admission,
+  failure: AttemptFailure | undefined
+): Effect.Effect<ModuleOutcome> => {
+  const { guard, plan } = step
+  const now = ctx.clock.currentTimeMillisUnsafe()
+  if (failure === undefined) {
+    guard.onHealthy(admission)
+    return Effect.succeed(finish(step, state, "succeeded", now))
+  }
+  if (failure.info.tag === "Defect") guard.onAbandoned(admission)
+  else if (failure.unhealthy) guard.onUnhealthy(admission, now)
+  else guard.onHealthy(admission)
+
+  const status: ModuleStatus = failure.info.reason === "timeout" ? "timed_out" : "failed"
+  if (!failure.info.retryable || state.attempts >= plan.retry.maxAttempts) {
+    return Effect.succeed(finish(step, state, status, now, failure.info))
+  }
+  return Effect.flatMap(Random.next, (random) => {
+    const delay = retryDelayMs(plan.retry, state.attempts + 1, random, failure.retryAfterMs)
     // A retry that could not start before the deadline would only burn the chain's budget.
-    if (now + delay >= ctx.deadline) return finish(status, now, failure.info)
-    yield* Effect.sleep(delay)
-  }
+    if (now + delay >= ctx.deadline) return Effect.succeed(finish(step, state, status, now, failure.info))
+    return Effect.andThen(
+      Effect.sleep(delay),
+      Effect.suspend(() => nextAttempt(step, ctx, state))
+    )
+  })
 }

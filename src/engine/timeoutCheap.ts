@@ -10,20 +10,26 @@
  * versions, the caller resumes only once the child has exited (its finalizers ran), and an
  * interrupted caller interrupts the child. Only with the system clock: under any other Clock
  * (TestClock) time is not the timer's, so Effect's own versions run.
+ *
+ * The engine calls `exitWithin` / `finishedWithin` with the clock it read once per chain:
+ * they return the exit as a value (no failure raised and caught again) and allocate nothing
+ * per call beyond the child fiber and one continuation.
  */
-import { Cause, Clock, Effect, type Exit, Fiber, Option } from "effect"
+import { Cause, Clock, Effect, Exit, Fiber, Option } from "effect"
 
 const systemClock = Effect.runSync(Clock.clockWith(Effect.succeed))
+const START_NOW = { startImmediately: true } as const
 
-/** The effect's exit, or `undefined` once `ms` passed (the effect interrupted and exited). */
-const exitWithin = <A, E, R>(
+/** The effect's exit, or `onTimeout(ms)` once `ms` passed (the effect interrupted and exited). */
+const raceTimer = <A, E, R, T>(
   self: Effect.Effect<A, E, R>,
-  ms: number
-): Effect.Effect<Exit.Exit<A, E> | undefined, never, R> =>
-  Effect.flatMap(Effect.forkChild(self, { startImmediately: true }), (fiber) => {
+  ms: number,
+  onTimeout: (ms: number) => T
+): Effect.Effect<Exit.Exit<A, E> | T, never, R> =>
+  Effect.flatMap(Effect.forkChild(self, START_NOW), (fiber) => {
     const finished = fiber.pollUnsafe()
     if (finished !== undefined) return Effect.succeed(finished)
-    return Effect.callback<Exit.Exit<A, E> | undefined>((resume) => {
+    return Effect.callback<Exit.Exit<A, E> | T>((resume) => {
       let timedOut = false
       const timer = setTimeout(() => {
         timedOut = true
@@ -31,7 +37,7 @@ const exitWithin = <A, E, R>(
       }, ms)
       fiber.addObserver((exit) => {
         clearTimeout(timer)
-        resume(Effect.succeed(timedOut ? undefined : exit))
+        resume(Effect.succeed(timedOut ? onTimeout(ms) : exit))
       })
       // the caller was interrupted: so is the child, and the caller waits for it
       return Effect.suspend(() => {
@@ -41,20 +47,40 @@ const exitWithin = <A, E, R>(
     })
   })
 
+const timeoutError = (ms: number) => new Cause.TimeoutError(`Operation timed out after ${ms} ms`)
+const timedOutExit = (ms: number): Exit.Exit<never, Cause.TimeoutError> => Exit.fail(timeoutError(ms))
+const timedOutUndefined = (): undefined => undefined
+
+/** `Effect.exit(Effect.timeout(self, ms))`, given the fiber's clock. */
+export const exitWithin = <A, E, R>(
+  clock: Clock.Clock,
+  self: Effect.Effect<A, E, R>,
+  ms: number
+): Effect.Effect<Exit.Exit<A, E | Cause.TimeoutError>, never, R> =>
+  clock !== systemClock ? Effect.exit(Effect.timeout(self, ms)) : raceTimer(self, ms, timedOutExit)
+
+/** `self`'s exit, or `undefined` when `ms` passed first (`self` interrupted and exited), given the fiber's clock. */
+export const finishedWithin = <A, E, R>(
+  clock: Clock.Clock,
+  self: Effect.Effect<A, E, R>,
+  ms: number
+): Effect.Effect<Exit.Exit<A, E> | undefined, never, R> =>
+  clock !== systemClock
+    ? Effect.map(Effect.exit(Effect.timeoutOption(self, ms)), (exit) =>
+        Exit.isSuccess(exit)
+          ? Option.isSome(exit.value)
+            ? Exit.succeed(exit.value.value)
+            : undefined
+          : Exit.failCause(exit.cause)
+      )
+    : raceTimer(self, ms, timedOutUndefined)
+
 /** `Effect.timeout(self, ms)`: fails with a `Cause.TimeoutError` when `ms` passes first. */
 export const timeoutCheap = <A, E, R>(
   self: Effect.Effect<A, E, R>,
   ms: number
 ): Effect.Effect<A, E | Cause.TimeoutError, R> =>
-  Effect.clockWith((clock) =>
-    clock !== systemClock
-      ? Effect.timeout(self, ms)
-      : Effect.flatMap(
-          exitWithin(self, ms),
-          (exit): Effect.Effect<A, E | Cause.TimeoutError> =>
-            exit === undefined ? Effect.fail(new Cause.TimeoutError(`Operation timed out after ${ms} ms`)) : exit
-        )
-  )
+  Effect.clockWith((clock) => Effect.flatten(exitWithin(clock, self, ms)))
 
 /** `Effect.timeoutOption(self, ms)`: `None` when `ms` passes first. */
 export const timeoutOptionCheap = <A, E, R>(
@@ -62,9 +88,7 @@ export const timeoutOptionCheap = <A, E, R>(
   ms: number
 ): Effect.Effect<Option.Option<A>, E, R> =>
   Effect.clockWith((clock) =>
-    clock !== systemClock
-      ? Effect.timeoutOption(self, ms)
-      : Effect.flatMap(exitWithin(self, ms), (exit) =>
-          exit === undefined ? Effect.succeedNone : Effect.map(exit, Option.some)
-        )
+    Effect.flatMap(finishedWithin(clock, self, ms), (exit) =>
+      exit === undefined ? Effect.succeedNone : Effect.map(exit, Option.some)
+    )
   )
