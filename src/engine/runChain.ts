@@ -1,6 +1,6 @@
 /**
  * One chain run = one supervised group of fibers. The whole run sits under the chain
- * deadline (`finishedWithin`, see timeoutCheap.ts): when it passes, every step still
+ * deadline (`finishedWithin`, see exitWithin.ts): when it passes, every step still
  * running is interrupted and awaited before the outcome is built, so no fiber and no I/O
  * outlives the run.
  *
@@ -17,7 +17,7 @@ import { spanContextOf } from "../domain/TraceContext.ts"
 import type { BoundChain, BoundStep, ChainInput } from "./BoundChain.ts"
 import { moduleOutcome, newStepState, runStep, type StepContext, type StepState } from "./runStep.ts"
 import { chainSpanName, chainSpanOptions, endChainSpan, NO_STACK } from "./spans.ts"
-import { finishedWithin } from "./timeoutCheap.ts"
+import { finishedWithin } from "./exitWithin.ts"
 
 /** Failure value that stops a fail-fast parallel group; never escapes this file. */
 const stopSignal = { _tag: "StopChain" } as const

@@ -17,7 +17,7 @@ import type { BoundStep, ChainInput } from "./BoundChain.ts"
 import { retryDelayMs } from "./backoff.ts"
 import type { Admission } from "./Guard.ts"
 import { attemptSpanName, attemptSpanOptions, endAttemptSpan, NO_STACK } from "./spans.ts"
-import { exitWithin } from "./timeoutCheap.ts"
+import { exitWithin } from "./exitWithin.ts"
 
 export interface StepState {
   started: boolean

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest"
 const perEventFiles = [
   "src/engine/runChain.ts",
   "src/engine/runStep.ts",
-  "src/engine/timeoutCheap.ts",
+  "src/engine/exitWithin.ts",
   "src/processor/PartitionWorker.ts",
   "src/processor/handleRecord.ts",
   "src/kafka/KeyLanes.ts",

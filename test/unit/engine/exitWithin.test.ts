@@ -1,13 +1,24 @@
 /**
- * The engine's timeouts keep Effect.timeout/timeoutOption's semantics on their cheap path
- * (system clock: one child fiber and a timer) and fall back to Effect's under a TestClock.
+ * The engine's timeouts (exitWithin for attempts, finishedWithin for the chain deadline) keep
+ * Effect.timeout/timeoutOption's semantics on their cheap path (system clock: one child fiber
+ * and a timer) and fall back to Effect's under a TestClock.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Fiber, Option } from "effect"
 import { TestClock } from "effect/testing"
-import { timeoutCheap, timeoutOptionCheap } from "../../../src/engine/timeoutCheap.ts"
+import { exitWithin, finishedWithin } from "../../../src/engine/exitWithin.ts"
 
-describe("timeoutCheap (system clock)", () => {
+/** `Effect.timeout` / `Effect.timeoutOption` built on the engine's two primitives */
+const timeoutCheap = <A, E>(self: Effect.Effect<A, E>, ms: number) =>
+  Effect.clockWith((clock) => Effect.flatten(exitWithin(clock, self, ms)))
+const timeoutOptionCheap = <A, E>(self: Effect.Effect<A, E>, ms: number) =>
+  Effect.clockWith((clock) =>
+    Effect.flatMap(finishedWithin(clock, self, ms), (exit) =>
+      exit === undefined ? Effect.succeedNone : Effect.map(exit, Option.some)
+    )
+  )
+
+describe("exitWithin / finishedWithin (system clock)", () => {
   it.live("a synchronous success is returned as is", () =>
     Effect.gen(function* () {
       assert.strictEqual(yield* timeoutCheap(Effect.succeed(1), 50), 1)
@@ -71,7 +82,7 @@ describe("timeoutCheap (system clock)", () => {
   )
 })
 
-describe("timeoutCheap (TestClock)", () => {
+describe("exitWithin / finishedWithin (TestClock)", () => {
   it.effect("uses Effect's timeouts, so virtual time decides", () =>
     Effect.gen(function* () {
       const fiber = yield* Effect.forkChild(Effect.exit(timeoutCheap(Effect.never, 1_000)))

@@ -74,21 +74,3 @@ export const finishedWithin = <A, E, R>(
           : Exit.failCause(exit.cause)
       )
     : raceTimer(self, ms, timedOutUndefined)
-
-/** `Effect.timeout(self, ms)`: fails with a `Cause.TimeoutError` when `ms` passes first. */
-export const timeoutCheap = <A, E, R>(
-  self: Effect.Effect<A, E, R>,
-  ms: number
-): Effect.Effect<A, E | Cause.TimeoutError, R> =>
-  Effect.clockWith((clock) => Effect.flatten(exitWithin(clock, self, ms)))
-
-/** `Effect.timeoutOption(self, ms)`: `None` when `ms` passes first. */
-export const timeoutOptionCheap = <A, E, R>(
-  self: Effect.Effect<A, E, R>,
-  ms: number
-): Effect.Effect<Option.Option<A>, E, R> =>
-  Effect.clockWith((clock) =>
-    Effect.flatMap(finishedWithin(clock, self, ms), (exit) =>
-      exit === undefined ? Effect.succeedNone : Effect.map(exit, Option.some)
-    )
-  )
