@@ -15,9 +15,9 @@ import type { ChainOutcome, ChainStatus, ErrorInfo, ModuleOutcome } from "../dom
 import type { Sanitizer } from "../domain/sanitize.ts"
 import { spanContextOf } from "../domain/TraceContext.ts"
 import type { BoundChain, BoundStep, ChainInput } from "./BoundChain.ts"
+import { finishedWithin } from "./exitWithin.ts"
 import { moduleOutcome, newStepState, runStep, type StepContext, type StepState } from "./runStep.ts"
 import { chainSpanName, chainSpanOptions, endChainSpan, NO_STACK } from "./spans.ts"
-import { finishedWithin } from "./exitWithin.ts"
 
 /** Failure value that stops a fail-fast parallel group; never escapes this file. */
 const stopSignal = { _tag: "StopChain" } as const

@@ -15,9 +15,9 @@ import { formatTraceparent, spanContextOf } from "../domain/TraceContext.ts"
 import type { Delivery } from "../modules/Destination.ts"
 import type { BoundStep, ChainInput } from "./BoundChain.ts"
 import { retryDelayMs } from "./backoff.ts"
+import { exitWithin } from "./exitWithin.ts"
 import type { Admission } from "./Guard.ts"
 import { attemptSpanName, attemptSpanOptions, endAttemptSpan, NO_STACK } from "./spans.ts"
-import { exitWithin } from "./exitWithin.ts"
 
 export interface StepState {
   started: boolean
