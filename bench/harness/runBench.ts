@@ -10,7 +10,7 @@ import { KAFKA_VERSION } from "../../src/kafka/local/KafkaVersion.ts"
 import { startLocalKafka } from "../../src/kafka/local/startLocalKafka.ts"
 import { type BenchReport, computeDiagnostics, computeRatios, type ScenarioResult } from "./benchReport.ts"
 import { benchSettings, SCENARIOS, type ScenarioName } from "./benchSettings.ts"
-import { runBrokerCeilingScenario, runPipeScenario, type ScenarioContext } from "./scenarioRunners.ts"
+import { type PipeSpec, runBrokerCeilingScenario, runPipeScenario, type ScenarioContext } from "./scenarioRunners.ts"
 import { startSlowSink } from "./startSlowSink.ts"
 
 export interface BenchOptions {
@@ -54,35 +54,22 @@ export const runBench = async (options: BenchOptions): Promise<BenchReport> => {
     }
     const sink = await startSlowSink(settings.sinkDelayMs)
     const { events, partitions } = settings
-    const plan: ReadonlyArray<[ScenarioName, () => Promise<ScenarioResult>]> = [
+    /** the raw KafkaJS pipe on pre-filled events, writing `records` */
+    const rawPipe = (name: "raw_pipe" | "raw_pipe_results" | "raw_pipe_results_lean", records: PipeSpec["records"]) =>
+      [
+        name,
+        () =>
+          runPipeScenario(
+            ctx,
+            { name, kind: "rawPipe", chain: "noop", partitions, records },
+            { type: "prefill", events: events[name] }
+          )
+      ] as const
+    const plan: ReadonlyArray<readonly [ScenarioName, () => Promise<ScenarioResult>]> = [
       ["broker_ceiling", () => runBrokerCeilingScenario(ctx, events.broker_ceiling)],
-      [
-        "raw_pipe",
-        () =>
-          runPipeScenario(
-            ctx,
-            { name: "raw_pipe", kind: "rawPipe", chain: "noop", partitions },
-            { type: "prefill", events: events.raw_pipe }
-          )
-      ],
-      [
-        "raw_pipe_results",
-        () =>
-          runPipeScenario(
-            ctx,
-            { name: "raw_pipe_results", kind: "rawPipe", chain: "noop", partitions, records: "results" },
-            { type: "prefill", events: events.raw_pipe_results }
-          )
-      ],
-      [
-        "raw_pipe_results_lean",
-        () =>
-          runPipeScenario(
-            ctx,
-            { name: "raw_pipe_results_lean", kind: "rawPipe", chain: "noop", partitions, records: "results_lean" },
-            { type: "prefill", events: events.raw_pipe_results_lean }
-          )
-      ],
+      rawPipe("raw_pipe", "small"),
+      rawPipe("raw_pipe_results", "results"),
+      rawPipe("raw_pipe_results_lean", "results_lean"),
       [
         "noop_chain_seq",
         () =>
