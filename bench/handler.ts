@@ -65,10 +65,10 @@ const run = (from: number, to: number) =>
     let bytes = 0
     const worker = yield* PartitionWorker.make(0, from, {
       handle: (record) => handleRecord(ctx, record),
-      publish: (outputs) =>
-        Effect.sync(() => {
-          for (const o of outputs) bytes += o.value.length
-        }),
+      publish: (outputs, onAcked) => {
+        for (const o of outputs) bytes += o.value.length
+        onAcked()
+      },
       onDone: () => {
         done++
         wake?.()

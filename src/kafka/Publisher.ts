@@ -5,22 +5,28 @@
  * batches grow by themselves under high load.
  *
  * Nothing is ever dropped: a failed send is retried with capped backoff for as long as it
- * takes (the broker may be down for minutes). Callers wait for their records' ack, so the
- * offsets of their events stay uncommitted until then, and the processor's in-flight caps
- * pause fetching meanwhile.
+ * takes (the broker may be down for minutes). Records are sent in the order they were handed
+ * over, so outcomes of one key stay in order. A caller is told of its records' ack by a
+ * callback rather than by waiting: the offsets of its events stay uncommitted until then, and
+ * the processor's in-flight caps pause fetching meanwhile, but the caller's next event does
+ * not wait for this one's produce round trip.
  */
-import { Deferred, Effect, Queue, Schedule, type Scope } from "effect"
+import { Effect, Queue, Schedule, type Scope } from "effect"
 import type { OutputRecord } from "../outcomes/records.ts"
 import type { OutcomeProducer } from "./OutcomeProducer.ts"
 
 interface Pending {
   readonly records: ReadonlyArray<OutputRecord>
-  readonly done: Deferred.Deferred<void>
+  readonly onAcked: () => void
 }
 
 export interface Publisher {
-  /** resolves once every record is acknowledged by Kafka (acks=all) */
-  readonly publish: (records: ReadonlyArray<OutputRecord>) => Effect.Effect<void>
+  /**
+   * Hands `records` over; `onAcked` runs once every one of them is acknowledged by Kafka
+   * (acks=all), on the publisher's fiber: it must not throw or block. With no records it runs
+   * at once.
+   */
+  readonly publish: (records: ReadonlyArray<OutputRecord>, onAcked: () => void) => void
   /** counters for metrics and tests */
   readonly stats: () => { readonly sentBatches: number; readonly sentRecords: number; readonly failures: number }
 }
@@ -66,7 +72,7 @@ export const makePublisher = (
           Effect.sync(() => {
             sentBatches++
             sentRecords += records.length
-            for (const p of batch) Deferred.doneUnsafe(p.done, Effect.void)
+            for (const p of batch) p.onAcked()
           })
         )
       )
@@ -93,14 +99,10 @@ export const makePublisher = (
     yield* Effect.forkScoped(loop)
 
     return {
-      publish: (records) =>
-        records.length === 0
-          ? Effect.void
-          : Effect.suspend(() => {
-              const done = Deferred.makeUnsafe<void>()
-              Queue.offerUnsafe(queue, { records, done })
-              return Deferred.await(done)
-            }),
+      publish: (records, onAcked) => {
+        if (records.length === 0) onAcked()
+        else Queue.offerUnsafe(queue, { records, onAcked })
+      },
       stats: () => ({ sentBatches, sentRecords, failures })
     }
   })

@@ -3,6 +3,12 @@
  * tracker, the per-key lanes (actor per key) and the fibers running its events. Closing
  * the worker's scope interrupts every one of those fibers: nothing of a revoked partition
  * keeps running or gets committed.
+ *
+ * A lane runs its key's events one at a time, each chain after the previous one ended. It
+ * hands each event's outcome records to the publisher and goes on with the next event
+ * without waiting for their ack (as in exactly-once mode, where they wait for the commit's
+ * transaction): the offset becomes committable, and the event stops counting as in flight,
+ * only once the ack has come. Outcomes of one key are published in their events' order.
  */
 import { Effect, Exit, FiberSet, Scope } from "effect"
 import { KeyLanes } from "../kafka/KeyLanes.ts"
@@ -13,9 +19,9 @@ import type { InputRecord } from "./InputRecord.ts"
 export interface WorkerDeps {
   /** record → outcome records; never fails */
   readonly handle: (record: InputRecord) => Effect.Effect<ReadonlyArray<OutputRecord>>
-  /** at-least-once: publish and wait for the ack. Absent in exactly-once mode, where the
-   * records wait in the tracker for the commit's transaction. */
-  readonly publish: ((records: ReadonlyArray<OutputRecord>) => Effect.Effect<void>) | undefined
+  /** at-least-once: hand the records over; `onAcked` runs once Kafka has them all. Absent in
+   * exactly-once mode, where the records wait in the tracker for the commit's transaction. */
+  readonly publish: ((records: ReadonlyArray<OutputRecord>, onAcked: () => void) => void) | undefined
   /** called after every event that reached its durable outcome */
   readonly onDone: (worker: PartitionWorker) => void
 }
@@ -33,6 +39,8 @@ export class PartitionWorker {
   private readonly scope: Scope.Closeable
   private readonly run: (effect: Effect.Effect<void>) => unknown
   private readonly deps: WorkerDeps
+  /** set when closing starts: acks arriving later belong to a partition that is no longer ours */
+  private closed = false
 
   private constructor(
     partition: number,
@@ -83,6 +91,13 @@ export class PartitionWorker {
     return this.lanes.finish(key)
   }
 
+  /** @internal the event at `offset` has its durable outcome (`outputs` waits for the commit in exactly-once mode) */
+  durable(offset: number, outputs?: ReadonlyArray<OutputRecord>): void {
+    if (this.closed) return
+    this.tracker.complete(offset, outputs)
+    this.deps.onDone(this)
+  }
+
   /** records received and without a durable outcome yet */
   get pending(): number {
     return this.tracker.pending
@@ -90,6 +105,7 @@ export class PartitionWorker {
 
   /** Interrupts every fiber of this partition and waits for them (finalizers included). */
   readonly close: Effect.Effect<void> = Effect.suspend(() => {
+    this.closed = true
     this.lanes.clear()
     return Scope.close(this.scope, Exit.void)
   })
@@ -103,13 +119,8 @@ function* laneRecords(worker: PartitionWorker, key: string | undefined, first: I
   while (record !== undefined) {
     const offset = Number(record.offset)
     const outputs = yield* deps.handle(record)
-    if (deps.publish === undefined) {
-      worker.tracker.complete(offset, outputs)
-    } else {
-      yield* deps.publish(outputs)
-      worker.tracker.complete(offset)
-    }
-    deps.onDone(worker)
+    if (deps.publish === undefined) worker.durable(offset, outputs)
+    else deps.publish(outputs, () => worker.durable(offset))
     record = worker.nextOf(key)
   }
 }

@@ -1,0 +1,121 @@
+/**
+ * PartitionWorker: one lane per key, events of a key in offset order, and an event's offset
+ * committable only once its outcome is acknowledged. The lane does not wait for that ack: the
+ * next event of the key runs while the previous outcome is still with the broker (at-least-once),
+ * and acks arriving after the worker closed (partition revoked) change nothing.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import type { OutputRecord } from "../../../src/outcomes/records.ts"
+import type { InputRecord } from "../../../src/processor/InputRecord.ts"
+import { PartitionWorker } from "../../../src/processor/PartitionWorker.ts"
+
+const record = (offset: number, key: string | null): InputRecord => ({
+  topic: "webhooks",
+  partition: 0,
+  offset: String(offset),
+  key: key === null ? null : Buffer.from(key),
+  value: Buffer.from("{}"),
+  headers: {},
+  timestamp: 0
+})
+
+const output = (r: InputRecord): OutputRecord => ({
+  topic: "results",
+  key: r.key,
+  value: `result of ${r.offset}`,
+  headers: {}
+})
+
+/** a worker whose publisher holds every batch until the test acknowledges it */
+const setup = (firstOffset = 0) =>
+  Effect.gen(function* () {
+    const handled: Array<string> = []
+    const published: Array<{ readonly records: ReadonlyArray<OutputRecord>; readonly ack: () => void }> = []
+    let done = 0
+    const worker = yield* PartitionWorker.make(0, firstOffset, {
+      handle: (r) =>
+        Effect.sync(() => {
+          handled.push(r.offset)
+          return [output(r)]
+        }),
+      publish: (records, onAcked) => {
+        published.push({ records, ack: onAcked })
+      },
+      onDone: () => {
+        done++
+      }
+    })
+    return { worker, handled, published, done: () => done }
+  })
+
+/** lets the forked lanes run */
+const settle = Effect.sleep(1)
+
+describe("PartitionWorker (at-least-once)", () => {
+  it.live("a key's next event runs before the previous outcome is acknowledged; offsets wait for the acks", () =>
+    Effect.gen(function* () {
+      const { worker, handled, published, done } = yield* setup()
+      worker.accept(record(0, "k"))
+      worker.accept(record(1, "k"))
+      yield* settle
+      assert.deepStrictEqual(handled, ["0", "1"])
+      assert.deepStrictEqual(
+        published.map((p) => p.records[0]?.value),
+        ["result of 0", "result of 1"]
+      )
+      // nothing durable yet: nothing committable, both still in flight
+      assert.strictEqual(worker.pending, 2)
+      assert.strictEqual(worker.tracker.commitOffset(), 0)
+      assert.strictEqual(done(), 0)
+
+      published[1]?.ack()
+      assert.strictEqual(worker.pending, 1)
+      // offset 0 still waits: the commit cannot pass it
+      assert.strictEqual(worker.tracker.commitOffset(), 0)
+      published[0]?.ack()
+      assert.strictEqual(worker.pending, 0)
+      assert.strictEqual(worker.tracker.commitOffset(), 2)
+      assert.strictEqual(done(), 2)
+      yield* worker.close
+    })
+  )
+
+  it.live("events of one key run in offset order, other keys alongside", () =>
+    Effect.gen(function* () {
+      const { worker, handled, published } = yield* setup(10)
+      for (const [offset, key] of [
+        [10, "a"],
+        [11, "b"],
+        [12, "a"],
+        [13, null],
+        [14, "a"]
+      ] as const) {
+        worker.accept(record(offset, key))
+      }
+      yield* settle
+      assert.deepStrictEqual(
+        handled.filter((o) => ["10", "12", "14"].includes(o)),
+        ["10", "12", "14"]
+      )
+      assert.strictEqual(handled.length, 5)
+      for (const p of published) p.ack()
+      assert.strictEqual(worker.tracker.commitOffset(), 15)
+      yield* worker.close
+    })
+  )
+
+  it.live("acks arriving after the worker closed change nothing", () =>
+    Effect.gen(function* () {
+      const { worker, published, done } = yield* setup()
+      worker.accept(record(0, "k"))
+      yield* settle
+      assert.strictEqual(published.length, 1)
+      yield* worker.close
+      published[0]?.ack()
+      assert.strictEqual(done(), 0)
+      assert.strictEqual(worker.pending, 1)
+      assert.strictEqual(worker.tracker.commitOffset(), 0)
+    })
+  )
+})
