@@ -11,6 +11,7 @@ export const SCENARIOS = [
   "slow_sink_hookstream",
   "slow_sink_naive",
   "backlog_drain",
+  "hot_key",
   "half_load_latency",
   "half_load_raw"
 ] as const
@@ -54,7 +55,8 @@ const sizes = (quick: boolean): BenchSettings =>
           naive_noop: 2_000,
           slow_sink_hookstream: 4_000,
           slow_sink_naive: 100,
-          backlog_drain: 40_000
+          backlog_drain: 40_000,
+          hot_key: 5_000
         },
         partitions: 6,
         keys: 10_000,
@@ -75,7 +77,8 @@ const sizes = (quick: boolean): BenchSettings =>
           naive_noop: 30_000,
           slow_sink_hookstream: 60_000,
           slow_sink_naive: 1_500,
-          backlog_drain: 1_000_000
+          backlog_drain: 1_000_000,
+          hot_key: 30_000
         },
         partitions: 6,
         keys: 10_000,

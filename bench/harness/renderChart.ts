@@ -67,7 +67,8 @@ export const renderChart = (report: BenchReport): string => {
   }
   rows.forEach(({ name, r }, i) => {
     const y = top + i * rowH
-    const hookstream = name.startsWith("noop") || name.startsWith("slow_sink_hook") || name === "backlog_drain"
+    const hookstream =
+      name.startsWith("noop") || name.startsWith("slow_sink_hook") || name === "backlog_drain" || name === "hot_key"
     const color = hookstream || name === "half_load_latency" ? "#2b6cb0" : "#a0aec0"
     out.push(
       `<text x="${nameW - 8}" y="${y + 16}" text-anchor="end">${name}</text>`,

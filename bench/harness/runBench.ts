@@ -131,6 +131,22 @@ export const runBench = async (options: BenchOptions): Promise<BenchReport> => {
           )
       ],
       [
+        "hot_key",
+        () =>
+          runPipeScenario(
+            ctx,
+            {
+              name: "hot_key",
+              kind: "hookstreamConsumer",
+              chain: "noop",
+              execution: "sequential",
+              partitions,
+              keys: 1
+            },
+            { type: "prefill", events: events.hot_key }
+          )
+      ],
+      [
         "half_load_latency",
         () =>
           runPipeScenario(

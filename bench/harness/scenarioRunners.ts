@@ -36,6 +36,8 @@ export interface PipeSpec {
   readonly partitions: number
   readonly sinkUrl?: string
   readonly records?: ChildSettings["records"]
+  /** distinct record keys of the pre-filled events (default: the settings' `keys`) */
+  readonly keys?: number
 }
 
 const round = (n: number, digits = 1) => Number(n.toFixed(digits))
@@ -79,7 +81,7 @@ export const runPipeScenario = async (ctx: ScenarioContext, spec: PipeSpec, feed
     const expected = feed.type === "prefill" ? feed.events : Math.round((feed.ratePerS * feed.durationMs) / 1_000)
     if (feed.type === "prefill") {
       const started = Date.now()
-      await prefill(ctx.kafka, topics.input, feed.events, { keys: ctx.settings.keys })
+      await prefill(ctx.kafka, topics.input, feed.events, { keys: spec.keys ?? ctx.settings.keys })
       ctx.log(`  pre-filled ${feed.events} events in ${((Date.now() - started) / 1_000).toFixed(1)} s`)
     }
     const child = await runConsumerChild(
@@ -106,7 +108,7 @@ export const runPipeScenario = async (ctx: ScenarioContext, spec: PipeSpec, feed
         const paced = await producePaced(ctx.kafka, topics.input, {
           ratePerS: feed.ratePerS,
           durationMs: feed.durationMs,
-          keys: ctx.settings.keys
+          keys: spec.keys ?? ctx.settings.keys
         })
         pacedFrom = paced.startedAt + feed.warmupMs
         lateTicks = paced.lateTicks
