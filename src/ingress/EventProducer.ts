@@ -178,70 +178,74 @@ export const makeEventProducer = (
       for (const p of batch) Deferred.doneUnsafe(p.done, Effect.fail(failure))
     }
 
-    const sendBatch = (batch: ReadonlyArray<Pending>) =>
+    /** One transaction for `batch`; when it returns, every record in it has its answer. */
+    const runTransaction = (batch: ReadonlyArray<Pending>, state: Batch) =>
       Effect.gen(function* () {
-        const state: Batch = { phase: "sending", abort: false }
-        for (const p of batch) p.batch = state
-        sending = batch
-        sendingSince = Date.now()
         const current = producer
         const begun = yield* attempt("producer.transaction", () => current.transaction())
         if (!begun.ok) {
           yield* Effect.logWarning("ingress could not begin a transaction", begun.error.message)
           failAll(batch, new ProduceFailed({ reason: "failed", handedOver: false, message: begun.error.message }))
-          yield* replaceProducer
-        } else {
-          const txn = begun.value
-          const sent = yield* attempt("producer.send", () =>
-            txn.send({
-              topic: options.topic,
-              acks: -1,
-              compression: CompressionTypes.None,
-              messages: batch.map((p) => ({
-                key: p.record.key,
-                value: p.record.value,
-                headers: { ...p.record.headers }
-              }))
+          return yield* replaceProducer
+        }
+        const txn = begun.value
+        const sent = yield* attempt("producer.send", () =>
+          txn.send({
+            topic: options.topic,
+            acks: -1,
+            compression: CompressionTypes.None,
+            messages: batch.map((p) => ({
+              key: p.record.key,
+              value: p.record.value,
+              headers: { ...p.record.headers }
+            }))
+          })
+        )
+        if (!sent.ok || state.abort) {
+          // nothing of this transaction will ever be visible to a read_committed consumer
+          const tooLarge = !sent.ok && batch.length === 1 && TOO_LARGE.has(errorType(sent.cause))
+          if (!sent.ok) yield* Effect.logWarning("ingress produce failed", sent.error.message)
+          failAll(
+            batch,
+            new ProduceFailed({
+              reason: tooLarge ? "too_large" : sent.ok ? "timeout" : "failed",
+              handedOver: false,
+              message: sent.ok
+                ? `not acknowledged within ${options.timeoutMs} ms; its transaction was aborted`
+                : sent.error.message
             })
           )
-          if (!sent.ok || state.abort) {
-            // nothing of this transaction will ever be visible to a read_committed consumer
-            const tooLarge = !sent.ok && batch.length === 1 && TOO_LARGE.has(errorType(sent.cause))
-            if (!sent.ok) yield* Effect.logWarning("ingress produce failed", sent.error.message)
-            failAll(
-              batch,
-              new ProduceFailed({
-                reason: tooLarge ? "too_large" : sent.ok ? "timeout" : "failed",
-                handedOver: false,
-                message: sent.ok
-                  ? `not acknowledged within ${options.timeoutMs} ms; its transaction was aborted`
-                  : sent.error.message
-              })
-            )
-            const aborted = yield* attempt("transaction.abort", () => txn.abort())
-            if (!aborted.ok) {
-              // the coordinator aborts it at its transaction timeout; this producer is done
-              yield* Effect.logWarning("ingress could not abort a transaction", aborted.error.message)
-              yield* replaceProducer
-            }
-          } else {
-            state.phase = "committing"
-            const committed = yield* attempt("transaction.commit", () => txn.commit())
-            if (committed.ok) {
-              for (const p of batch) Deferred.doneUnsafe(p.done, Effect.void)
-            } else {
-              yield* Effect.logWarning("ingress commit failed", committed.error.message)
-              failAll(
-                batch,
-                new ProduceFailed({ reason: "failed", handedOver: true, message: committed.error.message })
-              )
-              yield* replaceProducer
-            }
-          }
+          const aborted = yield* attempt("transaction.abort", () => txn.abort())
+          if (aborted.ok) return
+          // the coordinator aborts it at its transaction timeout; this producer is done
+          yield* Effect.logWarning("ingress could not abort a transaction", aborted.error.message)
+          return yield* replaceProducer
         }
-        sending = []
-        sendingSince = undefined
-        for (const p of batch) settle(p)
+        state.phase = "committing"
+        const committed = yield* attempt("transaction.commit", () => txn.commit())
+        if (committed.ok) {
+          for (const p of batch) Deferred.doneUnsafe(p.done, Effect.void)
+          return
+        }
+        yield* Effect.logWarning("ingress commit failed", committed.error.message)
+        failAll(batch, new ProduceFailed({ reason: "failed", handedOver: true, message: committed.error.message }))
+        yield* replaceProducer
+      })
+
+    const sendBatch = (batch: ReadonlyArray<Pending>) =>
+      Effect.suspend(() => {
+        const state: Batch = { phase: "sending", abort: false }
+        for (const p of batch) p.batch = state
+        sending = batch
+        sendingSince = Date.now()
+        return Effect.andThen(
+          runTransaction(batch, state),
+          Effect.sync(() => {
+            sending = []
+            sendingSince = undefined
+            for (const p of batch) settle(p)
+          })
+        )
       })
 
     yield* Effect.forkScoped(

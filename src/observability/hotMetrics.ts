@@ -69,39 +69,66 @@ const seriesOf = <H>(handles: Map<string, Map<string, H>>, a: string, b: string,
   return handle
 }
 
-export interface CounterSeries {
-  inc(by?: number): void
-}
-
-export class HotCounter implements RegistryView {
-  readonly type = "counter"
+/**
+ * What both metrics share: name, help, at most two labels, and one handle per label set, made
+ * on first use and kept (it stays valid through `reset`). A subclass says what a series holds
+ * and what its handle does, and registers itself once its own fields are set.
+ */
+abstract class HotMetric<S extends { readonly labels: Labels }, H> {
   readonly aggregator = "sum"
   readonly name: string
   readonly help: string
+  protected readonly series: Array<S> = []
   private readonly labelNames: ReadonlyArray<string>
-  private readonly series: Array<{ readonly labels: Labels; value: number }> = []
+  private readonly handles = new Map<string, Map<string, H>>()
 
-  constructor(name: string, help: string, labelNames: ReadonlyArray<string>, registers: ReadonlyArray<Registry>) {
+  constructor(name: string, help: string, labelNames: ReadonlyArray<string>) {
     this.name = name
     this.help = help
     checkLabels(name, labelNames)
     this.labelNames = labelNames
+  }
+
+  /** The series of these label values (in `labelNames` order); the same handle every time. */
+  labels(a = "", b = ""): H {
+    return seriesOf(this.handles, a, b, () => {
+      const series = this.newSeries(labelsOf(this.labelNames, [a, b]))
+      this.series.push(series)
+      return this.handleOf(series)
+    })
+  }
+
+  protected abstract newSeries(labels: Labels): S
+  protected abstract handleOf(series: S): H
+}
+
+export interface CounterSeries {
+  inc(by?: number): void
+}
+
+interface CounterState {
+  readonly labels: Labels
+  value: number
+}
+
+export class HotCounter extends HotMetric<CounterState, CounterSeries> implements RegistryView {
+  readonly type = "counter"
+
+  constructor(name: string, help: string, labelNames: ReadonlyArray<string>, registers: ReadonlyArray<Registry>) {
+    super(name, help, labelNames)
     register(this, registers)
   }
 
-  private readonly handles = new Map<string, Map<string, CounterSeries>>()
+  protected newSeries(labels: Labels): CounterState {
+    return { labels, value: 0 }
+  }
 
-  /** The series of these label values (in `labelNames` order); the same handle every time. */
-  labels(a = "", b = ""): CounterSeries {
-    return seriesOf(this.handles, a, b, () => {
-      const series = { labels: labelsOf(this.labelNames, [a, b]), value: 0 }
-      this.series.push(series)
-      return {
-        inc: (by = 1) => {
-          series.value += by
-        }
+  protected handleOf(series: CounterState): CounterSeries {
+    return {
+      inc: (by = 1) => {
+        series.value += by
       }
-    })
+    }
   }
 
   async get() {
@@ -127,14 +154,8 @@ interface HistogramState {
   count: number
 }
 
-export class HotHistogram implements RegistryView {
+export class HotHistogram extends HotMetric<HistogramState, HistogramSeries> implements RegistryView {
   readonly type = "histogram"
-  readonly aggregator = "sum"
-  readonly name: string
-  readonly help: string
-  private readonly labelNames: ReadonlyArray<string>
-  private readonly series: Array<HistogramState> = []
-  private readonly handles = new Map<string, Map<string, HistogramSeries>>()
   private readonly bounds: ReadonlyArray<number>
 
   constructor(
@@ -144,35 +165,27 @@ export class HotHistogram implements RegistryView {
     buckets: ReadonlyArray<number>,
     registers: ReadonlyArray<Registry>
   ) {
-    this.name = name
-    this.help = help
-    checkLabels(name, labelNames)
-    this.labelNames = labelNames
+    super(name, help, labelNames)
     this.bounds = [...buckets].sort((a, b) => a - b)
     register(this, registers)
   }
 
-  labels(a = "", b = ""): HistogramSeries {
-    return seriesOf(this.handles, a, b, () => {
-      const series: HistogramState = {
-        labels: labelsOf(this.labelNames, [a, b]),
-        counts: new Float64Array(this.bounds.length + 1),
-        sum: 0,
-        count: 0
+  protected newSeries(labels: Labels): HistogramState {
+    return { labels, counts: new Float64Array(this.bounds.length + 1), sum: 0, count: 0 }
+  }
+
+  protected handleOf(series: HistogramState): HistogramSeries {
+    const bounds = this.bounds
+    return {
+      observe: (value) => {
+        if (!Number.isFinite(value)) return
+        let b = 0
+        while (b < bounds.length && value > (bounds[b] as number)) b++
+        series.counts[b] = (series.counts[b] as number) + 1
+        series.sum += value
+        series.count++
       }
-      this.series.push(series)
-      const bounds = this.bounds
-      return {
-        observe: (value) => {
-          if (!Number.isFinite(value)) return
-          let b = 0
-          while (b < bounds.length && value > (bounds[b] as number)) b++
-          series.counts[b] = (series.counts[b] as number) + 1
-          series.sum += value
-          series.count++
-        }
-      }
-    })
+    }
   }
 
   async get() {

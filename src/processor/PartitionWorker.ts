@@ -78,21 +78,25 @@ export class PartitionWorker {
 
   /** One lane: this record, then every record queued behind it with the same key. */
   private lane(key: string | undefined, first: InputRecord): Effect.Effect<void> {
-    return Effect.gen(() => laneRecords(this, key, first))
+    return Effect.gen(() => this.laneRecords(key, first))
   }
 
-  /** @internal the lane's pieces, for `laneRecords` */
-  get laneDeps(): WorkerDeps {
-    return this.deps
+  // A generator method, defined once on the prototype: an inline `Effect.gen(function* ...)`
+  // would create a generator function per event, which costs V8 a fresh prototype and map
+  // (~1 µs) on its first call.
+  private *laneRecords(key: string | undefined, first: InputRecord) {
+    let record: InputRecord | undefined = first
+    while (record !== undefined) {
+      const offset = Number(record.offset)
+      const outputs = yield* this.deps.handle(record)
+      if (this.deps.publish === undefined) this.durable(offset, outputs)
+      else this.deps.publish(outputs, () => this.durable(offset))
+      record = this.lanes.finish(key)
+    }
   }
 
-  /** @internal the next record queued behind `key`, if any */
-  nextOf(key: string | undefined): InputRecord | undefined {
-    return this.lanes.finish(key)
-  }
-
-  /** @internal the event at `offset` has its durable outcome (`outputs` waits for the commit in exactly-once mode) */
-  durable(offset: number, outputs?: ReadonlyArray<OutputRecord>): void {
+  /** the event at `offset` has its durable outcome (`outputs` waits for the commit in exactly-once mode) */
+  private durable(offset: number, outputs?: ReadonlyArray<OutputRecord>): void {
     if (this.closed) return
     this.tracker.complete(offset, outputs)
     this.deps.onDone(this)
@@ -109,18 +113,4 @@ export class PartitionWorker {
     this.lanes.clear()
     return Scope.close(this.scope, Exit.void)
   })
-}
-
-// Module-level, not an inline `Effect.gen(function* ...)`: a new generator function costs V8
-// a fresh prototype and map on its first call (~1 µs, ~650 B), paid once per event here.
-function* laneRecords(worker: PartitionWorker, key: string | undefined, first: InputRecord) {
-  const deps = worker.laneDeps
-  let record: InputRecord | undefined = first
-  while (record !== undefined) {
-    const offset = Number(record.offset)
-    const outputs = yield* deps.handle(record)
-    if (deps.publish === undefined) worker.durable(offset, outputs)
-    else deps.publish(outputs, () => worker.durable(offset))
-    record = worker.nextOf(key)
-  }
 }

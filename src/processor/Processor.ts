@@ -121,13 +121,19 @@ export const startProcessor = (
       )
     }
 
-    const onRecords = (partition: number, records: ReadonlyArray<InputRecord>, from: number): number => {
-      if (draining || from >= records.length) return 0
+    /** the partition's worker, made on its first offset seen */
+    const workerFor = (partition: number, firstOffset: number): PartitionWorker => {
       let worker = workers.get(partition)
       if (worker === undefined) {
-        worker = runSync(PartitionWorker.make(partition, Number((records[from] as InputRecord).offset), deps))
+        worker = runSync(PartitionWorker.make(partition, firstOffset, deps))
         workers.set(partition, worker)
       }
+      return worker
+    }
+
+    const onRecords = (partition: number, records: ReadonlyArray<InputRecord>, from: number): number => {
+      if (draining || from >= records.length) return 0
+      const worker = workerFor(partition, Number((records[from] as InputRecord).offset))
       let i = from
       // stop at a cap: the rest of the fetch waits in KafkaJS's hands, not in our memory
       for (; i < records.length && hasRoom(worker); i++) {
@@ -142,12 +148,7 @@ export const startProcessor = (
     /** offsets without records for us: the commit may pass them once the records before are done */
     const onSkipped = (partition: number, from: number, through: number) => {
       if (draining || !assigned.includes(partition)) return
-      let worker = workers.get(partition)
-      if (worker === undefined) {
-        worker = runSync(PartitionWorker.make(partition, from, deps))
-        workers.set(partition, worker)
-      }
-      worker.tracker.skipThrough(through)
+      workerFor(partition, from).tracker.skipThrough(through)
     }
 
     const waitForRoom = (partition: number): Promise<boolean> =>
