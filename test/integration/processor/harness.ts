@@ -86,7 +86,13 @@ export const plan = (
     timeoutMs: Math.min(5_000, options.timeoutMs ?? 10_000),
     retry: { maxAttempts: 1, initialDelayMs: 10, maxDelayMs: 100, multiplier: 2, jitter: false },
     config: {},
-    guard: { key: `${webhookId}/${id}`, maxInFlight: 1_000, failureThreshold: 1_000, cooldownMs: 1_000 }
+    guard: {
+      key: `${webhookId}/${id}`,
+      maxInFlight: 1_000,
+      maxQueued: 1_000,
+      failureThreshold: 1_000,
+      cooldownMs: 1_000
+    }
   }))
 })
 
