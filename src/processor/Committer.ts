@@ -8,7 +8,7 @@ import { Effect } from "effect"
 import type { KafkaError } from "../kafka/KafkaError.ts"
 import type { CommitOffsets, OutcomeProducer } from "../kafka/OutcomeProducer.ts"
 import type { OutputRecord } from "../outcomes/records.ts"
-import type { PartitionWorker } from "./PartitionWorker.ts"
+import { notifyDurable, type PartitionWorker } from "./PartitionWorker.ts"
 
 export interface CommitTarget {
   readonly commit: (offsets: ReadonlyArray<{ partition: number; offset: number }>) => Effect.Effect<void, KafkaError>
@@ -82,6 +82,7 @@ export const commitExactlyOnce = (
       Effect.tap(() =>
         Effect.sync(() => {
           stats.commits++
+          notifyDurable(records)
           for (const w of moving) {
             stats.committedOffsets += w.txnTarget - w.committed
             w.committed = w.txnTarget

@@ -21,6 +21,12 @@ export interface ProcessorOptions {
   readonly maxRecordBytes?: number
   /** default: the process's collectors in the shared registry (served on the ops port) */
   readonly metrics?: ProcessorMetrics
+  /**
+   * Where work goes that cannot run now (a congested destination, an open circuit), and the
+   * group that drains it. Absent: such work waits in memory (a slow destination can then take
+   * every in-flight slot).
+   */
+  readonly deferred?: { readonly topic: string; readonly groupId: string }
 }
 
 export interface ProcessorStatus {
@@ -36,6 +42,13 @@ export interface ProcessorStatus {
   readonly draining: boolean
   /** `undefined` while it serves (partitions assigned or waiting for them), else why not (for /readyz) */
   readonly problem: string | undefined
+  /** the deferred path's own figures, when it runs */
+  readonly deferred?: {
+    readonly assigned: ReadonlyArray<number>
+    readonly inFlight: number
+    readonly paused: ReadonlyArray<number>
+    readonly processed: number
+  }
 }
 
 export interface RunningProcessor {
