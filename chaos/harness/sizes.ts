@@ -27,6 +27,19 @@ export interface Sizes {
   }
   readonly poison: { readonly bad: number; readonly good: number }
   readonly secrets: { readonly events: number }
+  readonly noisy_neighbour: {
+    readonly bRatePerS: number
+    readonly aRatePerS: number
+    readonly phaseMs: number
+    /** A's sink answers after this in the slow phase */
+    readonly slowMs: number
+    /** A's attempt timeout (its sink hangs in the third phase) */
+    readonly hangTimeoutMs: number
+    /** A's circuit cool-down */
+    readonly cooldownMs: number
+    /** how long A may take to drain once its sink is back */
+    readonly drainTimeoutMs: number
+  }
 }
 
 export const FULL: Sizes = {
@@ -46,7 +59,16 @@ export const FULL: Sizes = {
     ingressMaxInFlight: 64
   },
   poison: { bad: 10_000, good: 10_000 },
-  secrets: { events: 200 }
+  secrets: { events: 200 },
+  noisy_neighbour: {
+    bRatePerS: 500,
+    aRatePerS: 150,
+    phaseMs: 40_000,
+    slowMs: 5_000,
+    hangTimeoutMs: 10_000,
+    cooldownMs: 30_000,
+    drainTimeoutMs: 600_000
+  }
 }
 
 export const QUICK: Sizes = {
@@ -66,5 +88,14 @@ export const QUICK: Sizes = {
     ingressMaxInFlight: 16
   },
   poison: { bad: 300, good: 300 },
-  secrets: { events: 20 }
+  secrets: { events: 20 },
+  noisy_neighbour: {
+    bRatePerS: 200,
+    aRatePerS: 60,
+    phaseMs: 8_000,
+    slowMs: 2_000,
+    hangTimeoutMs: 3_000,
+    cooldownMs: 3_000,
+    drainTimeoutMs: 120_000
+  }
 }

@@ -15,7 +15,8 @@ export const SCENARIOS = [
   "sink_outage",
   "overload",
   "poison",
-  "secrets"
+  "secrets",
+  "noisy_neighbour"
 ] as const
 export type ScenarioName = (typeof SCENARIOS)[number]
 

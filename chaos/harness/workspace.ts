@@ -77,6 +77,7 @@ export const makeWorkspace = async (ctx: ChaosContext, name: string, spec: Works
     topics,
     group: `${base}.group`,
     id: `${ctx.runId}_${name}`.toLowerCase().replace(/[^a-z0-9_]/g, "_"),
-    close: () => deleteTopics(kafka, [topics.input, topics.results, topics.dlq])
+    // the processor made the deferred topic (`<input>.deferred`) itself
+    close: () => deleteTopics(kafka, [topics.input, topics.results, topics.dlq, `${topics.input}.deferred`])
   }
 }

@@ -5,6 +5,7 @@ import { brokerRestart } from "./brokerRestart.ts"
 import { failFast } from "./failFast.ts"
 import { hungSink } from "./hungSink.ts"
 import { kill9 } from "./kill9.ts"
+import { noisyNeighbour } from "./noisyNeighbour.ts"
 import { overload } from "./overload.ts"
 import { poison } from "./poison.ts"
 import { secrets } from "./secrets.ts"
@@ -21,5 +22,6 @@ export const scenarioRunners: Record<ScenarioName, ScenarioRunner> = {
   sink_outage: (ctx, s) => sinkOutage(ctx, s.sink_outage),
   overload: (ctx, s) => overload(ctx, s.overload),
   poison: (ctx, s) => poison(ctx, s.poison),
-  secrets: (ctx, s) => secrets(ctx, s.secrets)
+  secrets: (ctx, s) => secrets(ctx, s.secrets),
+  noisy_neighbour: (ctx, s) => noisyNeighbour(ctx, s.noisy_neighbour)
 }

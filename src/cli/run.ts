@@ -10,7 +10,7 @@ import { parseDuration } from "../config/Duration.ts"
 import { DEFAULT_STREAMS_DIR } from "../config/loadStreams.ts"
 import type { LoadedConfig } from "../config/StreamDefinition.ts"
 import { DEFAULT_DLQ_TOPIC } from "../domain/DeadLetterRecord.ts"
-import { DEFAULT_DEFERRED_PARTITIONS, DEFAULT_DEFERRED_TOPIC } from "../domain/DeferredRecord.ts"
+import { DEFAULT_DEFERRED_PARTITIONS, defaultDeferredTopic } from "../domain/DeferredRecord.ts"
 import { DEFAULT_RESULTS_TOPIC } from "../domain/ResultRecord.ts"
 import { DEFAULT_INPUT_TOPIC } from "../domain/WebhookEvent.ts"
 import { ChainEngine } from "../engine/ChainEngine.ts"
@@ -63,11 +63,11 @@ export const runFlags = {
   deferred: withEnv(
     Flag.String("deferred").pipe(
       Flag.withDescription(
-        `Deferred topic: work for a congested or down destination goes here instead of waiting in memory, drained by group <group>.deferred; '' turns deferral off (env HOOKSTREAM_DEFERRED; default ${DEFAULT_DEFERRED_TOPIC})`
+        "Deferred topic: work a congested or down destination cannot take now goes here instead of waiting in memory, drained by group <group>.deferred; created when missing; 'off' keeps such work in memory (env HOOKSTREAM_DEFERRED; default <input>.deferred)"
       )
     ),
     Config.String("HOOKSTREAM_DEFERRED"),
-    DEFAULT_DEFERRED_TOPIC
+    ""
   ),
   streams: withEnv(
     Flag.String("streams").pipe(
@@ -196,7 +196,7 @@ export const defaultRunInput: RunInput = {
   input: DEFAULT_INPUT_TOPIC,
   results: DEFAULT_RESULTS_TOPIC,
   dlq: DEFAULT_DLQ_TOPIC,
-  deferred: DEFAULT_DEFERRED_TOPIC,
+  deferred: "",
   streams: DEFAULT_STREAMS_DIR,
   connections: "",
   maxInFlight: 1_024,
@@ -226,6 +226,10 @@ export const sinkTopics = (config: LoadedConfig): ReadonlyArray<string> => [
   )
 ]
 
+/** The deferred topic `run` uses: `--deferred`, else `<input>.deferred`; `off`: none. */
+export const deferredTopicOf = (input: { readonly deferred: string; readonly input: string }): string | undefined =>
+  input.deferred === "off" ? undefined : input.deferred === "" ? defaultDeferredTopic(input.input) : input.deferred
+
 const usage = (message: string) =>
   Console.error(`hookstream run: ${message}`).pipe(Effect.andThen(Effect.fail(new CliExit({ code: EXIT_USAGE }))))
 
@@ -244,6 +248,7 @@ export const runProcessorCommand = Effect.fn("run")(function* (input: RunInput, 
   if (input.maxInFlight < 1 || input.maxInFlightPerPartition < 1) return yield* usage("in-flight caps must be ≥ 1")
   const brokers = parseBrokers(input.brokers)
   if (brokers.length === 0) return yield* usage("--brokers is empty")
+  const deferredTopic = deferredTopicOf(input)
 
   const config = yield* loadConfigOrExit(
     "run",
@@ -273,7 +278,7 @@ export const runProcessorCommand = Effect.fn("run")(function* (input: RunInput, 
       { topic: input.input, partitions: input.partitions },
       { topic: input.results, partitions: input.partitions },
       { topic: input.dlq, partitions: input.partitions },
-      ...(input.deferred === "" ? [] : [{ topic: input.deferred, partitions: DEFAULT_DEFERRED_PARTITIONS }])
+      ...(deferredTopic === undefined ? [] : [{ topic: deferredTopic, partitions: DEFAULT_DEFERRED_PARTITIONS }])
     ])
     if (created.length > 0) yield* Effect.logInfo("created topics", created.join(", "))
   }
@@ -301,7 +306,7 @@ export const runProcessorCommand = Effect.fn("run")(function* (input: RunInput, 
     exactlyOnce: input.exactlyOnce,
     commitIntervalMs: input.exactlyOnce ? 100 : 1_000,
     instanceId: input.instanceId,
-    ...(input.deferred === "" ? {} : { deferred: { topic: input.deferred, groupId: `${input.group}.deferred` } }),
+    ...(deferredTopic === undefined ? {} : { deferred: { topic: deferredTopic, groupId: `${input.group}.deferred` } }),
     ...(hub === undefined ? {} : { metrics: consoleMetrics(hub) })
   })
   status = running.status

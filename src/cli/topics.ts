@@ -9,7 +9,7 @@ import { DEFAULT_DEFERRED_PARTITIONS } from "../domain/DeferredRecord.ts"
 import { ensureTopics, hookstreamTopicSpecs, topicPartitions } from "../kafka/topics.ts"
 import { CliExit, EXIT_FAILURE } from "./CliExit.ts"
 import { kafkaFor, usageError } from "./dlqFlags.ts"
-import { runFlags } from "./run.ts"
+import { deferredTopicOf, runFlags } from "./run.ts"
 
 const retentionFlag = (name: string, topic: string) =>
   Flag.String(name).pipe(
@@ -85,12 +85,13 @@ const createCommand = Command.make(
         return yield* usageError(command, `--${flag}: expected 7d, 12h, 30m or forever, got '${value.value}'`)
       retentions[flag] = ms
     }
+    const deferredTopic = deferredTopicOf(flags)
     const kafka = yield* kafkaFor(command, flags.brokers)
     const specs = hookstreamTopicSpecs({
       input: flags.input,
       results: flags.results,
       dlq: flags.dlq,
-      ...(flags.deferred === "" ? {} : { deferred: flags.deferred, deferredPartitions: flags.deferredPartitions }),
+      ...(deferredTopic === undefined ? {} : { deferred: deferredTopic, deferredPartitions: flags.deferredPartitions }),
       partitions: flags.partitions,
       ...(dlqPartitions === undefined ? {} : { dlqPartitions }),
       ...(rf === undefined ? {} : { replicationFactor: rf }),

@@ -19,7 +19,8 @@ import { ModuleOutcome } from "./Outcome.ts"
 import { Rfc3339 } from "./Timestamp.ts"
 import { WebhookEvent } from "./WebhookEvent.ts"
 
-export const DEFAULT_DEFERRED_TOPIC = "webhooks.deferred"
+/** `<input topic>.deferred` (`webhooks.deferred` for the default input) */
+export const defaultDeferredTopic = (inputTopic: string): string => `${inputTopic}.deferred`
 /**
  * Partitions of the deferred topic when hookstream creates it. A stream's deferred work sits
  * in one partition (keyed by webhook id): streams sharing a partition share its pace on the

@@ -3,7 +3,8 @@
  * events of that key in that stream are deferred too (reason `key_deferred`), so a key's
  * events reach each destination in order whichever path they take.
  *
- * A mark is made when an event of the pair is deferred. It learns where its record is once
+ * A mark is made when an event of the pair is deferred. When this process's deferred path
+ * finishes that event, the mark goes at once (`finished`). Otherwise it learns where its record is once
  * Kafka has it: the deferred topic's end offset of the record's partition, read after the
  * ack, is past the record. It is dropped once the deferred group has committed that far (the
  * record and everything before it in its partition have their outcome), which works whichever
@@ -20,6 +21,8 @@
 export interface DeferralMark {
   /** partition of the deferred topic the record goes to */
   readonly partition: number
+  /** the deferred event (a restored mark: unknown) */
+  readonly eventId: string | undefined
   /** Kafka has the record */
   durable: boolean
   /** the mark is gone once the deferred group's committed offset on `partition` reaches this */
@@ -46,10 +49,21 @@ export class DeferralLedger {
   }
 
   /** An event of the pair is being deferred; `durable` on the returned mark once Kafka has its record. */
-  add(webhookId: string, key: string): DeferralMark {
-    const mark: DeferralMark = { partition: this.partitionOf(webhookId), durable: false, bound: undefined }
+  add(webhookId: string, key: string, eventId: string): DeferralMark {
+    const mark: DeferralMark = { partition: this.partitionOf(webhookId), eventId, durable: false, bound: undefined }
     this.marks.set(pairKey(webhookId, key), mark)
     return mark
+  }
+
+  /**
+   * The deferred path of this process finished `eventId` of the pair (its outcome is durable):
+   * if that is the pair's newest deferral, the pair is free at once, without waiting for the
+   * deferred group's commit to be read back.
+   */
+  finished(webhookId: string, key: string, eventId: string): void {
+    if (this.marks.size === 0) return
+    const k = pairKey(webhookId, key)
+    if (this.marks.get(k)?.eventId === eventId) this.marks.delete(k)
   }
 
   /** A record of the pair found on the deferred topic, at `offset` of `partition`, not yet committed past. */
@@ -57,7 +71,7 @@ export class DeferralLedger {
     const k = pairKey(webhookId, key)
     const existing = this.marks.get(k)
     if (existing !== undefined && (existing.bound === undefined || existing.bound > offset)) return
-    this.marks.set(k, { partition, durable: true, bound: offset + 1 })
+    this.marks.set(k, { partition, eventId: undefined, durable: true, bound: offset + 1 })
   }
 
   /** Marks that are durable but not yet bounded: bound them with end offsets read after this call. */

@@ -6,7 +6,12 @@
  * key's events reach each destination in order, whichever instance ran them. (The commit is
  * made at most a commit interval after the hand-off, so the gate adds about a second.)
  *
- * One poll of the group's offsets serves every waiter; nothing is polled while nobody waits.
+ * When this instance owns the input partition, what its input path has made durable counts as
+ * well (`local`): durable is all the order needs (a crash before the commit re-runs the earlier
+ * events, as at-least-once re-runs anything uncommitted), and it is known at once, so a key
+ * deferred for a moment is back on the input path within milliseconds, not commit intervals.
+ * Otherwise one poll of the group's offsets serves every waiter; nothing is polled while
+ * nobody waits.
  */
 import { Deferred, Effect, Schedule, type Scope } from "effect"
 import type { OffsetsReader } from "../kafka/OffsetsReader.ts"
@@ -16,6 +21,8 @@ export interface InputProgress {
   readonly passed: (partition: number, offset: number) => Effect.Effect<void>
   /** records waiting at the gate (for metrics) */
   readonly waiting: () => number
+  /** the local input path made progress: waiters may pass (cheap when nobody waits) */
+  readonly nudge: () => void
 }
 
 interface Waiter {
@@ -27,6 +34,8 @@ export const makeInputProgress = (
   offsets: OffsetsReader,
   groupId: string,
   topic: string,
+  /** this instance's durable prefix of an input partition it owns (undefined: not owned) */
+  local: (partition: number) => number | undefined,
   pollMs = 250
 ): Effect.Effect<InputProgress, never, Scope.Scope> =>
   Effect.gen(function* () {
@@ -34,9 +43,11 @@ export const makeInputProgress = (
     const waiters = new Map<number, Array<Waiter>>()
     let count = 0
 
+    const reached = (partition: number) => Math.max(committed.get(partition) ?? -1, local(partition) ?? -1)
+
     const release = () => {
       for (const [partition, list] of waiters) {
-        const at = committed.get(partition) ?? -1
+        const at = reached(partition)
         const keep = list.filter((w) => {
           if (at > w.offset) {
             Deferred.doneUnsafe(w.latch, Effect.void)
@@ -68,7 +79,7 @@ export const makeInputProgress = (
     return {
       passed: (partition, offset) =>
         Effect.suspend(() => {
-          if ((committed.get(partition) ?? -1) > offset) return Effect.void
+          if (reached(partition) > offset) return Effect.void
           const latch = Deferred.makeUnsafe<void>()
           const list = waiters.get(partition)
           if (list === undefined) waiters.set(partition, [{ offset, latch }])
@@ -89,6 +100,9 @@ export const makeInputProgress = (
             )
           )
         }),
-      waiting: () => count
+      waiting: () => count,
+      nudge: () => {
+        if (count > 0) release()
+      }
     }
   })

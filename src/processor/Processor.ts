@@ -20,10 +20,11 @@
  */
 import { Effect, Schedule, type Scope } from "effect"
 import { type Kafka, Partitioners } from "kafkajs"
+import { DEFAULT_DEFERRED_PARTITIONS } from "../domain/DeferredRecord.ts"
 import type { ChainEngine } from "../engine/ChainEngine.ts"
 import type { KafkaError } from "../kafka/KafkaError.ts"
 import { makeOffsetsReader, type OffsetsReader } from "../kafka/OffsetsReader.ts"
-import { topicPartitions } from "../kafka/topics.ts"
+import { ensureTopics, topicPartitions } from "../kafka/topics.ts"
 import { DeferralLedger } from "./DeferralLedger.ts"
 import { DeferredBacklog } from "./DeferredBacklog.ts"
 import type { RunnableStream } from "./HandlerContext.ts"
@@ -86,21 +87,16 @@ export const startProcessor = (
     }
 
     const offsets = yield* makeOffsetsReader(kafka)
-    const counts = yield* topicPartitions(kafka, [deferred.topic])
-    const partitions = counts.get(deferred.topic)
-    if (partitions === undefined) {
-      return yield* Effect.fail(
-        new Error(
-          `the deferred topic '${deferred.topic}' does not exist: create it (hookstream topics create, or run --create-topics)`
-        )
-      )
-    }
+    const partitions = yield* deferredPartitions(kafka, deferred.topic)
     const ledger = new DeferralLedger(partitionerFor(partitions))
     yield* Effect.forkScoped(Effect.repeat(settleLedger(ledger, offsets, deferred), Schedule.spaced(LEDGER_TICK_MS)))
 
+    // the order gate reads the input path's progress; the input path nudges it
+    let durableThrough: (partition: number) => number | undefined = () => undefined
+    const progress = yield* makeInputProgress(offsets, options.groupId, options.inputTopic, (p) => durableThrough(p))
     const input = yield* startProcessorLoop(
       kafka,
-      { ...options, metrics, backpressure: "wait", role: "input" },
+      { ...options, metrics, backpressure: "wait", role: "input", onProgress: () => progress.nudge() },
       (env) => {
         const ctx = { ...base(env), deferral: { topic: deferred.topic, ledger } }
         return {
@@ -110,7 +106,7 @@ export const startProcessor = (
         }
       }
     )
-    const progress = yield* makeInputProgress(offsets, options.groupId, options.inputTopic)
+    durableThrough = input.durableThrough
     const backlog = new DeferredBacklog()
     const labels = circuitLabels(streams)
     const detachBacklog = metrics.attach({
@@ -136,11 +132,32 @@ export const startProcessor = (
         transactionalSuffix: "-deferred"
       },
       (env) => {
-        const ctx = { ...base(env), inputTopic: options.inputTopic, progress, backlog }
+        const ctx = { ...base(env), inputTopic: options.inputTopic, progress, backlog, ledger }
         return { handle: (record) => handleDeferred(ctx, record), laneKey: deferredLaneKey }
       }
     )
     return combine(input, drain)
+  })
+
+/**
+ * The deferred topic's partition count, creating the topic when it is missing: like Kafka
+ * Streams' internal topics, it belongs to hookstream (`hookstream topics create` makes it
+ * too; with restricted ACLs, create it up front or run with `--deferred off`).
+ */
+const deferredPartitions = (kafka: Kafka, topic: string) =>
+  Effect.gen(function* () {
+    const existing = (yield* topicPartitions(kafka, [topic])).get(topic)
+    if (existing !== undefined) return existing
+    yield* ensureTopics(kafka, [{ topic, partitions: DEFAULT_DEFERRED_PARTITIONS }]).pipe(
+      Effect.mapError(
+        (e) =>
+          new Error(
+            `the deferred topic '${topic}' does not exist and could not be created (${e.message}): create it (hookstream topics create) or run with --deferred off`
+          )
+      )
+    )
+    yield* Effect.logInfo("created the deferred topic", { topic, partitions: DEFAULT_DEFERRED_PARTITIONS })
+    return DEFAULT_DEFERRED_PARTITIONS
   })
 
 /** Bounds the marks Kafka has acknowledged, drops those the deferred group committed past. */
@@ -168,5 +185,6 @@ const combine = (input: RunningProcessor, drain: RunningProcessor): RunningProce
       deferred: { assigned: b.assigned, inFlight: b.inFlight, paused: b.paused, processed: b.processed }
     }
   },
+  durableThrough: input.durableThrough,
   failed: Effect.raceFirst(input.failed, drain.failed)
 })

@@ -58,6 +58,8 @@ export interface LoopOptions extends ProcessorOptions {
   readonly transactionalSuffix?: string
   /** `input`: the input topic (counts consumed events); `deferred`: the deferred topic */
   readonly role: "input" | "deferred"
+  /** told whenever an event reached its durable outcome (the deferred path's order gate listens) */
+  readonly onProgress?: () => void
 }
 
 /** done-but-uncommitted entries allowed behind one slow event, as a multiple of the cap */
@@ -156,6 +158,7 @@ export const startProcessorLoop = (
         inFlight--
         processed++
         wakeWaiters()
+        options.onProgress?.()
       }
     }
 
@@ -256,7 +259,8 @@ export const startProcessorLoop = (
               consumer.seek(partition, groupOffset)
             }
           }
-          yield* Effect.logInfo("partitions assigned", { topic: options.inputTopic, partitions: assigned.join(",") })
+          // tools read this line's message (`partitions assigned: 0,1,2`)
+          yield* Effect.logInfo(input ? "partitions assigned" : "deferred partitions assigned", assigned.join(","))
           if (prepare !== undefined && added.length > 0) {
             yield* prepare(added).pipe(
               Effect.ensuring(
@@ -385,6 +389,7 @@ export const startProcessorLoop = (
     }
 
     return {
+      durableThrough: (partition) => workers.get(partition)?.tracker.commitOffset(),
       status: () => ({
         assigned,
         inFlight,

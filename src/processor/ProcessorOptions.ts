@@ -53,6 +53,11 @@ export interface ProcessorStatus {
 
 export interface RunningProcessor {
   readonly status: () => ProcessorStatus
+  /**
+   * The offset below which every record of `partition` this instance took has its durable
+   * outcome (what its next commit can reach); undefined when it does not own the partition.
+   */
+  readonly durableThrough: (partition: number) => number | undefined
   /** resolves when the processor failed for good (the consumer crashed without restart) */
   readonly failed: Effect.Effect<never, KafkaError | Error>
 }

@@ -73,7 +73,7 @@ export const deferOutcome = (
     deferred_at: toRfc3339(now),
     not_before: toRfc3339(notBefore)
   }
-  const mark = input.laneKey === undefined ? undefined : settings.ledger.add(ids.webhookId, input.laneKey)
+  const mark = input.laneKey === undefined ? undefined : settings.ledger.add(ids.webhookId, input.laneKey, ids.eventId)
   const onDurable =
     mark === undefined
       ? () => {}

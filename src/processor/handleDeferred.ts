@@ -14,6 +14,7 @@ import { Cause, Effect, Schema } from "effect"
 import { DeferredRecord } from "../domain/DeferredRecord.ts"
 import * as H from "../domain/KafkaHeaders.ts"
 import type { OutputRecord, RecordMeta } from "../outcomes/records.ts"
+import type { DeferralLedger } from "./DeferralLedger.ts"
 import type { DeferredBacklog } from "./DeferredBacklog.ts"
 import { eventView, recordMeta, refusal, rejectEvent } from "./EventView.ts"
 import type { HandlerContext } from "./HandlerContext.ts"
@@ -26,6 +27,14 @@ export interface DeferredPathContext extends Omit<HandlerContext, "deferral"> {
   readonly inputTopic: string
   readonly progress: InputProgress
   readonly backlog: DeferredBacklog
+  /** this process's input path's deferral marks: told when a deferred event is finished */
+  readonly ledger?: DeferralLedger
+}
+
+/** The records, the first told when Kafka has them: the ledger may then free the (stream, key) at once. */
+const telling = (records: ReadonlyArray<OutputRecord>, onDurable: () => void): ReadonlyArray<OutputRecord> => {
+  const [first, ...rest] = records
+  return first === undefined ? records : [{ ...first, onDurable }, ...rest]
 }
 
 const decodeDeferred = Schema.decodeUnknownExit(DeferredRecord)
@@ -78,18 +87,31 @@ export const handleDeferred = (
       )
     }
     const deferred = decoded.value
+    const ledger = ctx.ledger
+    const key = deferred.key
+    const finish =
+      ledger === undefined || key === undefined
+        ? (records: ReadonlyArray<OutputRecord>) => records
+        : (records: ReadonlyArray<OutputRecord>) =>
+            telling(records, () =>
+              ledger.finished(deferred.webhook_id, Buffer.from(key, "base64").toString("latin1"), deferred.event_id)
+            )
     const view = eventView(fiber, originalMeta(record, deferred))
     const ids = { eventId: deferred.event_id, webhookId: deferred.webhook_id }
     const stream = ctx.streams.get(deferred.webhook_id)
     if (stream === undefined) {
       const message = `no stream has webhook_id '${deferred.webhook_id}' (it was removed after the event was deferred)`
-      return rejectEvent(ctx, view, "unknown_webhook", refusal("unknown_webhook", message), deferred.event, ids)
+      return rejectEvent(ctx, view, "unknown_webhook", refusal("unknown_webhook", message), deferred.event, ids).pipe(
+        Effect.map(finish)
+      )
     }
     const known = new Set(stream.chain.plan.modules.map((m) => m.id))
     const onlyModules = new Set(deferred.remaining.filter((id) => known.has(id)))
     if (onlyModules.size === 0) {
       const message = `the deferred modules ${deferred.remaining.join(",")} are no longer in stream '${deferred.webhook_id}'`
-      return rejectEvent(ctx, view, "invalid_event", refusal("unknown_modules", message), deferred.event, ids)
+      return rejectEvent(ctx, view, "invalid_event", refusal("unknown_modules", message), deferred.event, ids).pipe(
+        Effect.map(finish)
+      )
     }
     const { source } = deferred
     const gate =
@@ -108,6 +130,7 @@ export const handleDeferred = (
           startedAt: Date.parse(deferred.started_at)
         })
       ),
+      Effect.map(finish),
       Effect.ensuring(Effect.sync(release))
     )
   })

@@ -6,7 +6,7 @@ const ledger = () => new DeferralLedger((webhookId) => (webhookId === "a" ? 0 : 
 describe("DeferralLedger", () => {
   it("a pair is marked from its deferral until the deferred group commits past its record", () => {
     const l = ledger()
-    const mark = l.add("a", "k1")
+    const mark = l.add("a", "k1", "e1")
     expect(l.has("a", "k1")).toBe(true)
     expect(l.has("a", "k2")).toBe(false)
     expect(l.has("b", "k1")).toBe(false)
@@ -27,7 +27,7 @@ describe("DeferralLedger", () => {
 
   it("the end offset of the pair's own partition bounds it, not another partition's", () => {
     const l = ledger()
-    const mark = l.add("b", "k")
+    const mark = l.add("b", "k", "e1")
     mark.durable = true
     l.settle(
       l.unbounded(),
@@ -47,15 +47,25 @@ describe("DeferralLedger", () => {
 
   it("a newer deferral of the pair replaces the older mark", () => {
     const l = ledger()
-    const older = l.add("a", "k")
+    const older = l.add("a", "k", "e1")
     older.durable = true
     l.settle(l.unbounded(), new Map([[0, 5]]), new Map())
-    const newer = l.add("a", "k")
+    const newer = l.add("a", "k", "e2")
     // the older bound passing does not clear the pair: the newer is not durable yet
     l.settle(l.unbounded(), new Map([[0, 5]]), new Map([[0, 5]]))
     expect(l.has("a", "k")).toBe(true)
     newer.durable = true
     l.settle(l.unbounded(), new Map([[0, 8]]), new Map([[0, 8]]))
+    expect(l.has("a", "k")).toBe(false)
+  })
+
+  it("the deferred path finishing the pair's newest deferral frees it at once; an older one does not", () => {
+    const l = ledger()
+    l.add("a", "k", "e1")
+    l.add("a", "k", "e2")
+    l.finished("a", "k", "e1")
+    expect(l.has("a", "k")).toBe(true)
+    l.finished("a", "k", "e2")
     expect(l.has("a", "k")).toBe(false)
   })
 
