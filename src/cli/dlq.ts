@@ -12,7 +12,8 @@ import { readAt, readDlq } from "../dlq/readDlq.ts"
 import { formatAge } from "../dlq/timeSpec.ts"
 import type { KafkaError } from "../kafka/KafkaError.ts"
 import { CliExit, EXIT_FAILURE } from "./CliExit.ts"
-import { filterFlags, filterFromFlags, isTty, kafkaFlags, kafkaFor } from "./dlqFlags.ts"
+import { kafkaFor } from "./brokers.ts"
+import { filterFlags, filterFromFlags, isTty, kafkaFlags } from "./dlqFlags.ts"
 import { countsBlock, formatCount, table } from "./render.ts"
 
 const json = Flag.Boolean("json").pipe(
