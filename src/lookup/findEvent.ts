@@ -100,6 +100,16 @@ const parseJson = (value: Buffer): unknown => {
 
 const coordinateOf = (r: InputRecord): Coordinate => ({ topic: r.topic, partition: r.partition, offset: r.offset })
 
+/**
+ * An event without an id of its own is named after where it sits (`<topic>-<partition>-<offset>`,
+ * see domain/EventId.ts): its input record is at that coordinate, and holds no id to search for.
+ */
+export const derivedCoordinate = (eventId: string, inputTopic: string): Coordinate | undefined => {
+  if (!eventId.startsWith(`${inputTopic}-`)) return undefined
+  const match = /^(\d{1,9})-(\d{1,19})$/.exec(eventId.slice(inputTopic.length + 1))
+  return match === null ? undefined : { topic: inputTopic, partition: Number(match[1]), offset: match[2] as string }
+}
+
 /** The hit a record is for `eventId`, if it is one. `kind` says which topic it came from. */
 export const hitOf = (kind: EventHit["kind"], eventId: string, r: InputRecord): EventHit | undefined => {
   if (r.value === null) return undefined
@@ -114,8 +124,11 @@ export const hitOf = (kind: EventHit["kind"], eventId: string, r: InputRecord): 
     const at = Date.parse(record.value.finished_at)
     return { kind, at: Number.isNaN(at) ? r.timestamp : at, coordinate: coordinateOf(r), record: record.value }
   }
-  if (typeof parsed !== "object" || parsed === null || (parsed as { readonly id?: unknown }).id !== eventId)
-    return undefined
+  if (typeof parsed !== "object" || parsed === null) return undefined
+  const ownId = (parsed as { readonly id?: unknown }).id
+  const derived = ownId === undefined ? derivedCoordinate(eventId, r.topic) : undefined
+  const atDerived = derived !== undefined && derived.partition === r.partition && derived.offset === r.offset
+  if (ownId !== eventId && !atDerived) return undefined
   const replayOf = r.headers[REPLAY_OF]
   return {
     kind,
@@ -147,11 +160,26 @@ const rangesOf = (kafka: Kafka, topic: string, from: number | undefined) =>
     })
   })
 
+/** The ranges, plus the derived id's own record when the time range does not cover it. */
+const withDerived = (
+  ranges: ReadonlyArray<PartitionRange>,
+  at: Coordinate | undefined
+): ReadonlyArray<PartitionRange> => {
+  if (at === undefined) return ranges
+  const offset = BigInt(at.offset)
+  return ranges.map((r) =>
+    r.partition !== at.partition || offset >= BigInt(r.end) || offset >= BigInt(r.start)
+      ? r
+      : { ...r, start: at.offset }
+  )
+}
+
 const scanTopic = (kafka: Kafka, topic: string, kind: EventHit["kind"], eventId: string, from: number | undefined) =>
   Effect.gen(function* () {
     // the id as it appears inside JSON: records without these bytes are never parsed
     const needle = Buffer.from(JSON.stringify(eventId).slice(1, -1))
-    const ranges = yield* rangesOf(kafka, topic, from)
+    const derived = kind === "input" ? derivedCoordinate(eventId, topic) : undefined
+    const ranges = withDerived(yield* rangesOf(kafka, topic, from), derived)
     let scanned = 0
     const hits: Array<EventHit> = []
     yield* readTopic(kafka, { topic, ranges, clientGroupPrefix: "hookstream-event" }).pipe(
@@ -159,7 +187,8 @@ const scanTopic = (kafka: Kafka, topic: string, kind: EventHit["kind"], eventId:
         Effect.sync(() => {
           scanned += batch.records.length
           for (const r of batch.records) {
-            if (r.value === null || r.value.indexOf(needle) < 0) continue
+            const at = derived !== undefined && r.partition === derived.partition && r.offset === derived.offset
+            if (r.value === null || (!at && r.value.indexOf(needle) < 0)) continue
             const hit = hitOf(kind, eventId, r)
             if (hit !== undefined) hits.push(hit)
           }
