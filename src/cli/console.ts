@@ -100,10 +100,10 @@ export const consoleCommand = Command.make(
     "Serve the operator console (live flow from the results topic, streams, dead letters, replay) on its own port"
   ),
   Command.withExamples([
-    { command: "hookstream console --brokers kafka:9092", description: "On http://127.0.0.1:9465/console/" },
+    { command: "hookstream console", description: "On http://127.0.0.1:9465/console/" },
     {
-      command: "HOOKSTREAM_CONSOLE_TOKEN=… hookstream console --host 0.0.0.0",
-      description: "Reachable from the network, token required"
+      command: "HOOKSTREAM_CONSOLE_TOKEN=$(openssl rand -hex 16) hookstream console --host 0.0.0.0",
+      description: "Reachable from the network; every API call needs the token"
     }
   ])
 )

@@ -126,13 +126,15 @@ const listCommand = Command.make(
     )
   })
 ).pipe(
-  Command.withDescription("List dead letters (newest last): a table on a terminal, JSON otherwise"),
+  Command.withDescription(
+    "List dead letters (newest last) with the error that ended each chain: a table on a terminal, JSON otherwise"
+  ),
   Command.withExamples([
     {
       command: "hookstream dlq list --webhook orders --reason chain_failed",
       description: "One stream's chain failures"
     },
-    { command: "hookstream dlq list --module notify-crm --since 2h --json", description: "For scripts" }
+    { command: "hookstream dlq list --module publish --since 2h --json", description: "For scripts" }
   ])
 )
 
@@ -212,8 +214,11 @@ const showCommand = Command.make(
 ).pipe(
   Command.withDescription("Show one dead letter in full (by coordinate), or every dead letter of an event id"),
   Command.withExamples([
-    { command: "hookstream dlq show webhooks.dlq:0:1042", description: "By coordinate" },
-    { command: "hookstream dlq show evt-7f3a --json", description: "Every dead letter of one event" }
+    { command: "hookstream dlq show order-43", description: "Every dead letter of one event" },
+    {
+      command: "hookstream dlq show order-43 --json",
+      description: "The same as JSON; a coordinate from dlq list (webhooks.dlq:0:17) shows one record"
+    }
   ])
 )
 

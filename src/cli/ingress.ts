@@ -223,7 +223,7 @@ export const ingressCommand = Command.make("ingress", ingressFlags, (input) =>
     "HTTP ingress: POST /webhooks/<webhook_id> answers 202 {event_id} once Kafka has acknowledged the event; auth, limits and rate limits per stream (its ingress: section). Stops cleanly on SIGTERM/SIGINT."
   ),
   Command.withExamples([
-    { command: "hookstream ingress --port 8080 --brokers kafka:9092", description: "Serve the streams in streams/" },
+    { command: "hookstream ingress", description: "Serve the streams in streams/ that have an ingress: section" },
     { command: "HOOKSTREAM_PRODUCE_TIMEOUT=2s hookstream ingress", description: "Answer 503 after 2 s without an ack" }
   ])
 )

@@ -298,7 +298,10 @@ export const runCommand = Command.make("run", runFlags, (input) => runProcessorC
     "Consume the webhooks topic, run each event's chain (per-key order), publish results and dead letters, and commit only what is durable. Stops cleanly on SIGTERM/SIGINT."
   ),
   Command.withExamples([
-    { command: "hookstream run --brokers localhost:9092 --create-topics", description: "Run the streams in streams/" },
-    { command: "KAFKA_BROKERS=kafka:9092 hookstream run --exactly-once", description: "Transactional outcomes" }
+    { command: "hookstream run --create-topics", description: "Run the streams in streams/, creating missing topics" },
+    {
+      command: "hookstream run --exactly-once",
+      description: "Transactional outcomes: a read_committed reader sees one per event"
+    }
   ])
 )

@@ -123,9 +123,8 @@ const createCommand = Command.make(
       description: "Keep dead letters a month"
     },
     {
-      command:
-        "hookstream topics create --input orders.in --results orders.results --dlq orders.dlq --replication-factor 3",
-      description: "Custom names, three replicas"
+      command: "hookstream topics create --input orders.in --results orders.results --dlq orders.dlq --partitions 3",
+      description: "Custom names (--replication-factor 3 on a cluster of three or more brokers)"
     }
   ])
 )
