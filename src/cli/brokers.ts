@@ -75,7 +75,9 @@ export const reachableBrokers = (
     if (list.length === 0) return usageError(command, "--brokers (or KAFKA_BROKERS) is empty")
     return awaitBroker(list.join(","), timeoutMs).pipe(
       Effect.as(list),
-      Effect.catch((e) => failure(command, unreachableLine(resolved, timeoutMs, /last error: (.*)\)$/.exec(e.message)?.[1])))
+      Effect.catch((e) =>
+        failure(command, unreachableLine(resolved, timeoutMs, /last error: (.*)\)$/.exec(e.message)?.[1]))
+      )
     )
   })
 

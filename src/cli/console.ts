@@ -8,8 +8,8 @@
 import { Config, Console, Effect } from "effect"
 import { Command, Flag } from "effect/cli"
 import { addLogSecrets } from "../observability/logFields.ts"
-import { CliExit, EXIT_FAILURE, usageError } from "./CliExit.ts"
 import { kafkaFor } from "./brokers.ts"
+import { CliExit, EXIT_FAILURE, usageError } from "./CliExit.ts"
 import { loadConfigOrExit, streamPaths } from "./loadConfigOrExit.ts"
 import { runFlags } from "./run.ts"
 

@@ -116,8 +116,7 @@ type IngressInput = {
   readonly [K in keyof typeof ingressFlags]: (typeof ingressFlags)[K] extends Flag.Flag<infer A> ? A : never
 }
 
-const usage = (message: string) =>
-  usageError("ingress", message)
+const usage = (message: string) => usageError("ingress", message)
 
 export interface IngressStarted {
   readonly url: string

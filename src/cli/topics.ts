@@ -6,8 +6,8 @@ import { Config, Console, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { parseSpan } from "../dlq/timeSpec.ts"
 import { ensureTopics, hookstreamTopicSpecs, topicPartitions } from "../kafka/topics.ts"
-import { CliExit, EXIT_FAILURE, usageError } from "./CliExit.ts"
 import { kafkaFor } from "./brokers.ts"
+import { CliExit, EXIT_FAILURE, usageError } from "./CliExit.ts"
 import { runFlags } from "./run.ts"
 
 const retentionFlag = (name: string, topic: string) =>

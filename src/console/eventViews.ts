@@ -17,7 +17,9 @@ const decodeEvent = Schema.decodeUnknownOption(WebhookEvent)
 export const redactedTrailShow = (redactorFor: ReturnType<typeof streamRedactors>): TrailShow => ({
   event: (hit) => {
     const event = decodeEvent(hit.event)
-    return event._tag === "Some" ? redactedEvent(event.value, undefined, redactorFor) : "(not a hookstream event: not shown)"
+    return event._tag === "Some"
+      ? redactedEvent(event.value, undefined, redactorFor)
+      : "(not a hookstream event: not shown)"
   },
   deadLetter: (entry) => redactedEntry(entry, redactorFor)
 })

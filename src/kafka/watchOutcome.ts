@@ -44,7 +44,9 @@ const endOffsets = (kafka: Kafka, topics: ReadonlyArray<string>) =>
       const admin = kafka.admin()
       await admin.connect()
       try {
-        return await Promise.all(topics.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) })))
+        return await Promise.all(
+          topics.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) }))
+        )
       } finally {
         await admin.disconnect().catch(() => undefined)
       }
@@ -65,7 +67,10 @@ export const watchOutcome = (kafka: Kafka, topics: OutcomeTopics): Effect.Effect
 const awaitOutcome = async (
   kafka: Kafka,
   topics: OutcomeTopics,
-  start: ReadonlyArray<{ readonly topic: string; readonly offsets: ReadonlyArray<{ partition: number; offset: string }> }>,
+  start: ReadonlyArray<{
+    readonly topic: string
+    readonly offsets: ReadonlyArray<{ partition: number; offset: string }>
+  }>,
   eventId: string,
   timeoutMs: number
 ): Promise<SeenOutcome | undefined> => {

@@ -85,7 +85,9 @@ export const scanStart = (
 ): { readonly from: number | undefined; readonly why: EventTrail["fromWhy"] } => {
   if (since !== undefined) return { from: since, why: "since" }
   const made = ulidTime(eventId)
-  return made === undefined ? { from: undefined, why: "whole topics" } : { from: made - ULID_SKEW_MS, why: "event id time" }
+  return made === undefined
+    ? { from: undefined, why: "whole topics" }
+    : { from: made - ULID_SKEW_MS, why: "event id time" }
 }
 
 const decodeResult = Schema.decodeUnknownOption(ResultRecord)
@@ -115,7 +117,9 @@ export const hitOf = (kind: EventHit["kind"], eventId: string, r: InputRecord): 
   if (r.value === null) return undefined
   if (kind === "dead_letter") {
     const entry = decodeDlqEntry(r)
-    return eventIdOf(entry) === eventId ? { kind, at: failedAtOf(entry), coordinate: entry.coordinate, entry } : undefined
+    return eventIdOf(entry) === eventId
+      ? { kind, at: failedAtOf(entry), coordinate: entry.coordinate, entry }
+      : undefined
   }
   const parsed = parseJson(r.value)
   if (kind === "result") {

@@ -130,7 +130,12 @@ describe("npm start with a broker of its own", () => {
     const env: NodeJS.ProcessEnv = { ...process.env, HOOKSTREAM_FILE_DIR: mkdtempSync(join(tmpdir(), "hs-files-")) }
     delete env["KAFKA_BROKERS"]
     // its own process group, as a terminal runs a foreground command: Ctrl-C signals the group
-    own = spawn(process.execPath, ["src/main.ts"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], detached: true })
+    own = spawn(process.execPath, ["src/main.ts"], {
+      cwd: root,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true
+    })
     own.stdout?.on("data", (d) => {
       log += d.toString()
     })

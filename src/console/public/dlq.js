@@ -61,10 +61,7 @@ export const openRecord = async (at) => {
       r.failed_modules.map((m) => `<span class="badge pill s-failed">${escapeHtml(m)}</span>`).join(" ") || "–"
     ],
     ["replay count", String(r.replay_count)],
-    [
-      "source",
-      `<span class="mono">${escapeHtml(`${r.source.topic}:${r.source.partition}:${r.source.offset}`)}</span>`
-    ],
+    ["source", `<span class="mono">${escapeHtml(`${r.source.topic}:${r.source.partition}:${r.source.offset}`)}</span>`],
     ["DLQ record", `<span class="mono">${escapeHtml(view.coordinate)}</span>`],
     ["key", `<span class="mono">${escapeHtml(view.key ?? "–")}</span>`]
   ])}
@@ -73,9 +70,7 @@ export const openRecord = async (at) => {
     failed.length
       ? `<h3>Modules that did not succeed</h3>${failed
           .map(
-            (
-              m
-            ) => `<div class="mod-fail"><b>${escapeHtml(m.id)}</b> <span class="muted">${escapeHtml(m.module)}</span>
+            (m) => `<div class="mod-fail"><b>${escapeHtml(m.id)}</b> <span class="muted">${escapeHtml(m.module)}</span>
       <span class="pill s-${m.status}">${m.status}</span> <span class="muted">${m.attempts} attempt(s), ${Math.round(m.duration_ms)} ms</span>
       ${m.error ? `<br/><span class="muted">${escapeHtml(m.error.reason)}: ${escapeHtml(m.error.message)}</span>` : ""}</div>`
           )
@@ -134,7 +129,7 @@ export const dlqView = () => {
         .map(
           (e) => `<tr data-at="${escapeHtml(e.coordinate)}">
           <td class="mono">${new Date(e.failed_at).toLocaleString("en-GB")}</td>
-          <td>${escapeHtml(e.webhook_id ?? "–")}</td>
+          <td class="txt"><span class="clip" title="${escapeHtml(e.webhook_id ?? "")}">${escapeHtml(e.webhook_id ?? "–")}</span></td>
           <td><span class="pill s-failed">${escapeHtml(e.reason ?? e.problem ?? "?")}</span></td>
           <td>${e.failed_modules.map((m) => `<span class="badge pill s-failed">${escapeHtml(m)}</span>`).join(" ") || "–"}</td>
           <td class="num">${e.replay_count ?? "–"}</td>

@@ -25,10 +25,9 @@ let failing = true
 const OLD = 20
 
 const hookstream = (args: ReadonlyArray<string>) =>
-  hookstreamWith(
-    [...args, "--input", topics.input, "--results", topics.results, "--dlq", topics.dlq],
-    { KAFKA_BROKERS: kafkaBrokers() }
-  )
+  hookstreamWith([...args, "--input", topics.input, "--results", topics.results, "--dlq", topics.dlq], {
+    KAFKA_BROKERS: kafkaBrokers()
+  })
 
 interface TrailJson {
   readonly found: boolean
@@ -76,7 +75,9 @@ beforeAll(async () => {
   processor = await runProcessor(
     topics,
     [plan("shop", ["store"]), plan("billing", ["charge"])],
-    simulatedDestination((id) => (id === "charge" && failing ? { _tag: "fail", retryable: false } : { _tag: "succeed" }))
+    simulatedDestination((id) =>
+      id === "charge" && failing ? { _tag: "fail", retryable: false } : { _tag: "succeed" }
+    )
   )
   ingress = await startTestIngress(
     streamsFrom({ "shop.yaml": "id: shop\ningress: {}\nchain:\n  - module: log\n    id: store\n" }),
@@ -177,4 +178,3 @@ describe("hookstream event", () => {
     expect(JSON.parse(sent.stdout.slice(sent.stdout.indexOf("{")))).toMatchObject({ reason: "unknown_webhook" })
   })
 })
-

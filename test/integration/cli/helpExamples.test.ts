@@ -18,7 +18,7 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync 
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { promisify } from "node:util"
+import { promisify, stripVTControlCharacters } from "node:util"
 import { NodeServices } from "@effect/platform-node"
 import { Effect, Exit, Scope } from "effect"
 import { TestConsole } from "effect/testing"
@@ -52,8 +52,7 @@ const helpOf = (path: ReadonlyArray<string>): Promise<string> =>
   Effect.runPromise(
     Effect.gen(function* () {
       yield* runCli([...path, "--help"])
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes
-      return (yield* TestConsole.logLines).map(String).join("\n").replace(/\u001b\[[0-9;]*m/g, "")
+      return stripVTControlCharacters((yield* TestConsole.logLines).map(String).join("\n"))
     }).pipe(Effect.provide(TestConsole.layer), Effect.provide(NodeServices.layer))
   )
 
@@ -173,7 +172,11 @@ describe("--help examples", () => {
       .map((l) => /^ {2}(\S+)\s/.exec(l)?.[1])
       .filter((n) => n !== undefined)
     expect(names.length).toBeGreaterThan(8)
-    for (const name of names) expect(examples.some((e) => verb(e.command) === name), name).toBe(true)
+    for (const name of names)
+      expect(
+        examples.some((e) => verb(e.command) === name),
+        name
+      ).toBe(true)
   })
 
   for (const example of examples) {

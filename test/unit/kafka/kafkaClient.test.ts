@@ -21,14 +21,18 @@ describe("KafkaJS line levels", () => {
 
   it("a retried condition in the message itself (a send being retried) is debug too", () => {
     expect(
-      kafkaLineLevel(logLevel.ERROR, "Failed to send messages: This server is not the leader for that topic-partition", {})
+      kafkaLineLevel(
+        logLevel.ERROR,
+        "Failed to send messages: This server is not the leader for that topic-partition",
+        {}
+      )
     ).toBe("Debug")
   })
 
   it("errors that are not retried stay ERROR; warnings stay warnings", () => {
-    expect(kafkaLineLevel(logLevel.ERROR, ...response("Not authorized to access topics: [Topic authorization failed]"))).toBe(
-      "Error"
-    )
+    expect(
+      kafkaLineLevel(logLevel.ERROR, ...response("Not authorized to access topics: [Topic authorization failed]"))
+    ).toBe("Error")
     expect(kafkaLineLevel(logLevel.ERROR, "Connection error: connect ECONNREFUSED 127.0.0.1:9092", {})).toBe("Error")
     expect(kafkaLineLevel(logLevel.WARN, "Consumer group is rebalancing", {})).toBe("Warn")
     expect(kafkaLineLevel(logLevel.INFO, "Starting", {})).toBe("Debug")

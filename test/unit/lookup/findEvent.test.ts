@@ -3,8 +3,8 @@
  * event's (by its own id, or by the coordinate a derived id names).
  */
 import { describe, expect, it } from "vitest"
-import { derivedCoordinate, hitOf, scanStart, ULID_SKEW_MS } from "../../../src/lookup/findEvent.ts"
 import { ulid, ulidTime } from "../../../src/ingress/eventId.ts"
+import { derivedCoordinate, hitOf, scanStart, ULID_SKEW_MS } from "../../../src/lookup/findEvent.ts"
 
 const record = (value: unknown, at = { partition: 0, offset: "5" }, headers: Record<string, string> = {}) => ({
   topic: "webhooks",
@@ -33,17 +33,25 @@ describe("the event lookup", () => {
     const hit = hitOf(
       "input",
       "order-43",
-      record({ webhook_id: "orders", id: "order-43", payload: {} }, { partition: 1, offset: "9" }, {
-        "hookstream-replay-count": "1",
-        "hookstream-replay-of": "webhooks.dlq:0:3"
-      })
+      record(
+        { webhook_id: "orders", id: "order-43", payload: {} },
+        { partition: 1, offset: "9" },
+        {
+          "hookstream-replay-count": "1",
+          "hookstream-replay-of": "webhooks.dlq:0:3"
+        }
+      )
     )
     expect(hit).toMatchObject({ kind: "input", replayCount: 1, replayOf: "webhooks.dlq:0:3", key: "k-1" })
     expect(hitOf("input", "order-4", record({ webhook_id: "orders", id: "order-43", payload: {} }))).toBeUndefined()
   })
 
   it("an event without an id is found at the coordinate its derived id names", () => {
-    expect(derivedCoordinate("webhooks-2-1042", "webhooks")).toEqual({ topic: "webhooks", partition: 2, offset: "1042" })
+    expect(derivedCoordinate("webhooks-2-1042", "webhooks")).toEqual({
+      topic: "webhooks",
+      partition: 2,
+      offset: "1042"
+    })
     expect(derivedCoordinate("webhooks.dlq-2-1042", "webhooks")).toBeUndefined()
     expect(derivedCoordinate("webhooks-x-1", "webhooks")).toBeUndefined()
     const noId = { webhook_id: "orders", payload: {} }
