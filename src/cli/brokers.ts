@@ -60,26 +60,36 @@ export const unreachableLine = (resolved: ResolvedBrokers, timeoutMs: number, la
   `${lastError === undefined ? "" : `: ${lastError}`}. ` +
   `${resolved.origin === "default" ? "Start one with npm start, or set" : "Set"} another with --brokers host:port or KAFKA_BROKERS=host:port`
 
-/**
- * The resolved brokers once the cluster has answered, or exit 1 with `unreachableLine`
- * (exit 2 when --brokers names nothing).
- */
-export const reachableBrokers = (
-  command: string,
-  given: Option.Option<string>,
-  timeoutMs: number = PROBE_TIMEOUT_MS
-): Effect.Effect<ReadonlyArray<string>, CliExit> =>
+/** The brokers to use, not yet contacted (exit 2 when --brokers names nothing). */
+export const chooseBrokers = (command: string, given: Option.Option<string>): Effect.Effect<ResolvedBrokers, CliExit> =>
   Effect.suspend(() => {
     const resolved = resolveBrokers(given)
-    const list = parseBrokers(resolved.brokers)
-    if (list.length === 0) return usageError(command, "--brokers (or KAFKA_BROKERS) is empty")
-    return awaitBroker(list.join(","), timeoutMs).pipe(
-      Effect.as(list),
-      Effect.catch((e) =>
-        failure(command, unreachableLine(resolved, timeoutMs, /last error: (.*)\)$/.exec(e.message)?.[1]))
-      )
-    )
+    return parseBrokers(resolved.brokers).length === 0
+      ? usageError(command, "--brokers (or KAFKA_BROKERS) is empty")
+      : Effect.succeed(resolved)
   })
+
+/** The brokers once the cluster has answered, or exit 1 with `unreachableLine`. */
+export const awaitBrokers = (
+  command: string,
+  resolved: ResolvedBrokers,
+  timeoutMs: number = PROBE_TIMEOUT_MS
+): Effect.Effect<ReadonlyArray<string>, CliExit> => {
+  const list = parseBrokers(resolved.brokers)
+  return awaitBroker(list.join(","), timeoutMs).pipe(
+    Effect.as(list),
+    Effect.catch((e) =>
+      failure(command, unreachableLine(resolved, timeoutMs, /last error: (.*)\)$/.exec(e.message)?.[1]))
+    )
+  )
+}
+
+/** `chooseBrokers`, then `awaitBrokers`. */
+export const reachableBrokers = (
+  command: string,
+  given: Option.Option<string>
+): Effect.Effect<ReadonlyArray<string>, CliExit> =>
+  Effect.flatMap(chooseBrokers(command, given), (resolved) => awaitBrokers(command, resolved))
 
 /** A Kafka client for an operator command whose cluster answered; KafkaJS lines go to stderr. */
 export const kafkaFor = (command: string, given: Option.Option<string>): Effect.Effect<Kafka, CliExit> =>

@@ -7,8 +7,9 @@
  */
 import { Config, Console, Effect } from "effect"
 import { Command, Flag } from "effect/cli"
+import { makeKafka } from "../kafka/kafkaClient.ts"
 import { addLogSecrets } from "../observability/logFields.ts"
-import { kafkaFor } from "./brokers.ts"
+import { awaitBrokers, chooseBrokers } from "./brokers.ts"
 import { CliExit, EXIT_FAILURE, usageError } from "./CliExit.ts"
 import { loadConfigOrExit, streamPaths } from "./loadConfigOrExit.ts"
 import { runFlags } from "./run.ts"
@@ -49,12 +50,17 @@ export const consoleCommand = Command.make(
   "console",
   flags,
   Effect.fn("console")(function* (input) {
-    const kafka = yield* kafkaFor("console", input.brokers)
+    const chosen = yield* chooseBrokers("console", input.brokers)
     const config = yield* loadConfigOrExit(
       "console",
       { paths: streamPaths(input.streams), connections: input.connections },
       "console not started"
     )
+    const kafka = makeKafka({
+      brokers: yield* awaitBrokers("console", chosen),
+      clientId: "hookstream-console",
+      logToStderr: true
+    })
     if (input.token !== "") addLogSecrets([input.token])
     const { consoleAccess } = yield* Effect.promise(() => import("../console/consoleAccess.ts"))
     const access = consoleAccess({ enabled: true, host: input.host, token: input.token })

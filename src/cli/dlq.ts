@@ -13,13 +13,10 @@ import { formatAge } from "../dlq/timeSpec.ts"
 import type { KafkaError } from "../kafka/KafkaError.ts"
 import { kafkaFor } from "./brokers.ts"
 import { CliExit, EXIT_FAILURE } from "./CliExit.ts"
-import { filterFlags, filterFromFlags, isTty, kafkaFlags } from "./dlqFlags.ts"
+import { filterFlags, filterFromFlags, isTty, jsonFlag, kafkaFlags } from "./dlqFlags.ts"
 import { countsBlock, formatCount, table } from "./render.ts"
 
-const json = Flag.Boolean("json").pipe(
-  Flag.withDescription("Print JSON (the default when stdout is not a terminal)"),
-  Flag.withDefault(false)
-)
+const json = jsonFlag
 
 const kafkaFailed = (command: string) => (e: KafkaError) =>
   Console.error(`hookstream ${command}: Kafka failed (${e.operation}: ${e.message})`).pipe(

@@ -66,5 +66,11 @@ export const filterFromFlags = (command: string, flags: FilterFlags): Effect.Eff
     return parsed._tag === "Ok" ? Effect.succeed(parsed.filter) : usageError(command, parsed.message)
   })
 
+/** `--json` of the commands that print a table on a terminal and JSON otherwise */
+export const jsonFlag = Flag.Boolean("json").pipe(
+  Flag.withDescription("Print JSON (the default when stdout is not a terminal)"),
+  Flag.withDefault(false)
+)
+
 /** Whether output goes to a person (a TTY) rather than a pipe or file. */
 export const isTty = (): boolean => process.stdout.isTTY === true

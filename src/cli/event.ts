@@ -12,7 +12,7 @@ import { eventTrailJson } from "../lookup/eventTrailJson.ts"
 import { type EventHit, type EventTrail, findEvent } from "../lookup/findEvent.ts"
 import { kafkaFor } from "./brokers.ts"
 import { failure, usageError } from "./CliExit.ts"
-import { isTty } from "./dlqFlags.ts"
+import { isTty, jsonFlag } from "./dlqFlags.ts"
 import { table } from "./render.ts"
 import { runFlags } from "./run.ts"
 
@@ -93,10 +93,7 @@ export const eventCommand = Command.make(
       ),
       Flag.optional
     ),
-    json: Flag.Boolean("json").pipe(
-      Flag.withDescription("Print JSON (the default when stdout is not a terminal)"),
-      Flag.withDefault(false)
-    )
+    json: jsonFlag
   },
   Effect.fn("event")(function* (flags) {
     let since: number | undefined

@@ -16,7 +16,7 @@ import { WEBHOOK_PATH_PREFIX } from "../ingress/paths.ts"
 import { makeKafka } from "../kafka/kafkaClient.ts"
 import { DEFAULT_OPS_PORT } from "../observability/opsPort.ts"
 import type { OpsServer } from "../observability/opsServer.ts"
-import { reachableBrokers } from "./brokers.ts"
+import { awaitBrokers, chooseBrokers } from "./brokers.ts"
 import { CliExit, EXIT_FAILURE, usageError } from "./CliExit.ts"
 import { loadConfigOrExit, streamPaths } from "./loadConfigOrExit.ts"
 import { runFlags } from "./run.ts"
@@ -146,14 +146,16 @@ export const startIngressCommand = Effect.fn("ingress.start")(function* (
     return yield* usage(`--max-header-size: expected a size of at least 1KiB, got ${input.maxHeaderSize}`)
   if (input.maxInFlight < 1 || input.maxHeaders < 1)
     return yield* usage("--max-in-flight and --max-headers must be ≥ 1")
-  // before the streams load: npm start's broker becomes ${KAFKA_BROKERS} for the connections file
-  const brokers = yield* reachableBrokers("ingress", input.brokers)
+  // chosen before the streams load (npm start's broker becomes ${KAFKA_BROKERS} for the
+  // connections file), contacted once they are valid
+  const chosen = yield* chooseBrokers("ingress", input.brokers)
 
   const config = yield* loadConfigOrExit(
     "ingress",
     { paths: streamPaths(input.streams), connections: input.connections },
     "not started"
   )
+  const brokers = yield* awaitBrokers("ingress", chosen)
   const fail = (message: string) =>
     Console.error(`hookstream ingress: ${message}`).pipe(
       Effect.andThen(Effect.fail(new CliExit({ code: EXIT_FAILURE })))

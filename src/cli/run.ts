@@ -19,7 +19,7 @@ import { addLogSecrets } from "../observability/logFields.ts"
 import { DEFAULT_OPS_PORT } from "../observability/opsPort.ts"
 import type { OpsServer } from "../observability/opsServer.ts"
 import { bindStreams, connectionSecrets } from "../processor/bindStreams.ts"
-import { brokersFlag, reachableBrokers } from "./brokers.ts"
+import { awaitBrokers, brokersFlag, chooseBrokers } from "./brokers.ts"
 import { CliExit, EXIT_FAILURE, usageError } from "./CliExit.ts"
 import { loadConfigOrExit, streamPaths } from "./loadConfigOrExit.ts"
 
@@ -225,14 +225,16 @@ export const runProcessorCommand = Effect.fn("run")(function* (input: RunInput, 
   if (sessionTimeoutMs === undefined || sessionTimeoutMs < 1_000)
     return yield* usage(`--session-timeout: expected a duration of at least 1s, got ${input.sessionTimeout}`)
   if (input.maxInFlight < 1 || input.maxInFlightPerPartition < 1) return yield* usage("in-flight caps must be ≥ 1")
-  // before the streams load: npm start's broker becomes ${KAFKA_BROKERS} for the connections file
-  const brokers = yield* reachableBrokers("run", input.brokers)
+  // chosen before the streams load (npm start's broker becomes ${KAFKA_BROKERS} for the
+  // connections file), contacted only once they are valid: invalid streams stop run with no Kafka call
+  const chosen = yield* chooseBrokers("run", input.brokers)
   const config = yield* loadConfigOrExit(
     "run",
     { paths: streamPaths(input.streams), connections: input.connections },
     "nothing consumed"
   )
 
+  const brokers = yield* awaitBrokers("run", chosen)
   // connection passwords and tokens never reach a log line, whatever a driver echoes
   addLogSecrets(connectionSecrets(config))
   // loaded here, not at the top: other commands do not pay for fastify and prom-client
