@@ -121,7 +121,8 @@ export const makeLiveHub = (options: { readonly windowMs?: number; readonly now?
   return {
     frames,
     chainFinished: (webhookId, outcome, eventId) => {
-      for (const m of outcome.modules) steps.add(webhookId, m.id, m.status, m.attempts, m.duration_ms)
+      const counters = steps.of(webhookId)
+      for (const m of outcome.modules) counters.add(m.id, m.status, m.attempts, m.duration_ms)
       // nobody watching: not even the small object below is built
       if (signals.observed) signals.next({ _tag: "Outcome", outcome: liveOutcome(webhookId, outcome, eventId) })
     },
@@ -129,7 +130,8 @@ export const makeLiveHub = (options: { readonly windowMs?: number; readonly now?
       if (signals.observed) signals.next({ _tag: "DeadLetter", reason })
     },
     outcome: (outcome) => {
-      for (const m of outcome.modules) steps.add(outcome.webhookId, m.id, m.status, m.attempts, m.durationMs)
+      const counters = steps.of(outcome.webhookId)
+      for (const m of outcome.modules) counters.add(m.id, m.status, m.attempts, m.durationMs)
       if (signals.observed) signals.next({ _tag: "Outcome", outcome })
     },
     attach: (provider) => {

@@ -29,47 +29,60 @@ interface Counter {
   ms: number
 }
 
+/** The counters of one stream's steps: looked up once per event, then once per step. */
+export interface StreamSteps {
+  readonly add: (stepId: string, status: ModuleStatus, attempts: number, durationMs: number) => void
+}
+
 export interface StepTotals {
-  readonly add: (webhookId: string, stepId: string, status: ModuleStatus, attempts: number, durationMs: number) => void
+  readonly of: (webhookId: string) => StreamSteps
   readonly view: () => Readonly<Record<string, StepTotalsView>>
 }
 
+const NOWHERE: StreamSteps = { add: () => undefined }
+
 export const makeStepTotals = (maxKeys: number = MAX_STEP_KEYS): StepTotals => {
-  const byWebhook = new Map<string, Map<string, Counter>>()
+  const byWebhook = new Map<string, StreamSteps & { readonly counters: Map<string, Counter> }>()
   let keys = 0
-  const counterFor = (webhookId: string, stepId: string): Counter | undefined => {
-    let steps = byWebhook.get(webhookId)
-    const existing = steps?.get(stepId)
-    if (existing !== undefined) return existing
-    if (keys >= maxKeys) return undefined
-    if (steps === undefined) {
-      steps = new Map()
-      byWebhook.set(webhookId, steps)
+  const streamSteps = (): StreamSteps & { readonly counters: Map<string, Counter> } => {
+    const counters = new Map<string, Counter>()
+    return {
+      counters,
+      add: (stepId, status, attempts, durationMs) => {
+        let c = counters.get(stepId)
+        if (c === undefined) {
+          if (keys >= maxKeys) return
+          c = { runs: 0, succeeded: 0, skipped: 0, attempted: 0, ms: 0 }
+          counters.set(stepId, c)
+          keys++
+        }
+        if (status === "skipped") {
+          c.skipped++
+          return
+        }
+        c.runs++
+        if (status === "succeeded") c.succeeded++
+        if (attempts > 0) {
+          c.attempted++
+          c.ms += durationMs
+        }
+      }
     }
-    const counter: Counter = { runs: 0, succeeded: 0, skipped: 0, attempted: 0, ms: 0 }
-    steps.set(stepId, counter)
-    keys++
-    return counter
   }
   return {
-    add: (webhookId, stepId, status, attempts, durationMs) => {
-      const c = counterFor(webhookId, stepId)
-      if (c === undefined) return
-      if (status === "skipped") {
-        c.skipped++
-        return
+    of: (webhookId) => {
+      let steps = byWebhook.get(webhookId)
+      if (steps === undefined) {
+        if (keys >= maxKeys) return NOWHERE
+        steps = streamSteps()
+        byWebhook.set(webhookId, steps)
       }
-      c.runs++
-      if (status === "succeeded") c.succeeded++
-      if (attempts > 0) {
-        c.attempted++
-        c.ms += durationMs
-      }
+      return steps
     },
     view: () => {
       const out: Record<string, StepTotalsView> = {}
       for (const [webhookId, steps] of byWebhook)
-        for (const [stepId, c] of steps)
+        for (const [stepId, c] of steps.counters)
           out[`${webhookId}/${stepId}`] = {
             runs: c.runs,
             succeeded: c.succeeded,
