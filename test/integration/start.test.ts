@@ -17,13 +17,14 @@ import { dirname, join } from "node:path"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { isAlive } from "../../src/kafka/local/BrokerProcess.ts"
-import { CHECKOUT_BROKER_FILE } from "../../src/kafka/local/checkoutBroker.ts"
 import { kafkaBrokers } from "../support/kafka.ts"
 import { requireService } from "../support/services.ts"
 import { waitFor } from "../support/waitFor.ts"
 import { hookstream } from "../unit/cli/hookstreamProcess.ts"
 
 const root = join(import.meta.dirname, "..", "..")
+/** where npm start announces its broker (src/kafka/local/checkoutBroker.ts) */
+const CHECKOUT_BROKER_FILE = join(root, ".kafka", "npm-start.json")
 let main: ChildProcess | undefined
 let output = ""
 let exited: Promise<number | null> = Promise.resolve(null)

@@ -12,7 +12,6 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { isAlive } from "../../../src/kafka/local/BrokerProcess.ts"
-import { parentOf } from "../../../src/runtime/exitWithParent.ts"
 import { kafkaBrokers, uniqueName } from "../../support/kafka.ts"
 import { waitFor } from "../../support/waitFor.ts"
 
@@ -23,6 +22,11 @@ let hookstreamPid: number | undefined
 afterAll(() => {
   for (const pid of [hookstreamPid, npm?.pid]) if (pid !== undefined && isAlive(pid)) process.kill(pid, "SIGKILL")
 })
+
+const parentOf = (pid: number): number | undefined => {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1])
+}
 
 const childrenOf = (pid: number): ReadonlyArray<number> => {
   try {
