@@ -53,14 +53,19 @@ export const isRetriedCondition = (message: string, fields: Readonly<Record<stri
   return retriableMessages.some((m) => text.includes(m))
 }
 
-/** The level a KafkaJS line is logged at: its own, except retried conditions (debug) and INFO chatter (debug). */
+/**
+ * The level a KafkaJS line is logged at: its own, except retried conditions and INFO chatter
+ * (debug). A consumer restart follows a crash on a retriable error: the crash line says which
+ * (an ERROR unless the error is one of the routine ones above), the restart line is the retry.
+ */
 export const kafkaLineLevel = (
   level: logLevel,
   message: string,
   fields: Readonly<Record<string, unknown>>
 ): "Error" | "Warn" | "Debug" | "Trace" => {
   if (level === logLevel.DEBUG) return "Trace"
-  if (level === logLevel.INFO || isRetriedCondition(message, fields)) return "Debug"
+  if (level === logLevel.INFO || isRetriedCondition(message, fields) || message.startsWith("Restarting the consumer"))
+    return "Debug"
   return level === logLevel.ERROR ? "Error" : level === logLevel.WARN ? "Warn" : "Debug"
 }
 

@@ -29,6 +29,16 @@ describe("KafkaJS line levels", () => {
     ).toBe("Debug")
   })
 
+  it("a consumer crash on a routine condition, and the restart that retries it, are debug", () => {
+    const crash =
+      "Crash: KafkaJSProtocolError: The coordinator is loading and hence can't process requests for this group"
+    expect(kafkaLineLevel(logLevel.ERROR, crash, { groupId: "hookstream" })).toBe("Debug")
+    expect(kafkaLineLevel(logLevel.ERROR, "Restarting the consumer in 300ms", { retryTime: 300 })).toBe("Debug")
+    // a crash after the retries ran out stays an error
+    const exhausted = "Crash: KafkaJSNumberOfRetriesExceeded: Connection error: connect ECONNREFUSED 127.0.0.1:9092"
+    expect(kafkaLineLevel(logLevel.ERROR, exhausted, {})).toBe("Error")
+  })
+
   it("errors that are not retried stay ERROR; warnings stay warnings", () => {
     expect(
       kafkaLineLevel(logLevel.ERROR, ...response("Not authorized to access topics: [Topic authorization failed]"))
