@@ -25,32 +25,38 @@ export interface KafkaClientOptions {
 }
 
 // KafkaJS's table of Kafka protocol errors (not part of its typed API): the ones marked
-// retriable are the ones its retrier tries again.
+// retriable are the ones its retrier tries again; the group-membership ones below are not
+// marked, but its consumer answers them by re-joining the group (consumer/runner.js).
 const protocolErrors: unknown = createRequire(import.meta.url)("kafkajs/src/protocol/error.js")
+const REJOINED = new Set(["REBALANCE_IN_PROGRESS", "ILLEGAL_GENERATION", "UNKNOWN_MEMBER_ID"])
 
-const retriableMessages: ReadonlyArray<string> = (() => {
+const routineMessages: ReadonlyArray<string> = (() => {
   const codes =
     typeof protocolErrors === "object" && protocolErrors !== null && "errorCodes" in protocolErrors
       ? protocolErrors.errorCodes
       : undefined
   if (!Array.isArray(codes)) return []
   return codes.flatMap((c: unknown) =>
-    typeof c === "object" && c !== null && "retriable" in c && c.retriable === true && "message" in c
+    typeof c === "object" &&
+    c !== null &&
+    "message" in c &&
+    (("retriable" in c && c.retriable === true) || ("type" in c && REJOINED.has(String(c.type))))
       ? [String(c.message)]
       : []
   )
 })()
 
 /**
- * Whether a KafkaJS line reports a condition it retries by itself. KafkaJS logs every error
+ * Whether a KafkaJS line reports a condition it handles by itself. KafkaJS logs every error
  * response at ERROR before its retrier runs: "The coordinator is loading", "The group
  * coordinator is not available" right after a broker starts, CONCURRENT_TRANSACTIONS after
- * every back-to-back transaction, "not the leader" while leadership moves. Those are routine;
- * if the retries run out, the operation fails and the caller reports that failure.
+ * every back-to-back transaction, "not the leader" while leadership moves, "The group is
+ * rebalancing" on every heartbeat while another instance joins. Those are routine; if the
+ * retries run out, the operation fails and the caller reports that failure.
  */
 export const isRetriedCondition = (message: string, fields: Readonly<Record<string, unknown>>): boolean => {
   const text = `${message} ${typeof fields["error"] === "string" ? fields["error"] : ""}`
-  return retriableMessages.some((m) => text.includes(m))
+  return routineMessages.some((m) => text.includes(m))
 }
 
 /**

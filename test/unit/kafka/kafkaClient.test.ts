@@ -14,6 +14,8 @@ describe("KafkaJS line levels", () => {
     "The group coordinator is not available",
     "This is not the correct coordinator for this group",
     "This server is not the leader for that topic-partition",
+    "The group is rebalancing, so a rejoin is needed",
+    "The coordinator is not aware of this member",
     "The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing"
   ])("a retried condition is debug, not ERROR: %s", (error) => {
     expect(kafkaLineLevel(logLevel.ERROR, ...response(error))).toBe("Debug")
