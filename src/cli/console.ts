@@ -7,9 +7,10 @@
  */
 import { Config, Console, Effect } from "effect"
 import { Command, Flag } from "effect/cli"
+import { makeKafka } from "../kafka/kafkaClient.ts"
 import { addLogSecrets } from "../observability/logFields.ts"
-import { CliExit, EXIT_FAILURE } from "./CliExit.ts"
-import { kafkaFor, usageError } from "./dlqFlags.ts"
+import { awaitBrokers, chooseBrokers } from "./brokers.ts"
+import { CliExit, EXIT_FAILURE, usageError } from "./CliExit.ts"
 import { loadConfigOrExit, streamPaths } from "./loadConfigOrExit.ts"
 import { runFlags } from "./run.ts"
 
@@ -49,12 +50,17 @@ export const consoleCommand = Command.make(
   "console",
   flags,
   Effect.fn("console")(function* (input) {
-    const kafka = yield* kafkaFor("console", input.brokers)
+    const chosen = yield* chooseBrokers("console", input.brokers)
     const config = yield* loadConfigOrExit(
       "console",
       { paths: streamPaths(input.streams), connections: input.connections },
       "console not started"
     )
+    const kafka = makeKafka({
+      brokers: yield* awaitBrokers("console", chosen),
+      clientId: "hookstream-console",
+      logToStderr: true
+    })
     if (input.token !== "") addLogSecrets([input.token])
     const { consoleAccess } = yield* Effect.promise(() => import("../console/consoleAccess.ts"))
     const access = consoleAccess({ enabled: true, host: input.host, token: input.token })
@@ -100,10 +106,10 @@ export const consoleCommand = Command.make(
     "Serve the operator console (live flow from the results topic, streams, dead letters, replay) on its own port"
   ),
   Command.withExamples([
-    { command: "hookstream console --brokers kafka:9092", description: "On http://127.0.0.1:9465/console/" },
+    { command: "hookstream console", description: "On http://127.0.0.1:9465/console/" },
     {
-      command: "HOOKSTREAM_CONSOLE_TOKEN=… hookstream console --host 0.0.0.0",
-      description: "Reachable from the network, token required"
+      command: "HOOKSTREAM_CONSOLE_TOKEN=$(openssl rand -hex 16) hookstream console --host 0.0.0.0",
+      description: "Reachable from the network; every API call needs the token"
     }
   ])
 )

@@ -11,14 +11,12 @@ import { AGE_BUCKETS, makeStatsAccumulator } from "../dlq/DlqStats.ts"
 import { readAt, readDlq } from "../dlq/readDlq.ts"
 import { formatAge } from "../dlq/timeSpec.ts"
 import type { KafkaError } from "../kafka/KafkaError.ts"
+import { kafkaFor } from "./brokers.ts"
 import { CliExit, EXIT_FAILURE } from "./CliExit.ts"
-import { filterFlags, filterFromFlags, isTty, kafkaFlags, kafkaFor } from "./dlqFlags.ts"
+import { filterFlags, filterFromFlags, isTty, jsonFlag, kafkaFlags } from "./dlqFlags.ts"
 import { countsBlock, formatCount, table } from "./render.ts"
 
-const json = Flag.Boolean("json").pipe(
-  Flag.withDescription("Print JSON (the default when stdout is not a terminal)"),
-  Flag.withDefault(false)
-)
+const json = jsonFlag
 
 const kafkaFailed = (command: string) => (e: KafkaError) =>
   Console.error(`hookstream ${command}: Kafka failed (${e.operation}: ${e.message})`).pipe(
@@ -125,13 +123,15 @@ const listCommand = Command.make(
     )
   })
 ).pipe(
-  Command.withDescription("List dead letters (newest last): a table on a terminal, JSON otherwise"),
+  Command.withDescription(
+    "List dead letters (newest last) with the error that ended each chain: a table on a terminal, JSON otherwise"
+  ),
   Command.withExamples([
     {
       command: "hookstream dlq list --webhook orders --reason chain_failed",
       description: "One stream's chain failures"
     },
-    { command: "hookstream dlq list --module notify-crm --since 2h --json", description: "For scripts" }
+    { command: "hookstream dlq list --module publish --since 2h --json", description: "For scripts" }
   ])
 )
 
@@ -211,8 +211,11 @@ const showCommand = Command.make(
 ).pipe(
   Command.withDescription("Show one dead letter in full (by coordinate), or every dead letter of an event id"),
   Command.withExamples([
-    { command: "hookstream dlq show webhooks.dlq:0:1042", description: "By coordinate" },
-    { command: "hookstream dlq show evt-7f3a --json", description: "Every dead letter of one event" }
+    { command: "hookstream dlq show order-43", description: "Every dead letter of one event" },
+    {
+      command: "hookstream dlq show order-43 --json",
+      description: "The same as JSON; a coordinate from dlq list (webhooks.dlq:0:17) shows one record"
+    }
   ])
 )
 

@@ -3,11 +3,10 @@
  * (the same flags and environment variables as `hookstream run`), and the dead-letter
  * filters, parsed once by `parseFilter` so every command selects the same records.
  */
-import { Console, Effect, Option } from "effect"
+import { Effect, Option } from "effect"
 import { Flag } from "effect/cli"
 import { type DlqFilter, parseFilter } from "../dlq/DlqFilter.ts"
-import { makeKafka, parseBrokers } from "../kafka/kafkaClient.ts"
-import { CliExit, EXIT_USAGE } from "./CliExit.ts"
+import { type CliExit, usageError } from "./CliExit.ts"
 import { runFlags } from "./run.ts"
 
 const list = (name: string, description: string) =>
@@ -47,10 +46,7 @@ export interface FilterFlags {
   readonly fromOffset: Option.Option<string>
 }
 
-export const usageError = (command: string, message: string) =>
-  Console.error(`hookstream ${command}: ${message}`).pipe(
-    Effect.andThen(Effect.fail(new CliExit({ code: EXIT_USAGE })))
-  )
+export { usageError }
 
 /** The filter the flags describe, or a usage error (exit 2) naming the flag. */
 export const filterFromFlags = (command: string, flags: FilterFlags): Effect.Effect<DlqFilter, CliExit> =>
@@ -70,15 +66,11 @@ export const filterFromFlags = (command: string, flags: FilterFlags): Effect.Eff
     return parsed._tag === "Ok" ? Effect.succeed(parsed.filter) : usageError(command, parsed.message)
   })
 
-/** A Kafka client for an operator command, or a usage error when --brokers is empty. */
-export const kafkaFor = (command: string, brokers: string) => {
-  const list = parseBrokers(brokers)
-  return list.length === 0
-    ? usageError(command, "--brokers is empty")
-    : Effect.succeed(
-        makeKafka({ brokers: list, clientId: `hookstream-${command.replace(/\s+/g, "-")}`, logToStderr: true })
-      )
-}
+/** `--json` of the commands that print a table on a terminal and JSON otherwise */
+export const jsonFlag = Flag.Boolean("json").pipe(
+  Flag.withDescription("Print JSON (the default when stdout is not a terminal)"),
+  Flag.withDefault(false)
+)
 
 /** Whether output goes to a person (a TTY) rather than a pipe or file. */
 export const isTty = (): boolean => process.stdout.isTTY === true

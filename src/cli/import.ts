@@ -105,12 +105,13 @@ export const importCommand = Command.make(
   ),
   Command.withExamples([
     {
-      command: "hookstream import webhooks.json --out streams/",
-      description: "Convert, next-door connections.json included"
+      command: "hookstream import examples/legacy/webhooks.json --out imported/",
+      description: "Convert, the connections.json next to it included"
     },
     {
-      command: "hookstream import old/webhooks.json --connections old/connections.json --out streams/ --force",
-      description: "Overwrite earlier conversions"
+      command:
+        "hookstream import examples/legacy/webhooks.json --connections examples/legacy/connections.json --out imported/ --force",
+      description: "Name the connections file; overwrite earlier conversions"
     }
   ])
 )

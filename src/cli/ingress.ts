@@ -5,7 +5,7 @@
  * variable (flag wins). SIGTERM: stop accepting, finish requests in flight, disconnect.
  */
 import { hostname } from "node:os"
-import { Config, Console, Effect } from "effect"
+import { Config, Console, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { parseByteSize } from "../config/ByteSize.ts"
 import { parseDuration } from "../config/Duration.ts"
@@ -13,10 +13,11 @@ import { DEFAULT_STREAMS_DIR } from "../config/loadStreams.ts"
 import { DEFAULT_INPUT_TOPIC } from "../domain/WebhookEvent.ts"
 import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADERS } from "../ingress/limits.ts"
 import { WEBHOOK_PATH_PREFIX } from "../ingress/paths.ts"
-import { makeKafka, parseBrokers } from "../kafka/kafkaClient.ts"
+import { makeKafka } from "../kafka/kafkaClient.ts"
 import { DEFAULT_OPS_PORT } from "../observability/opsPort.ts"
 import type { OpsServer } from "../observability/opsServer.ts"
-import { CliExit, EXIT_FAILURE, EXIT_USAGE } from "./CliExit.ts"
+import { awaitBrokers, chooseBrokers } from "./brokers.ts"
+import { CliExit, EXIT_FAILURE, usageError } from "./CliExit.ts"
 import { loadConfigOrExit, streamPaths } from "./loadConfigOrExit.ts"
 import { runFlags } from "./run.ts"
 
@@ -115,8 +116,7 @@ type IngressInput = {
   readonly [K in keyof typeof ingressFlags]: (typeof ingressFlags)[K] extends Flag.Flag<infer A> ? A : never
 }
 
-const usage = (message: string) =>
-  Console.error(`hookstream ingress: ${message}`).pipe(Effect.andThen(Effect.fail(new CliExit({ code: EXIT_USAGE }))))
+const usage = (message: string) => usageError("ingress", message)
 
 export interface IngressStarted {
   readonly url: string
@@ -129,8 +129,13 @@ export interface IngressStarted {
 /**
  * Loads the streams and starts the ingress and its ops server in the current scope; used by
  * `hookstream ingress` and `npm start`. `portFallback`: take free ports when those are busy.
+ * `existingOps`: an ops server that outlives this scope (npm start closes the ingress first).
  */
-export const startIngressCommand = Effect.fn("ingress.start")(function* (input: IngressInput, portFallback = false) {
+export const startIngressCommand = Effect.fn("ingress.start")(function* (
+  input: IngressInput,
+  portFallback = false,
+  existingOps?: OpsServer
+) {
   const produceTimeoutMs = parseDuration(input.produceTimeout)
   if (produceTimeoutMs === undefined || produceTimeoutMs < 1)
     return yield* usage(`--produce-timeout: not a duration: ${input.produceTimeout}`)
@@ -141,14 +146,16 @@ export const startIngressCommand = Effect.fn("ingress.start")(function* (input: 
     return yield* usage(`--max-header-size: expected a size of at least 1KiB, got ${input.maxHeaderSize}`)
   if (input.maxInFlight < 1 || input.maxHeaders < 1)
     return yield* usage("--max-in-flight and --max-headers must be ≥ 1")
-  const brokers = parseBrokers(input.brokers)
-  if (brokers.length === 0) return yield* usage("--brokers is empty")
+  // chosen before the streams load (npm start's broker becomes ${KAFKA_BROKERS} for the
+  // connections file), contacted once they are valid
+  const chosen = yield* chooseBrokers("ingress", input.brokers)
 
   const config = yield* loadConfigOrExit(
     "ingress",
     { paths: streamPaths(input.streams), connections: input.connections },
     "not started"
   )
+  const brokers = yield* awaitBrokers("ingress", chosen)
   const fail = (message: string) =>
     Console.error(`hookstream ingress: ${message}`).pipe(
       Effect.andThen(Effect.fail(new CliExit({ code: EXIT_FAILURE })))
@@ -156,9 +163,11 @@ export const startIngressCommand = Effect.fn("ingress.start")(function* (input: 
 
   // loaded here, not at the top: every other command would pay for fastify and prom-client
   const { startIngress, startOpsServer } = yield* Effect.promise(() => import("../ingress/startIngress.ts"))
-  const ops = yield* startOpsServer(input.opsHost, input.opsPort, portFallback).pipe(
-    Effect.catchTag("OpsServerError", (e) => fail(e.message))
-  )
+  const ops =
+    existingOps ??
+    (yield* startOpsServer(input.opsHost, input.opsPort, portFallback).pipe(
+      Effect.catchTag("OpsServerError", (e) => fail(e.message))
+    ))
   const kafka = makeKafka({ brokers, clientId: `hookstream-ingress-${input.instanceId}` })
   const ingress = yield* startIngress(config, kafka, {
     topic: input.input,
@@ -181,7 +190,7 @@ export const startIngressCommand = Effect.fn("ingress.start")(function* (input: 
 
 /** The defaults `hookstream ingress` would use (flags absent, env unset), for code that starts it. */
 export const defaultIngressInput = (overrides: Partial<IngressInput> = {}): IngressInput => ({
-  brokers: "localhost:9092",
+  brokers: Option.none(),
   input: DEFAULT_INPUT_TOPIC,
   streams: DEFAULT_STREAMS_DIR,
   connections: "",
@@ -215,7 +224,7 @@ export const ingressCommand = Command.make("ingress", ingressFlags, (input) =>
     "HTTP ingress: POST /webhooks/<webhook_id> answers 202 {event_id} once Kafka has acknowledged the event; auth, limits and rate limits per stream (its ingress: section). Stops cleanly on SIGTERM/SIGINT."
   ),
   Command.withExamples([
-    { command: "hookstream ingress --port 8080 --brokers kafka:9092", description: "Serve the streams in streams/" },
+    { command: "hookstream ingress", description: "Serve the streams in streams/ that have an ingress: section" },
     { command: "HOOKSTREAM_PRODUCE_TIMEOUT=2s hookstream ingress", description: "Answer 503 after 2 s without an ack" }
   ])
 )

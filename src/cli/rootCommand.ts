@@ -5,6 +5,7 @@
 import { Command } from "effect/cli"
 import { consoleCommand } from "./console.ts"
 import { dlqCommand } from "./dlq.ts"
+import { eventCommand } from "./event.ts"
 import { importCommand } from "./import.ts"
 import { ingressCommand } from "./ingress.ts"
 import { replayCommand } from "./replay.ts"
@@ -18,6 +19,7 @@ export const subcommands = [
   runCommand,
   ingressCommand,
   sendCommand,
+  eventCommand,
   validateCommand,
   testCommand,
   importCommand,

@@ -4,7 +4,7 @@
  * messages as `hookstream validate`.
  */
 import { hostname } from "node:os"
-import { Config, Console, Effect, Predicate } from "effect"
+import { Config, Console, Effect, Option, Predicate } from "effect"
 import { Command, Flag } from "effect/cli"
 import { parseDuration } from "../config/Duration.ts"
 import { DEFAULT_STREAMS_DIR } from "../config/loadStreams.ts"
@@ -14,26 +14,21 @@ import { DEFAULT_DEFERRED_PARTITIONS, defaultDeferredTopic } from "../domain/Def
 import { DEFAULT_RESULTS_TOPIC } from "../domain/ResultRecord.ts"
 import { DEFAULT_INPUT_TOPIC } from "../domain/WebhookEvent.ts"
 import { ChainEngine } from "../engine/ChainEngine.ts"
-import { makeKafka, parseBrokers } from "../kafka/kafkaClient.ts"
+import { makeKafka } from "../kafka/kafkaClient.ts"
 import { ensureTopics } from "../kafka/topics.ts"
 import { addLogSecrets } from "../observability/logFields.ts"
 import { DEFAULT_OPS_PORT } from "../observability/opsPort.ts"
 import type { OpsServer } from "../observability/opsServer.ts"
 import { bindStreams, connectionSecrets } from "../processor/bindStreams.ts"
-import { CliExit, EXIT_FAILURE, EXIT_USAGE } from "./CliExit.ts"
+import { awaitBrokers, brokersFlag, chooseBrokers } from "./brokers.ts"
+import { CliExit, EXIT_FAILURE, usageError } from "./CliExit.ts"
 import { loadConfigOrExit, streamPaths } from "./loadConfigOrExit.ts"
 
 const withEnv = <A>(flag: Flag.Flag<A>, config: Config.Config<A>, fallback: A) =>
   flag.pipe(Flag.withFallbackConfig(config), Flag.withDefault(fallback))
 
 export const runFlags = {
-  brokers: withEnv(
-    Flag.String("brokers").pipe(
-      Flag.withDescription("Kafka bootstrap servers, host:port[,…] (env KAFKA_BROKERS; default localhost:9092)")
-    ),
-    Config.String("KAFKA_BROKERS"),
-    "localhost:9092"
-  ),
+  brokers: brokersFlag,
   group: withEnv(
     Flag.String("group").pipe(Flag.withDescription("Consumer group id (env HOOKSTREAM_GROUP; default hookstream)")),
     Config.String("HOOKSTREAM_GROUP"),
@@ -191,7 +186,7 @@ type RunInput = { readonly [K in keyof typeof runFlags]: (typeof runFlags)[K] ex
 
 /** The defaults `hookstream run` would use (flags absent, env unset). */
 export const defaultRunInput: RunInput = {
-  brokers: "localhost:9092",
+  brokers: Option.none(),
   group: "hookstream",
   input: DEFAULT_INPUT_TOPIC,
   results: DEFAULT_RESULTS_TOPIC,
@@ -230,8 +225,7 @@ export const sinkTopics = (config: LoadedConfig): ReadonlyArray<string> => [
 export const deferredTopicOf = (input: { readonly deferred: string; readonly input: string }): string | undefined =>
   input.deferred === "off" ? undefined : input.deferred === "" ? defaultDeferredTopic(input.input) : input.deferred
 
-const usage = (message: string) =>
-  Console.error(`hookstream run: ${message}`).pipe(Effect.andThen(Effect.fail(new CliExit({ code: EXIT_USAGE }))))
+const usage = (message: string) => usageError("run", message)
 
 /**
  * Loads, binds and runs until interrupted (SIGTERM/SIGINT) or until Kafka fails for good.
@@ -246,16 +240,17 @@ export const runProcessorCommand = Effect.fn("run")(function* (input: RunInput, 
   if (sessionTimeoutMs === undefined || sessionTimeoutMs < 1_000)
     return yield* usage(`--session-timeout: expected a duration of at least 1s, got ${input.sessionTimeout}`)
   if (input.maxInFlight < 1 || input.maxInFlightPerPartition < 1) return yield* usage("in-flight caps must be ≥ 1")
-  const brokers = parseBrokers(input.brokers)
-  if (brokers.length === 0) return yield* usage("--brokers is empty")
   const deferredTopic = deferredTopicOf(input)
-
+  // chosen before the streams load (npm start's broker becomes ${KAFKA_BROKERS} for the
+  // connections file), contacted only once they are valid: invalid streams stop run with no Kafka call
+  const chosen = yield* chooseBrokers("run", input.brokers)
   const config = yield* loadConfigOrExit(
     "run",
     { paths: streamPaths(input.streams), connections: input.connections },
     "nothing consumed"
   )
 
+  const brokers = yield* awaitBrokers("run", chosen)
   // connection passwords and tokens never reach a log line, whatever a driver echoes
   addLogSecrets(connectionSecrets(config))
   // loaded here, not at the top: other commands do not pay for fastify and prom-client
@@ -323,7 +318,10 @@ export const runCommand = Command.make("run", runFlags, (input) => runProcessorC
     "Consume the webhooks topic, run each event's chain (per-key order), publish results and dead letters, and commit only what is durable. Stops cleanly on SIGTERM/SIGINT."
   ),
   Command.withExamples([
-    { command: "hookstream run --brokers localhost:9092 --create-topics", description: "Run the streams in streams/" },
-    { command: "KAFKA_BROKERS=kafka:9092 hookstream run --exactly-once", description: "Transactional outcomes" }
+    { command: "hookstream run --create-topics", description: "Run the streams in streams/, creating missing topics" },
+    {
+      command: "hookstream run --exactly-once",
+      description: "Transactional outcomes: a read_committed reader sees one per event"
+    }
   ])
 )

@@ -8,13 +8,15 @@
  * Every entry point gets the process's logger (pino; LOG_LEVEL) and tracing (OpenTelemetry
  * when an OTEL_* exporter is configured, else off). The SDK is imported only when tracing is on.
  * Its fibers are counted for `/metrics` (hookstream_fibers_active). V8's heap is kept from
- * growing to several times the live set (see ../runtime/heapProfile.ts).
+ * growing to several times the live set (see ../runtime/heapProfile.ts). Started through npm,
+ * the process stops when npm goes away (see ../runtime/exitWithParent.ts).
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { Cause, Effect, Exit, Layer, Runtime } from "effect"
 import { fiberCountLayer } from "../observability/fiberMetrics.ts"
 import { loggingLayer } from "../observability/logging.ts"
 import { tracingDisabled, tracingMode } from "../observability/tracingMode.ts"
+import { exitWithParent } from "../runtime/exitWithParent.ts"
 import { applyHeapProfile } from "../runtime/heapProfile.ts"
 
 const tracing = tracingMode(process.env).enabled
@@ -23,6 +25,7 @@ const tracing = tracingMode(process.env).enabled
 
 export const runMain = <E, A>(effect: Effect.Effect<A, E>): void => {
   applyHeapProfile()
+  exitWithParent()
   NodeRuntime.runMain(
     effect.pipe(
       Effect.provide(tracing),

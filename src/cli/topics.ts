@@ -7,8 +7,8 @@ import { Command, Flag } from "effect/cli"
 import { parseSpan } from "../dlq/timeSpec.ts"
 import { DEFAULT_DEFERRED_PARTITIONS } from "../domain/DeferredRecord.ts"
 import { ensureTopics, hookstreamTopicSpecs, topicPartitions } from "../kafka/topics.ts"
-import { CliExit, EXIT_FAILURE } from "./CliExit.ts"
-import { kafkaFor, usageError } from "./dlqFlags.ts"
+import { kafkaFor } from "./brokers.ts"
+import { CliExit, EXIT_FAILURE, usageError } from "./CliExit.ts"
 import { deferredTopicOf, runFlags } from "./run.ts"
 
 const retentionFlag = (name: string, topic: string) =>
@@ -133,9 +133,8 @@ const createCommand = Command.make(
       description: "Keep dead letters a month"
     },
     {
-      command:
-        "hookstream topics create --input orders.in --results orders.results --dlq orders.dlq --replication-factor 3",
-      description: "Custom names, three replicas"
+      command: "hookstream topics create --input orders.in --results orders.results --dlq orders.dlq --partitions 3",
+      description: "Custom names (--replication-factor 3 on a cluster of three or more brokers)"
     }
   ])
 )

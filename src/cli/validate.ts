@@ -64,7 +64,7 @@ export const validateCommand = Command.make(
     { command: "hookstream validate", description: "Check streams/ (and streams/connections.yaml)" },
     { command: "hookstream validate streams/orders.yaml --json", description: "One file, machine-readable" },
     {
-      command: "hookstream validate legacy/webhooks.json --connections legacy/connections.json",
+      command: "hookstream validate examples/legacy/webhooks.json --connections examples/legacy/connections.json",
       description: "Check the original system's config"
     }
   ])

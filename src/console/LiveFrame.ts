@@ -5,6 +5,7 @@
  * bounded whatever the event rate. Pure.
  */
 import type { ChainStatus, ModuleStatus } from "../domain/Outcome.ts"
+import type { StepTotalsView } from "./StepTotals.ts"
 
 /** One finished chain, as the live tail shows it. */
 export interface LiveOutcome {
@@ -35,13 +36,6 @@ export interface LiveGauges {
   readonly circuits: ReadonlyArray<{ readonly module: string; readonly connection: string; readonly state: string }>
 }
 
-export interface ModuleTotals {
-  readonly total: number
-  readonly succeeded: number
-  /** mean over the steps that ran (attempts > 0) */
-  readonly meanMs: number
-}
-
 export interface LiveFrame {
   /** end of the window, epoch ms */
   readonly t: number
@@ -56,17 +50,14 @@ export interface LiveFrame {
   readonly gauges: LiveGauges
   /** newest first */
   readonly tail: ReadonlyArray<LiveOutcome>
-  /** since the console started, by `<webhook_id>/<module id>` */
-  readonly modules: Readonly<Record<string, ModuleTotals>>
+  /** since the process started, by `<webhook_id>/<step id>` (see StepTotals.ts) */
+  readonly modules: Readonly<Record<string, StepTotalsView>>
 }
 
 /** outcomes kept per window for the tail */
 export const TAIL_SIZE = 25
 /** durations kept per window for the quantiles (a uniform reservoir sample beyond this) */
 export const RESERVOIR_SIZE = 1_024
-/** `<webhook>/<module>` keys tracked; the standalone console reads webhook ids from a topic */
-export const MAX_MODULE_KEYS = 2_000
-
 export interface LiveWindow {
   events: number
   deadLetters: number
@@ -78,7 +69,6 @@ export interface LiveWindow {
   /** ring of the newest outcomes; `next` is where the following one goes */
   readonly tail: Array<LiveOutcome>
   next: number
-  readonly modules: Map<string, { total: number; succeeded: number; ran: number; ms: number }>
 }
 
 export const emptyWindow = (): LiveWindow => ({
@@ -89,8 +79,7 @@ export const emptyWindow = (): LiveWindow => ({
   durations: [],
   seen: 0,
   tail: [],
-  next: 0,
-  modules: new Map()
+  next: 0
 })
 
 const bump = (counts: Map<string, number>, key: string) => counts.set(key, (counts.get(key) ?? 0) + 1)
@@ -114,21 +103,6 @@ export const addSignal = (w: LiveWindow, signal: LiveSignal, random: () => numbe
   if (w.tail.length < TAIL_SIZE) w.tail.push(o)
   else w.tail[w.next] = o
   w.next = (w.next + 1) % TAIL_SIZE
-  for (const m of o.modules) {
-    const key = `${o.webhookId}/${m.id}`
-    let s = w.modules.get(key)
-    if (s === undefined) {
-      if (w.modules.size >= MAX_MODULE_KEYS) continue
-      s = { total: 0, succeeded: 0, ran: 0, ms: 0 }
-      w.modules.set(key, s)
-    }
-    s.total++
-    if (m.status === "succeeded") s.succeeded++
-    if (m.attempts > 0) {
-      s.ran++
-      s.ms += m.durationMs
-    }
-  }
   return w
 }
 
@@ -140,27 +114,9 @@ export const quantile = (values: ReadonlyArray<number>, q: number): number | nul
   return sorted[rank] ?? null
 }
 
-/** Running per-module totals, across windows (bounded like the windows' own maps). */
-export type ModuleAccumulator = Map<string, { total: number; succeeded: number; ran: number; ms: number }>
-
-export const mergeModules = (into: ModuleAccumulator, w: LiveWindow): ModuleAccumulator => {
-  for (const [key, s] of w.modules) {
-    const t = into.get(key)
-    if (t === undefined) {
-      if (into.size < MAX_MODULE_KEYS) into.set(key, { ...s })
-      continue
-    }
-    t.total += s.total
-    t.succeeded += s.succeeded
-    t.ran += s.ran
-    t.ms += s.ms
-  }
-  return into
-}
-
 export const toFrame = (
   w: LiveWindow,
-  modules: ModuleAccumulator,
+  modules: Readonly<Record<string, StepTotalsView>>,
   gauges: LiveGauges,
   t: number,
   windowMs: number
@@ -182,11 +138,6 @@ export const toFrame = (
     p99Ms: quantile(w.durations, 0.99),
     gauges,
     tail,
-    modules: Object.fromEntries(
-      [...modules].map(([key, s]) => [
-        key,
-        { total: s.total, succeeded: s.succeeded, meanMs: s.ran === 0 ? 0 : s.ms / s.ran }
-      ])
-    )
+    modules
   }
 }

@@ -3,9 +3,10 @@
  * viewer.
  *
  * The processor never waits on it. The tap (`chainFinished`, `deadLettered`) runs on the
- * event's fiber and does O(1) work: with no viewer connected it returns at once (the
- * subject is not observed, nothing is built); with viewers it folds the outcome into the
- * current window's fixed-size accumulator (`LiveFrame.addSignal`). Frames leave on a timer,
+ * event's fiber and does O(1) work: it always adds the chain's steps to the totals since the
+ * start (StepTotals.ts: a few additions, no allocation); with no viewer connected it does
+ * nothing else (the subject is not observed, no object is built); with viewers it also folds
+ * the outcome into the current window's fixed-size accumulator (`LiveFrame.addSignal`). Frames leave on a timer,
  * once per window, to every viewer through one `share()`d pipeline, so a hundred open pages
  * cost what one does. A viewer that cannot keep up drops frames (see `sse.ts`); it never
  * holds anything upstream.
@@ -14,7 +15,7 @@
  * pipeline keeps running `LINGER_MS` after the last viewer left (a page reload keeps its
  * history), then stops and the tap is free again.
  */
-import { mergeMap, Observable, ReplaySubject, reduce, Subject, scan, share, timer, windowTime } from "rxjs"
+import { map, mergeMap, Observable, ReplaySubject, reduce, Subject, share, timer, windowTime } from "rxjs"
 import type { DlqReason } from "../domain/DeadLetterRecord.ts"
 import type { ChainOutcome } from "../domain/Outcome.ts"
 import type { GaugeSources } from "../processor/ProcessorMetrics.ts"
@@ -25,10 +26,9 @@ import {
   type LiveGauges,
   type LiveOutcome,
   type LiveSignal,
-  type ModuleAccumulator,
-  mergeModules,
   toFrame
 } from "./LiveFrame.ts"
+import { makeStepTotals } from "./StepTotals.ts"
 
 /** frames a new viewer receives at once (2 minutes at the default window) */
 export const HISTORY = 120
@@ -98,6 +98,8 @@ export const makeLiveHub = (options: { readonly windowMs?: number; readonly now?
   const now = options.now ?? Date.now
   const signals = new Subject<LiveSignal>()
   const providers = new Set<GaugeProvider>()
+  // counted whether or not anyone watches: the streams view shows totals since the start
+  const steps = makeStepTotals()
   let connections = 0
 
   const frames = new Observable<LiveSignal>((subscriber) => {
@@ -107,15 +109,7 @@ export const makeLiveHub = (options: { readonly windowMs?: number; readonly now?
     windowTime(windowMs),
     // each window folds into a fresh accumulator and emits once, when the window closes
     mergeMap((window) => window.pipe(reduce((w, signal: LiveSignal) => addSignal(w, signal), emptyWindow()))),
-    scan(
-      (acc: { modules: ModuleAccumulator; frame: LiveFrame | undefined }, w) => {
-        mergeModules(acc.modules, w)
-        acc.frame = toFrame(w, acc.modules, combine(providers), now(), windowMs)
-        return acc
-      },
-      { modules: new Map(), frame: undefined }
-    ),
-    mergeMap((acc) => (acc.frame === undefined ? [] : [acc.frame])),
+    map((w) => toFrame(w, steps.view(), combine(providers), now(), windowMs)),
     share({
       connector: () => new ReplaySubject<LiveFrame>(HISTORY),
       resetOnError: true,
@@ -127,6 +121,8 @@ export const makeLiveHub = (options: { readonly windowMs?: number; readonly now?
   return {
     frames,
     chainFinished: (webhookId, outcome, eventId) => {
+      const counters = steps.of(webhookId)
+      for (const m of outcome.modules) counters.add(m.id, m.status, m.attempts, m.duration_ms)
       // nobody watching: not even the small object below is built
       if (signals.observed) signals.next({ _tag: "Outcome", outcome: liveOutcome(webhookId, outcome, eventId) })
     },
@@ -134,6 +130,8 @@ export const makeLiveHub = (options: { readonly windowMs?: number; readonly now?
       if (signals.observed) signals.next({ _tag: "DeadLetter", reason })
     },
     outcome: (outcome) => {
+      const counters = steps.of(outcome.webhookId)
+      for (const m of outcome.modules) counters.add(m.id, m.status, m.attempts, m.durationMs)
       if (signals.observed) signals.next({ _tag: "Outcome", outcome })
     },
     attach: (provider) => {

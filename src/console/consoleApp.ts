@@ -10,6 +10,7 @@
  *   GET  /console/api/streams         the chains (StreamView), no module config
  *   GET  /console/api/dlq?…filter     stats, timeline and newest entries of the matching dead letters
  *   GET  /console/api/dlq/record?at=  one dead letter, redacted
+ *   GET  /console/api/event?id=&since= every record of one event id, redacted (`hookstream event`)
  *   POST /console/api/replay/dry-run  what a replay of the filter would publish
  *   POST /console/api/replay          starts it (409 while another runs); GET …/replay/:id polls it
  *
@@ -32,6 +33,7 @@ import { readAt } from "../dlq/readDlq.ts"
 import type { MountedHandler } from "../observability/opsServer.ts"
 import { authorized, type ConsoleAccess, hostAllowed } from "./consoleAccess.ts"
 import { dlqPage, filterFromQuery, redactedEntry, streamRedactors } from "./dlqViews.ts"
+import { eventQuery, eventTrailView } from "./eventViews.ts"
 import { HISTORY, type LiveHub } from "./LiveHub.ts"
 import type { ReplayJobs, ReplayRequest } from "./ReplayJobs.ts"
 import { streamEvents } from "./sse.ts"
@@ -168,6 +170,12 @@ export const makeConsoleApp = async (deps: ConsoleDeps): Promise<ConsoleApp> => 
     const entry = await deps.runPromise(readAt(deps.kafka, at))
     if (entry === undefined) return reply.code(404).send({ error: "no dead letter there" })
     return redactedEntry(entry, redactorFor)
+  })
+
+  app.get<{ Querystring: Record<string, string> }>("/console/api/event", async (request, reply) => {
+    const lookup = eventQuery(request.query, Date.now())
+    if (typeof lookup === "string") return reply.code(400).send({ error: lookup })
+    return deps.runPromise(eventTrailView(deps.kafka, deps.topics, lookup, redactorFor))
   })
 
   const replayRequest = (body: unknown): ReplayRequest | string => {

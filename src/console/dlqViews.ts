@@ -19,6 +19,7 @@ import {
 import { type DlqFilter, type FilterInput, type FilterParse, parseFilter } from "../dlq/DlqFilter.ts"
 import { type DlqStats, makeStatsAccumulator } from "../dlq/DlqStats.ts"
 import { readDlq } from "../dlq/readDlq.ts"
+import type { WebhookEvent } from "../domain/WebhookEvent.ts"
 import type { KafkaError } from "../kafka/KafkaError.ts"
 import { makeRedactor, REDACTED, type Redactor } from "../outcomes/redact.ts"
 
@@ -138,18 +139,29 @@ export const redactedEntry = (entry: DlqEntry, redactorFor: ReturnType<typeof st
   const record = entry.record
   if (record === undefined) return { ...base, problem: entry.problem ?? "undecodable" }
   const event = record.event
-  const { redactor, wholePayload } = redactorFor("webhook_id" in event ? event.webhook_id : record.webhook_id)
-  const shownEvent =
-    "webhook_id" in event
-      ? {
-          ...event,
-          payload: wholePayload ? REDACTED : redactor.redact(event.payload),
-          ...(event.headers === undefined ? {} : { headers: redactor.redactHeaders(event.headers) })
-        }
-      : { raw: `(${Buffer.byteLength(event.raw, "base64")} bytes, not shown)` }
+  const { redactor } = redactorFor("webhook_id" in event ? event.webhook_id : record.webhook_id)
   return {
     ...base,
     headers: redactor.redactHeaders(entry.headers),
-    record: { ...record, event: shownEvent }
+    record: { ...record, event: redactedEvent(event, record.webhook_id, redactorFor) }
+  }
+}
+
+/**
+ * An envelope for display: payload and headers redacted with its stream's settings; raw bytes
+ * (an undecodable record) only as their size. `fallbackWebhookId` picks the stream when the
+ * envelope does not name one.
+ */
+export const redactedEvent = (
+  event: WebhookEvent | { readonly raw: string },
+  fallbackWebhookId: string | undefined,
+  redactorFor: ReturnType<typeof streamRedactors>
+) => {
+  if (!("webhook_id" in event)) return { raw: `(${Buffer.byteLength(event.raw, "base64")} bytes, not shown)` }
+  const { redactor, wholePayload } = redactorFor(event.webhook_id ?? fallbackWebhookId)
+  return {
+    ...event,
+    payload: wholePayload ? REDACTED : redactor.redact(event.payload),
+    ...(event.headers === undefined ? {} : { headers: redactor.redactHeaders(event.headers) })
   }
 }

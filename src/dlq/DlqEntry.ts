@@ -6,6 +6,7 @@
  */
 import { Schema } from "effect"
 import { DeadLetterRecord } from "../domain/DeadLetterRecord.ts"
+import type { ModuleOutcome } from "../domain/Outcome.ts"
 import type { InputRecord } from "../processor/InputRecord.ts"
 
 /** A record as read from Kafka: the same shape the processor fetches. */
@@ -92,12 +93,31 @@ export const failedAtOf = (entry: DlqEntry): number => {
 
 export const keyText = (entry: DlqEntry): string | undefined => entry.key?.toString("utf8")
 
-/** The first error message of a dead letter: the record's own, else the first failed module's. */
+/**
+ * Statuses that are consequences of another module's failure, not causes: a sibling
+ * interrupted because another step failed, a step never started because an earlier one failed.
+ */
+const isConsequence = (status: string): boolean => status === "interrupted" || status === "skipped"
+
+/**
+ * The module whose failure ended the chain: the first in chain order that failed by itself
+ * (failed, timed out, circuit open), not one interrupted or skipped because of it.
+ */
+export const rootCauseOf = (entry: DlqEntry): ModuleOutcome | undefined => {
+  const modules = entry.record?.result?.modules ?? []
+  return (
+    modules.find((m) => m.status !== "succeeded" && !isConsequence(m.status) && m.error !== undefined) ??
+    modules.find((m) => m.status !== "succeeded" && m.error !== undefined)
+  )
+}
+
+/** Why the event was dead-lettered: the record's own error, else the root-cause module's (see rootCauseOf). */
 export const errorMessageOf = (entry: DlqEntry): string | undefined => {
   const record = entry.record
   if (record === undefined) return entry.problem
   if (record.error !== undefined) return record.error.message
-  return record.result?.modules.find((m) => m.error !== undefined)?.error?.message
+  const cause = rootCauseOf(entry)
+  return cause?.error === undefined ? undefined : `${cause.id}: ${cause.error.message}`
 }
 
 /** One line's worth of a dead letter, as `dlq list` prints it (JSON and table alike). */

@@ -32,6 +32,20 @@ export const ulid = (nowMs: number = Date.now(), random: Buffer = randomBytes(10
   return time + rest
 }
 
+const ULID = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/
+
+/**
+ * When a ULID was made (its first 48 bits), epoch ms; undefined for anything that is not a
+ * ULID. Lowercase is accepted, as Crockford's alphabet is case-insensitive.
+ */
+export const ulidTime = (id: string): number | undefined => {
+  const upper = id.toUpperCase()
+  if (!ULID.test(upper)) return undefined
+  let t = 0
+  for (const c of upper.slice(0, 10)) t = t * 32 + CROCKFORD.indexOf(c)
+  return t
+}
+
 /** Delivery-id headers of common providers, first match wins. */
 export const DELIVERY_ID_HEADERS = [
   "x-github-delivery", // GitHub

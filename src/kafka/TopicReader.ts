@@ -42,7 +42,8 @@ export interface PartitionOffsets {
   readonly end: string
 }
 
-const withAdmin = <A>(kafka: Kafka, operation: string, use: (admin: ReturnType<Kafka["admin"]>) => Promise<A>) =>
+/** Runs `use` with a connected admin client, which is always disconnected after. */
+export const withAdmin = <A>(kafka: Kafka, operation: string, use: (admin: ReturnType<Kafka["admin"]>) => Promise<A>) =>
   Effect.tryPromise({
     try: async () => {
       const admin = kafka.admin()

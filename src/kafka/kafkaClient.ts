@@ -4,6 +4,7 @@
  * destination. Its log lines are routed into the process's logger (structured, levelled)
  * instead of its own console output.
  */
+import { createRequire } from "node:module"
 import { Effect, Logger } from "effect"
 import { Kafka, type LogEntry, logLevel, type RetryOptions, type SASLOptions } from "kafkajs"
 import { withProcessLogger } from "../observability/logging.ts"
@@ -23,28 +24,61 @@ export interface KafkaClientOptions {
   readonly logToStderr?: boolean
 }
 
+// KafkaJS's table of Kafka protocol errors (not part of its typed API): the ones marked
+// retriable are the ones its retrier tries again; the group-membership ones below are not
+// marked, but its consumer answers them by re-joining the group (consumer/runner.js).
+const protocolErrors: unknown = createRequire(import.meta.url)("kafkajs/src/protocol/error.js")
+const REJOINED = new Set(["REBALANCE_IN_PROGRESS", "ILLEGAL_GENERATION", "UNKNOWN_MEMBER_ID"])
+
+const routineMessages: ReadonlyArray<string> = (() => {
+  const codes =
+    typeof protocolErrors === "object" && protocolErrors !== null && "errorCodes" in protocolErrors
+      ? protocolErrors.errorCodes
+      : undefined
+  if (!Array.isArray(codes)) return []
+  return codes.flatMap((c: unknown) =>
+    typeof c === "object" &&
+    c !== null &&
+    "message" in c &&
+    (("retriable" in c && c.retriable === true) || ("type" in c && REJOINED.has(String(c.type))))
+      ? [String(c.message)]
+      : []
+  )
+})()
+
 /**
- * Errors KafkaJS logs at ERROR although it retries them and they are expected: right after a
- * transaction commits, the next one's first request meets CONCURRENT_TRANSACTIONS until the
- * commit markers are written (every back-to-back transaction: replays, exactly-once commits).
+ * Whether a KafkaJS line reports a condition it handles by itself. KafkaJS logs every error
+ * response at ERROR before its retrier runs: "The coordinator is loading", "The group
+ * coordinator is not available" right after a broker starts, CONCURRENT_TRANSACTIONS after
+ * every back-to-back transaction, "not the leader" while leadership moves, "The group is
+ * rebalancing" on every heartbeat while another instance joins. Those are routine; if the
+ * retries run out, the operation fails and the caller reports that failure.
  */
-const isRoutineRetry = (message: string, fields: Readonly<Record<string, unknown>>): boolean =>
-  /another concurrent operation on the same transaction/.test(`${message} ${String(fields["error"] ?? "")}`)
+export const isRetriedCondition = (message: string, fields: Readonly<Record<string, unknown>>): boolean => {
+  const text = `${message} ${typeof fields["error"] === "string" ? fields["error"] : ""}`
+  return routineMessages.some((m) => text.includes(m))
+}
+
+/**
+ * The level a KafkaJS line is logged at: its own, except retried conditions and INFO chatter
+ * (debug). A consumer restart follows a crash on a retriable error: the crash line says which
+ * (an ERROR unless the error is one of the routine ones above), the restart line is the retry.
+ */
+export const kafkaLineLevel = (
+  level: logLevel,
+  message: string,
+  fields: Readonly<Record<string, unknown>>
+): "Error" | "Warn" | "Debug" | "Trace" => {
+  if (level === logLevel.DEBUG) return "Trace"
+  if (level === logLevel.INFO || isRetriedCondition(message, fields) || message.startsWith("Restarting the consumer"))
+    return "Debug"
+  return level === logLevel.ERROR ? "Error" : level === logLevel.WARN ? "Warn" : "Debug"
+}
 
 const forward = (level: logLevel, entry: LogEntry, logToStderr: boolean): void => {
   const { message, ...fields } = entry.log
   const annotations = { kafka_namespace: entry.namespace, ...fields }
-  const line = `kafkajs: ${message}`
-  const effect =
-    level !== logLevel.DEBUG && isRoutineRetry(message, fields)
-      ? Effect.logDebug(line)
-      : level === logLevel.ERROR
-        ? Effect.logError(line)
-        : level === logLevel.WARN
-          ? Effect.logWarning(line)
-          : level === logLevel.INFO
-            ? Effect.logDebug(line)
-            : Effect.logTrace(line)
+  const effect = Effect.logWithLevel(kafkaLineLevel(level, message, fields))(`kafkajs: ${message}`)
   // KafkaJS calls back outside any fiber of ours: run the line with the process's logger
   Effect.runFork(
     withProcessLogger(

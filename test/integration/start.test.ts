@@ -2,19 +2,29 @@
  * `npm start` end to end: the embedded default (pointed at the run's broker instead of its
  * own) runs the example streams against the machine's real services; events sent with
  * `hookstream send --wait` come back as succeeded result records, through parallel and
- * sequential chains that use every destination; SIGTERM stops it with exit code 0.
+ * sequential chains that use every destination; commands run from the checkout find its
+ * broker without --brokers; SIGTERM stops it with exit code 0. Then with a broker of its own:
+ * a healthy start logs no error, and Ctrl-C (SIGINT to the terminal's process group) stops the
+ * ingress, the processor and only then the broker, with no error logged.
+ *
+ * Both run in this one file, one after the other: each npm start announces its broker in the
+ * checkout's .kafka/npm-start.json.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process"
-import { mkdtempSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { promisify } from "node:util"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { isAlive } from "../../src/kafka/local/BrokerProcess.ts"
 import { kafkaBrokers } from "../support/kafka.ts"
 import { requireService } from "../support/services.ts"
 import { waitFor } from "../support/waitFor.ts"
+import { hookstream } from "../unit/cli/hookstreamProcess.ts"
 
 const root = join(import.meta.dirname, "..", "..")
+/** where npm start announces its broker (src/kafka/local/checkoutBroker.ts) */
+const CHECKOUT_BROKER_FILE = join(root, ".kafka", "npm-start.json")
 let main: ChildProcess | undefined
 let output = ""
 let exited: Promise<number | null> = Promise.resolve(null)
@@ -97,9 +107,65 @@ describe("npm start (embedded default)", () => {
     for (const m of ["log", "file", "redis", "rabbitmq", "mqtt", "mysql", "nats"]) expect(modules.has(m), m).toBe(true)
   }, 90_000)
 
-  it("SIGTERM stops it cleanly with exit code 0", async () => {
+  it("commands run from the checkout use its broker with neither --brokers nor KAFKA_BROKERS", async () => {
+    expect(JSON.parse(readFileSync(CHECKOUT_BROKER_FILE, "utf8"))).toEqual({ brokers: kafkaBrokers(), pid: main?.pid })
+    const stats = await hookstream(["dlq", "stats", "--json"])
+    expect(stats.code, stats.stderr).toBe(0)
+    expect(JSON.parse(stats.stdout)).toMatchObject({ topic: "webhooks.dlq" })
+  }, 60_000)
+
+  it("SIGTERM stops it cleanly with exit code 0, and its broker is no longer announced", async () => {
     main?.kill("SIGTERM")
     expect(await exited).toBe(0)
     expect(output).toContain("processor stopped")
+    expect(existsSync(CHECKOUT_BROKER_FILE)).toBe(false)
   }, 60_000)
+})
+
+describe("npm start with a broker of its own", () => {
+  let own: ChildProcess | undefined
+  let log = ""
+  let ended: Promise<number | null> = Promise.resolve(null)
+
+  beforeAll(async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, HOOKSTREAM_FILE_DIR: mkdtempSync(join(tmpdir(), "hs-files-")) }
+    delete env["KAFKA_BROKERS"]
+    // its own process group, as a terminal runs a foreground command: Ctrl-C signals the group
+    own = spawn(process.execPath, ["src/main.ts"], {
+      cwd: root,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true
+    })
+    own.stdout?.on("data", (d) => {
+      log += d.toString()
+    })
+    own.stderr?.on("data", (d) => {
+      log += d.toString()
+    })
+    const proc = own
+    ended = new Promise((resolve) => proc.on("exit", (code) => resolve(code)))
+    await waitFor(() => log.includes("hookstream is running") && log.includes("partitions assigned"), {
+      timeoutMs: 120_000,
+      description: () => `npm start ready (output: ${log.slice(-3_000)})`
+    })
+  }, 150_000)
+
+  afterAll(async () => {
+    if (own?.pid !== undefined && own.exitCode === null) process.kill(-own.pid, "SIGKILL")
+    await ended
+  })
+
+  it("logs no error while healthy; Ctrl-C stops ingress, processor, then the broker, with no error", async () => {
+    const brokerLog = /local Kafka \S+ ready in \d+ ms \(log: (.+)\)/.exec(log)?.[1]
+    expect(brokerLog, log).toBeDefined()
+    const brokerPid = Number(readFileSync(join(dirname(brokerLog as string), "broker.pid"), "utf8"))
+    expect(isAlive(brokerPid)).toBe(true)
+    process.kill(-(own?.pid as number), "SIGINT")
+    expect(await ended).toBe(0)
+    const errors = log.split("\n").filter((l) => l.includes(`"level":"error"`) || l.includes("ECONNREFUSED"))
+    expect(errors).toEqual([])
+    expect(log).toContain("processor stopped")
+    expect(isAlive(brokerPid)).toBe(false)
+  }, 90_000)
 })

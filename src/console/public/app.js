@@ -2,11 +2,13 @@
 // and the token (when the server asks for one) kept for this tab only.
 import { api, onUnauthorized, openLive } from "./api.js"
 import { dlqView } from "./dlq.js"
+import { eventSearch } from "./event.js"
 import { liveView } from "./live.js"
 import { streamsView } from "./streams.js"
 
 const views = { live: liveView(), streams: streamsView(), dlq: dlqView() }
 const frameListeners = [views.live.onFrame, views.streams.onFrame]
+const search = eventSearch()
 
 const show = (name) => {
   const view = views[name] ? name : "live"
@@ -27,6 +29,7 @@ const start = async () => {
   setConnection("", info.mode === "standalone" ? "standalone · tailing topics" : "connecting…")
   await views.streams.load()
   await views.dlq.init()
+  search.init()
   show(location.hash.slice(1))
   openLive(
     (frame) => {

@@ -1,6 +1,6 @@
 // Streams: each chain drawn as steps in a row (sequential) or one bracketed group
-// (parallel), with deadlines, timeouts, retry and breaker settings, and per step the live
-// success rate, mean latency and circuit state.
+// (parallel), with deadlines, timeouts, retry and breaker settings, and per step the success
+// rate and mean latency since the process started (skipped steps apart) and the circuit state.
 import { api, escapeHtml, fmtMs, fmtNum } from "./api.js"
 
 const retryText = (r) =>
@@ -17,14 +17,18 @@ export const streamsView = () => {
     const s = modules[`${stream.webhookId}/${step.id}`]
     const circuit = circuits.find((c) => c.connection === step.circuit.label && c.module === step.module)
     const state = circuit?.state ?? "closed"
-    const rate = s && s.total > 0 ? s.succeeded / s.total : null
+    // totals since the process started; skipped steps (never started) are not runs
+    const rate = s && s.runs > 0 ? s.succeeded / s.runs : null
+    const runs = s && s.runs > 0 ? `${fmtMs(s.meanMs)} · ${fmtNum(s.runs)} run${s.runs === 1 ? "" : "s"}` : ""
+    const skipped = s && s.skipped > 0 ? `${fmtNum(s.skipped)} skipped` : ""
     return {
       state,
       html: `<div class="step-live">
         <span class="pill s-${state}" title="circuit breaker">${state === "closed" ? "circuit closed" : `circuit ${state.replace("_", "-")}`}</span>
-        <div class="bar${rate === null ? " none" : ""}" title="success rate"><span style="width:${rate === null ? 0 : Math.round(rate * 100)}%"></span></div>
-        <span>${rate === null ? "no runs" : `${(rate * 100).toFixed(rate === 1 ? 0 : 1)}% ok`}</span>
-        <span class="muted">${s && s.total > 0 ? `${fmtMs(s.meanMs)} · ${fmtNum(s.total)} runs` : ""}</span>
+        <div class="bar${rate === null ? " none" : ""}" title="success rate of the runs since the process started"><span style="width:${rate === null ? 0 : Math.round(rate * 100)}%"></span></div>
+        <span class="rate">${rate === null ? "no runs" : `${(rate * 100).toFixed(rate === 1 ? 0 : 1)}% ok`}</span>
+        <span class="muted runs">${runs}</span>
+        <span class="muted skipped" title="not started: an earlier step failed">${skipped}</span>
       </div>`
     }
   }

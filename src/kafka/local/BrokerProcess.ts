@@ -67,10 +67,9 @@ export const spawnBroker = (input: {
       const log = openSync(input.files.logFile, "a")
       let child: ChildProcess
       try {
-        child = spawn(command, args, {
-          stdio: ["ignore", log, log],
-          detached: input.ownership === "detached"
-        })
+        // Always a process group of its own: a terminal's Ctrl-C reaches the whole foreground
+        // group, and an owned broker must stop after its owner has drained, not with it.
+        child = spawn(command, args, { stdio: ["ignore", log, log], detached: true })
       } finally {
         closeSync(log)
       }

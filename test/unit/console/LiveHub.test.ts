@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest"
 import type { LiveFrame } from "../../../src/console/LiveFrame.ts"
 import { makeLiveHub } from "../../../src/console/LiveHub.ts"
 import { MAX_BUFFERED_BYTES, streamEvents } from "../../../src/console/sse.ts"
-import type { ChainOutcome } from "../../../src/domain/Outcome.ts"
+import type { ChainOutcome, ModuleStatus } from "../../../src/domain/Outcome.ts"
 
 const outcome = (status: ChainOutcome["status"], ms: number): ChainOutcome => ({
   status,
@@ -14,6 +14,19 @@ const outcome = (status: ChainOutcome["status"], ms: number): ChainOutcome => ({
   modules: [
     { id: "crm", module: "http", status: status === "succeeded" ? "succeeded" : "failed", attempts: 1, duration_ms: ms }
   ]
+})
+
+const chain = (statuses: Record<string, ModuleStatus>, ms = 10): ChainOutcome => ({
+  status: Object.values(statuses).every((s) => s === "succeeded") ? "succeeded" : "failed",
+  startedAt: 0,
+  finishedAt: ms,
+  modules: Object.entries(statuses).map(([id, status]) => ({
+    id,
+    module: "http",
+    status,
+    attempts: status === "skipped" ? 0 : 1,
+    duration_ms: status === "skipped" ? 0 : ms
+  }))
 })
 
 const subscriptions: Array<Subscription> = []
@@ -27,6 +40,17 @@ describe("LiveHub", () => {
     for (let i = 0; i < 10_000; i++) hub.chainFinished("orders", outcome("succeeded", 3), `e${i}`)
     expect(hub.active()).toBe(false)
     expect(hub.connections()).toBe(0)
+  })
+
+  it("counts per-step totals from the start, with no page open: a page opened later sees every run, skipped apart", async () => {
+    const hub = makeLiveHub({ windowMs: 20 })
+    hub.chainFinished("payments", chain({ ledger: "succeeded", cache: "succeeded" }, 4), "e1")
+    hub.chainFinished("payments", chain({ ledger: "failed", cache: "skipped" }, 8), "e2")
+    expect(hub.active()).toBe(false)
+    // the first viewer arrives after both events
+    const frame = await firstValueFrom(hub.frames.pipe(take(1)))
+    expect(frame.modules["payments/ledger"]).toEqual({ runs: 2, succeeded: 1, skipped: 0, meanMs: 6 })
+    expect(frame.modules["payments/cache"]).toEqual({ runs: 1, succeeded: 1, skipped: 1, meanMs: 4 })
   })
 
   it("shares one pipeline between many viewers, each getting the same frames", async () => {
@@ -43,7 +67,7 @@ describe("LiveHub", () => {
     expect(withEvents.byStatus).toEqual({ succeeded: 1, failed: 1 })
     expect(withEvents.deadLetters).toBe(1)
     expect(withEvents.tail.map((o) => o.eventId)).toEqual(["e2", "e1"])
-    expect(withEvents.modules["orders/crm"]).toEqual({ total: 2, succeeded: 1, meanMs: 6.5 })
+    expect(withEvents.modules["orders/crm"]).toEqual({ runs: 2, succeeded: 1, skipped: 0, meanMs: 6.5 })
     expect(hub.connections()).toBe(1)
     const counts = new Set(received.map((list) => list.length))
     expect(counts.size).toBeLessThanOrEqual(2) // the last frame may be mid-delivery

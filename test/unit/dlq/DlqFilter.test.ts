@@ -87,7 +87,7 @@ describe("DLQ entries", () => {
       event_id: "evt-7",
       failed_modules: ["crm"],
       key: "cust-1",
-      error: "crm down"
+      error: "crm: crm down"
     })
     const raw = { topic: "t", partition: 1, offset: "3", key: null, headers: {}, timestamp: now }
     expect(decodeDlqEntry({ ...raw, value: Buffer.from("nope") }).problem).toBe("value is not JSON")
