@@ -7,12 +7,11 @@ import { randomUUID } from "node:crypto"
 import { readFile } from "node:fs/promises"
 import { Console, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { Partitioners } from "kafkajs"
 import { parseDuration } from "../config/Duration.ts"
 import type { WebhookEvent } from "../domain/WebhookEvent.ts"
 import { watchResults } from "../kafka/awaitResult.ts"
-import { toKafkaError } from "../kafka/KafkaError.ts"
 import { makeKafka, parseBrokers } from "../kafka/kafkaClient.ts"
+import { makeProducer } from "../kafka/producer/Producer.ts"
 import { CliExit, EXIT_FAILURE, EXIT_USAGE } from "./CliExit.ts"
 import { runFlags } from "./run.ts"
 
@@ -72,29 +71,17 @@ export const sendCommand = Command.make(
     }
     const kafka = makeKafka({ brokers: parseBrokers(input.brokers), clientId: "hookstream-send", logToStderr: true })
     const watch = input.wait ? yield* watchResults(kafka, input.results) : undefined
-    const metadata = yield* Effect.tryPromise({
-      try: async () => {
-        const producer = kafka.producer({
-          idempotent: true,
-          maxInFlightRequests: 1,
-          createPartitioner: Partitioners.DefaultPartitioner
-        })
-        await producer.connect()
-        try {
-          return await producer.send({
-            topic: input.input,
-            acks: -1,
-            messages: [{ key: Option.getOrNull(input.key), value: JSON.stringify(event) }]
-          })
-        } finally {
-          await producer.disconnect()
-        }
-      },
-      catch: (e) => toKafkaError("producer.send", e)
-    })
-    const where = metadata[0]
+    // the kit's producer (idempotent, acks=all, Java's partitioner); KafkaJS, like the result watcher
+    const positions = yield* Effect.scoped(
+      Effect.flatMap(makeProducer(kafka, { client: "kafkajs" }), (producer) =>
+        producer.send([
+          { topic: input.input, key: Option.getOrNull(input.key), value: JSON.stringify(event), headers: {} }
+        ])
+      )
+    )
+    const where = positions[0]
     yield* Console.log(
-      `sent event ${eventId} to ${input.input}${where === undefined ? "" : ` partition ${where.partition} offset ${where.baseOffset}`}`
+      `sent event ${eventId} to ${input.input}${where === undefined ? "" : ` partition ${where.partition} offset ${where.offset}`}`
     )
     if (watch === undefined) return
     const result = yield* watch.await(eventId, timeoutMs)

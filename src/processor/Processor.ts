@@ -13,8 +13,10 @@ import type { Kafka } from "kafkajs"
 import type { ChainEngine } from "../engine/ChainEngine.ts"
 import { makeInputConsumer } from "../kafka/InputConsumer.ts"
 import type { KafkaError } from "../kafka/KafkaError.ts"
-import { makeOutcomeProducer } from "../kafka/OutcomeProducer.ts"
 import { makePublisher } from "../kafka/Publisher.ts"
+import { DEFAULT_PRODUCER_CLIENT } from "../kafka/producer/makeDriver.ts"
+import { makeProducer } from "../kafka/producer/Producer.ts"
+import { makeTransactionalProducer, transactionClient } from "../kafka/producer/TransactionalProducer.ts"
 import { recordLimit } from "../kafka/topics.ts"
 import { DEFAULT_MAX_RECORD_BYTES } from "../outcomes/records.ts"
 import { commitAtLeastOnce, commitExactlyOnce, makeStats } from "./Committer.ts"
@@ -43,19 +45,28 @@ export const startProcessor = (
     const maxRecordBytes =
       options.maxRecordBytes ??
       (yield* recordLimit(kafka, [options.topics.results, options.topics.dlq], DEFAULT_MAX_RECORD_BYTES))
-    const producer = yield* makeOutcomeProducer(kafka, {
-      maxRequestBytes: maxRecordBytes,
-      ...(options.exactlyOnce ? { transactionalId: `hookstream-${options.groupId}-${options.instanceId}` } : {})
-    })
+    const client = options.producerClient ?? DEFAULT_PRODUCER_CLIENT
+    // exactly-once: outcomes and offsets in one transaction, fenced by a transactional id stable per instance
+    const transactional = options.exactlyOnce
+      ? yield* makeTransactionalProducer(kafka, {
+          client: transactionClient(client, true),
+          transactionalId: `hookstream-${options.groupId}-${options.instanceId}`,
+          maxRequestBytes: maxRecordBytes
+        })
+      : undefined
+    if (transactional !== undefined) yield* transactional.connect
     const consumer = yield* makeInputConsumer(kafka, {
       groupId: options.groupId,
       topic: options.inputTopic,
       ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs })
     })
     const metrics = options.metrics ?? processorMetrics()
-    const publisher = options.exactlyOnce
-      ? undefined
-      : yield* makePublisher(producer, { onSendFailure: () => metrics.publishFailed() })
+    const publisher =
+      transactional === undefined
+        ? yield* makePublisher(yield* makeProducer(kafka, { client, maxRequestBytes: maxRecordBytes }), {
+            onSendFailure: () => metrics.publishFailed()
+          })
+        : undefined
     const failed = yield* Deferred.make<never, KafkaError | Error>()
     const stats = makeStats()
     const workers = new Map<number, PartitionWorker>()
@@ -187,11 +198,12 @@ export const startProcessor = (
       )
     }
 
-    const commitOnce = options.exactlyOnce
-      ? Effect.suspend(() =>
-          commitExactlyOnce([...workers.values()], producer, options.groupId, options.inputTopic, stats)
-        )
-      : Effect.suspend(() => commitAtLeastOnce([...workers.values()], consumer, stats))
+    const commitOnce =
+      transactional !== undefined
+        ? Effect.suspend(() =>
+            commitExactlyOnce([...workers.values()], transactional, options.groupId, options.inputTopic, stats)
+          )
+        : Effect.suspend(() => commitAtLeastOnce([...workers.values()], consumer, stats))
 
     const commitCounted = Effect.suspend(() => {
       const before = stats.commits
@@ -290,7 +302,8 @@ export const startProcessor = (
     yield* Effect.logInfo("processor started", {
       group: options.groupId,
       input: options.inputTopic,
-      mode: options.exactlyOnce ? "exactly-once" : "at-least-once"
+      mode: options.exactlyOnce ? "exactly-once" : "at-least-once",
+      producer: transactional?.client ?? client
     })
 
     const problem = (): string | undefined => {
