@@ -128,6 +128,7 @@ export const replayCommand = Command.make(
   {
     ...kafkaFlags,
     input: runFlags.input,
+    producerClient: runFlags.producerClient,
     ...filterFlags,
     name: Flag.String("name").pipe(
       Flag.withDescription(
@@ -184,6 +185,7 @@ export const replayCommand = Command.make(
       ...(rate === undefined ? {} : { ratePerSecond: rate }),
       ...(maxReplays === undefined ? {} : { maxReplays }),
       maxBatchRecords: flags.batchSize,
+      producerClient: flags.producerClient,
       onProgress: printer.onProgress
     }).pipe(
       Effect.onInterrupt(() =>

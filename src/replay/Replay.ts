@@ -24,8 +24,7 @@ import { type DlqEntry, decodeDlqEntry, eventIdOf, formatCoordinate } from "../d
 import { type DlqFilter, matches, offsetFloor } from "../dlq/DlqFilter.ts"
 import { type DlqStats, makeStatsAccumulator } from "../dlq/DlqStats.ts"
 import type { KafkaError } from "../kafka/KafkaError.ts"
-import { DEFAULT_PRODUCER_CLIENT } from "../kafka/producer/makeDriver.ts"
-import type { ProducerClient, ProducerRecord } from "../kafka/producer/ProducerDriver.ts"
+import { DEFAULT_PRODUCER_CLIENT, type ProducerClient, type ProducerRecord } from "../kafka/producer/ProducerDriver.ts"
 import {
   makeTransactionalProducer,
   type OpenTransaction,

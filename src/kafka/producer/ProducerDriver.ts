@@ -12,8 +12,8 @@
 export const producerClients = ["kafkajs", "platformatic"] as const
 export type ProducerClient = (typeof producerClients)[number]
 
-export const isProducerClient = (value: string): value is ProducerClient =>
-  (producerClients as ReadonlyArray<string>).includes(value)
+/** What `--producer-client` defaults to: the client the measurements favour (docs/benchmarks.md). */
+export const DEFAULT_PRODUCER_CLIENT: ProducerClient = "platformatic"
 
 export interface ProducerRecord {
   readonly topic: string

@@ -7,6 +7,10 @@
  *   go through its compatibility partitioner, so a key lands on the partition KafkaJS and Java
  *   put it on (test/integration/kafka/partitioner.test.ts); keyless records go round-robin;
  * - its `timeout` is both the produce acknowledgement timeout and the transaction timeout;
+ * - it initialises a producer id with producer id 0 and epoch 0 unless told otherwise, which the
+ *   broker answers with PRODUCER_FENCED once the transactional id has a history (a restart, a
+ *   rerun replay, a successor fencing a zombie): -1/-1, as the Java client sends, asks for the
+ *   id's current producer and a bumped epoch;
  * - it commits consumer offsets in a transaction only for records its own consumer read
  *   (`addOffset` takes the consumer's group metadata, and concurrent calls are merged into one
  *   request): hookstream's consumer is KafkaJS's, so transactions with offsets stay on KafkaJS
@@ -68,6 +72,8 @@ export const platformaticProducerOptions = (
   bootstrapBrokers: [...connection.brokers],
   connectTimeout: connection.connectionTimeoutMs ?? 3_000,
   idempotent: true,
+  producerId: -1n,
+  producerEpoch: -1,
   acks: -1,
   retries: Number.MAX_SAFE_INTEGER,
   retryDelay: (_client, _operation, attempt) => retryDelayMs(attempt),
@@ -96,14 +102,18 @@ export const platformaticDriver = (connection: KafkaClientOptions, options: Driv
     },
     begin: async (): Promise<DriverTransaction> => {
       const txn = await producer.beginTransaction()
+      // the broker refuses to end a transaction it never saw (nothing sent: no partition added),
+      // so one without records is dropped on this side only
+      let sent = false
       return {
         send: async (records) => {
+          sent = true
           await txn.send({ messages: records.map(toMessage) })
         },
         sendOffsets: () =>
           Promise.reject(new Error("@platformatic/kafka commits offsets only for its own consumer's records")),
-        commit: () => txn.commit(),
-        abort: () => (txn.completed ? Promise.resolve() : txn.abort())
+        commit: () => (sent ? txn.commit() : txn.cancel()),
+        abort: () => (txn.completed ? Promise.resolve() : sent ? txn.abort() : txn.cancel())
       }
     }
   }
