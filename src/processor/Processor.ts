@@ -55,6 +55,8 @@ export const startProcessor = (
         })
       : undefined
     if (transactional !== undefined) yield* transactional.connect
+    const producer =
+      transactional === undefined ? yield* makeProducer(kafka, { client, maxRequestBytes: maxRecordBytes }) : undefined
     const consumer = yield* makeInputConsumer(kafka, {
       groupId: options.groupId,
       topic: options.inputTopic,
@@ -62,11 +64,9 @@ export const startProcessor = (
     })
     const metrics = options.metrics ?? processorMetrics()
     const publisher =
-      transactional === undefined
-        ? yield* makePublisher(yield* makeProducer(kafka, { client, maxRequestBytes: maxRecordBytes }), {
-            onSendFailure: () => metrics.publishFailed()
-          })
-        : undefined
+      producer === undefined
+        ? undefined
+        : yield* makePublisher(producer, { onSendFailure: () => metrics.publishFailed() })
     const failed = yield* Deferred.make<never, KafkaError | Error>()
     const stats = makeStats()
     const workers = new Map<number, PartitionWorker>()
