@@ -55,7 +55,7 @@ const step = (id: string, index: number): ModulePlan => ({
   timeoutMs: 5_000,
   retry: { maxAttempts: 3, initialDelayMs: 200, maxDelayMs: 5_000, multiplier: 2, jitter: true },
   config: Object.freeze({}),
-  guard: { key: `bench/${id}`, maxInFlight: 1_000_000, failureThreshold: 5, cooldownMs: 30_000 }
+  guard: { key: `bench/${id}`, maxInFlight: 1_000_000, maxQueued: 1_000_000, failureThreshold: 5, cooldownMs: 30_000 }
 })
 
 const plan = (execution: "sequential" | "parallel"): ChainPlan => ({

@@ -31,7 +31,7 @@ const step = (id: string, index: number): ModulePlan => ({
   timeoutMs: 5_000,
   retry: { maxAttempts: 3, initialDelayMs: 100, maxDelayMs: 1_000, multiplier: 2, jitter: true },
   config: {},
-  guard: { key: `bench/${id}`, maxInFlight: 256, failureThreshold: 5, cooldownMs: 30_000 }
+  guard: { key: `bench/${id}`, maxInFlight: 256, maxQueued: 256, failureThreshold: 5, cooldownMs: 30_000 }
 })
 const plan: ChainPlan = {
   webhookId: "bench",

@@ -52,7 +52,7 @@ try {
     timeoutMs: 5_000,
     retry: { maxAttempts: 3, initialDelayMs: 100, maxDelayMs: 1_000, multiplier: 2, jitter: true },
     config: {},
-    guard: { key: id, maxInFlight: 100_000, failureThreshold: 5, cooldownMs: 30_000 }
+    guard: { key: id, maxInFlight: 100_000, maxQueued: 100_000, failureThreshold: 5, cooldownMs: 30_000 }
   })
   const plan: ChainPlan = {
     webhookId: "bench",

@@ -10,6 +10,7 @@ import { parseDuration } from "../config/Duration.ts"
 import { DEFAULT_STREAMS_DIR } from "../config/loadStreams.ts"
 import type { LoadedConfig } from "../config/StreamDefinition.ts"
 import { DEFAULT_DLQ_TOPIC } from "../domain/DeadLetterRecord.ts"
+import { DEFAULT_DEFERRED_PARTITIONS, DEFAULT_DEFERRED_TOPIC } from "../domain/DeferredRecord.ts"
 import { DEFAULT_RESULTS_TOPIC } from "../domain/ResultRecord.ts"
 import { DEFAULT_INPUT_TOPIC } from "../domain/WebhookEvent.ts"
 import { ChainEngine } from "../engine/ChainEngine.ts"
@@ -59,6 +60,15 @@ export const runFlags = {
     ),
     Config.String("HOOKSTREAM_DLQ"),
     DEFAULT_DLQ_TOPIC
+  ),
+  deferred: withEnv(
+    Flag.String("deferred").pipe(
+      Flag.withDescription(
+        `Deferred topic: work for a congested or down destination goes here instead of waiting in memory, drained by group <group>.deferred; '' turns deferral off (env HOOKSTREAM_DEFERRED; default ${DEFAULT_DEFERRED_TOPIC})`
+      )
+    ),
+    Config.String("HOOKSTREAM_DEFERRED"),
+    DEFAULT_DEFERRED_TOPIC
   ),
   streams: withEnv(
     Flag.String("streams").pipe(
@@ -196,6 +206,7 @@ export const defaultRunInput: RunInput = {
   input: DEFAULT_INPUT_TOPIC,
   results: DEFAULT_RESULTS_TOPIC,
   dlq: DEFAULT_DLQ_TOPIC,
+  deferred: DEFAULT_DEFERRED_TOPIC,
   streams: DEFAULT_STREAMS_DIR,
   connections: "",
   maxInFlight: 1_024,
@@ -272,7 +283,8 @@ export const runProcessorCommand = Effect.fn("run")(function* (input: RunInput, 
     const created = yield* ensureTopics(kafka, [
       { topic: input.input, partitions: input.partitions },
       { topic: input.results, partitions: input.partitions },
-      { topic: input.dlq, partitions: input.partitions }
+      { topic: input.dlq, partitions: input.partitions },
+      ...(input.deferred === "" ? [] : [{ topic: input.deferred, partitions: DEFAULT_DEFERRED_PARTITIONS }])
     ])
     if (created.length > 0) yield* Effect.logInfo("created topics", created.join(", "))
   }
@@ -301,6 +313,7 @@ export const runProcessorCommand = Effect.fn("run")(function* (input: RunInput, 
     commitIntervalMs: input.exactlyOnce ? 100 : 1_000,
     instanceId: input.instanceId,
     producerClient: input.producerClient,
+    ...(input.deferred === "" ? {} : { deferred: { topic: input.deferred, groupId: `${input.group}.deferred` } }),
     ...(hub === undefined ? {} : { metrics: consoleMetrics(hub) })
   })
   status = running.status

@@ -1,10 +1,11 @@
 /**
- * `hookstream topics create`: create the input, results and DLQ topics with their partition
+ * `hookstream topics create`: create the input, results, DLQ and deferred topics with their partition
  * counts and retention. Idempotent: topics that exist are left as they are (and reported).
  */
 import { Config, Console, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { parseSpan } from "../dlq/timeSpec.ts"
+import { DEFAULT_DEFERRED_PARTITIONS } from "../domain/DeferredRecord.ts"
 import { ensureTopics, hookstreamTopicSpecs, topicPartitions } from "../kafka/topics.ts"
 import { CliExit, EXIT_FAILURE } from "./CliExit.ts"
 import { kafkaFor, usageError } from "./dlqFlags.ts"
@@ -39,6 +40,13 @@ const createCommand = Command.make(
     input: runFlags.input,
     results: runFlags.results,
     dlq: runFlags.dlq,
+    deferred: runFlags.deferred,
+    deferredPartitions: Flag.Int("deferred-partitions").pipe(
+      Flag.withDescription(
+        `Partitions of the deferred topic: streams sharing one share its pace when deferred (default ${DEFAULT_DEFERRED_PARTITIONS})`
+      ),
+      Flag.withDefault(DEFAULT_DEFERRED_PARTITIONS)
+    ),
     partitions: Flag.Int("partitions").pipe(
       Flag.withDescription("Partitions of the input and results topics (env HOOKSTREAM_PARTITIONS; default 6)"),
       Flag.withFallbackConfig(Config.Int("HOOKSTREAM_PARTITIONS")),
@@ -82,6 +90,7 @@ const createCommand = Command.make(
       input: flags.input,
       results: flags.results,
       dlq: flags.dlq,
+      ...(flags.deferred === "" ? {} : { deferred: flags.deferred, deferredPartitions: flags.deferredPartitions }),
       partitions: flags.partitions,
       ...(dlqPartitions === undefined ? {} : { dlqPartitions }),
       ...(rf === undefined ? {} : { replicationFactor: rf }),

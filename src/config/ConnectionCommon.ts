@@ -28,6 +28,12 @@ export const connectionCommonFields = {
     intBetween(1, 10_000).annotate({ description: "Sends in flight at once through this connection" }),
     DEFAULT_MAX_IN_FLIGHT
   ),
+  max_queued: Schema.optionalKey(
+    intBetween(0, 100_000).annotate({
+      description:
+        "Sends allowed to wait for an in-flight slot (default: max_in_flight); past that, work for this connection is deferred"
+    })
+  ),
   circuit_breaker: withDefault(CircuitBreaker, {})
 }
 

@@ -37,6 +37,7 @@ export interface StreamDefinition {
 export interface Connection {
   readonly type: ConnectionType
   readonly max_in_flight: number
+  readonly max_queued?: number
   readonly circuit_breaker: { readonly failure_threshold: number; readonly cooldown: number }
   readonly [field: string]: unknown
 }

@@ -142,6 +142,7 @@ const guardFor = (connection: string | undefined, fallbackKey: string, connectio
   return {
     key: connection ?? fallbackKey,
     maxInFlight: entry?.max_in_flight ?? DEFAULT_MAX_IN_FLIGHT,
+    maxQueued: entry?.max_queued ?? entry?.max_in_flight ?? DEFAULT_MAX_IN_FLIGHT,
     failureThreshold: entry?.circuit_breaker.failure_threshold ?? DEFAULT_FAILURE_THRESHOLD,
     cooldownMs: entry?.circuit_breaker.cooldown ?? DEFAULT_COOLDOWN_MS
   }

@@ -8,6 +8,7 @@
  */
 import { JsonSchema, Schema } from "effect"
 import { DeadLetterRecord } from "../domain/DeadLetterRecord.ts"
+import { DeferredRecord } from "../domain/DeferredRecord.ts"
 import { ResultRecord } from "../domain/ResultRecord.ts"
 import { WebhookEvent } from "../domain/WebhookEvent.ts"
 import { connectionSpecFor, connectionTypes } from "../modules/registry.ts"
@@ -33,6 +34,7 @@ export const schemaFiles: ReadonlyArray<SchemaFile> = [
   { file: "event.schema.json", schema: WebhookEvent, strict: false },
   { file: "result.schema.json", schema: ResultRecord, strict: false },
   { file: "dlq.schema.json", schema: DeadLetterRecord, strict: false },
+  { file: "deferred.schema.json", schema: DeferredRecord, strict: false },
   { file: "stream.schema.json", schema: StreamFileDocumented, strict: true },
   { file: "connections.schema.json", schema: ConnectionsFileDocumented, strict: true }
 ]

@@ -59,9 +59,9 @@ const NO_GAUGES: LiveGauges = { inFlight: null, lag: [], circuits: [] }
 export const processorGauges =
   (sources: GaugeSources): GaugeProvider =>
   () => ({
-    inFlight: sources.inFlight(),
-    lag: sources.lag().map((l) => ({ partition: l.partition, lag: l.lag })),
-    circuits: sources.circuits()
+    inFlight: sources.inFlight?.() ?? null,
+    lag: (sources.lag?.() ?? []).map((l) => ({ partition: l.partition, lag: l.lag })),
+    circuits: sources.circuits?.() ?? []
   })
 
 const combine = (providers: ReadonlySet<GaugeProvider>): LiveGauges => {

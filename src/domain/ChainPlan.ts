@@ -41,6 +41,12 @@ export interface GuardPolicy {
   readonly key: string
   /** in-flight sends allowed at once through this key (default 64) */
   readonly maxInFlight: number
+  /**
+   * sends allowed to wait for one of those slots (default: as many as `maxInFlight`). Past
+   * that the destination is congested: work for it is deferred (see processor/deferral),
+   * so a slow destination holds at most `maxInFlight + maxQueued` events of the process.
+   */
+  readonly maxQueued: number
   /** consecutive failures that open the circuit (default 5) */
   readonly failureThreshold: number
   /** how long the circuit stays open before one probe is let through (default 30 s) */

@@ -23,6 +23,10 @@ export const SOURCE_TOPIC = "hookstream-source-topic"
 export const SOURCE_PARTITION = "hookstream-source-partition"
 export const SOURCE_OFFSET = "hookstream-source-offset"
 
+/** Written on every deferred record: why it was deferred, and the input record's key (base64). */
+export const DEFERRAL_REASON = "hookstream-deferral-reason"
+export const ORIGINAL_KEY = "hookstream-key"
+
 /** Every header the processor reads from input records. */
 export const inputHeaders = [TRACEPARENT, TRACESTATE, CORRELATION_ID, REPLAY_COUNT, ONLY_MODULES] as const
 

@@ -39,6 +39,14 @@ export const ModuleOutcome = Schema.Struct({
 })
 export type ModuleOutcome = typeof ModuleOutcome.Type
 
+/**
+ * A step's status within one run: a module status, or `deferred` (its destination was congested
+ * or its circuit open, and the run was asked to hand such work off rather than hold it: it runs
+ * later on the deferred path). Never on the wire: results hold module statuses only.
+ */
+export type StepStatus = ModuleStatus | "deferred"
+export type StepOutcome = Omit<ModuleOutcome, "status"> & { readonly status: StepStatus }
+
 /** The engine's answer for one chain run; the processor adds event and source fields. */
 export interface ChainOutcome {
   readonly status: ChainStatus
@@ -48,7 +56,22 @@ export interface ChainOutcome {
   readonly finishedAt: number
   /** the chain span's context, when a tracer recorded the run (outcome records continue it) */
   readonly trace?: TraceContext
+  readonly deferred?: undefined
 }
+
+/**
+ * A run that handed some steps off: the chain is not over, the deferred path finishes it.
+ * `modules` holds every selected step in chain order, the handed-off ones `deferred`.
+ */
+export interface DeferredRun {
+  readonly deferred: true
+  readonly modules: ReadonlyArray<StepOutcome>
+  readonly startedAt: number
+  readonly finishedAt: number
+  readonly trace?: TraceContext
+}
+
+export type ChainRun = ChainOutcome | DeferredRun
 
 /** Module statuses that count as "this module needs to run again" for DLQ and replay. */
 export const isFailedStatus = (status: ModuleStatus): boolean =>

@@ -30,6 +30,22 @@ export interface ChainInput {
   readonly spanAttributes?: Readonly<Record<string, string | number | boolean>>
   /** replay: run only these module ids (chain order kept); absent = the whole chain */
   readonly onlyModules?: ReadonlySet<string>
+  /**
+   * What a step does when its destination cannot take it now (see Guard):
+   * - `wait`: it waits for a slot, and for an open circuit's next probe while the deadline allows
+   *   (the deferred path, which drains at the destination's pace);
+   * - absent: it waits for a slot, and an open circuit fails it at once (`circuit_open`).
+   */
+  readonly congestion?: "wait"
+}
+
+/**
+ * An input that may also say `defer`: a first attempt at a congested destination, or any attempt
+ * at an open circuit, does not happen; the step's outcome is `deferred` (the processor's input
+ * path, which hands such work to the deferred topic instead of holding it in memory).
+ */
+export interface DeferrableInput extends Omit<ChainInput, "congestion"> {
+  readonly congestion?: "defer" | "wait"
 }
 
 export const bindChain = (

@@ -4,10 +4,10 @@
  */
 import { Context, type Effect, Layer } from "effect"
 import type { ChainPlan, ModulePlan } from "../domain/ChainPlan.ts"
-import type { ChainOutcome } from "../domain/Outcome.ts"
+import type { ChainOutcome, ChainRun } from "../domain/Outcome.ts"
 import { makeSanitizer, type Sanitizer } from "../domain/sanitize.ts"
 import type { Destination } from "../modules/Destination.ts"
-import { type BoundChain, bindChain, type ChainInput } from "./BoundChain.ts"
+import { type BoundChain, bindChain, type ChainInput, type DeferrableInput } from "./BoundChain.ts"
 import { type GuardRegistry, makeGuardRegistry } from "./Guard.ts"
 import { runChain } from "./runChain.ts"
 
@@ -20,7 +20,10 @@ export class ChainEngine extends Context.Service<
   ChainEngine,
   {
     readonly bind: (plan: ChainPlan, destinationFor: (step: ModulePlan) => Destination) => BoundChain
+    /** a run that defers nothing (`congestion` is not `defer`): always a settled outcome */
     readonly run: (chain: BoundChain, input: ChainInput) => Effect.Effect<ChainOutcome>
+    /** a run that may hand congested steps off (`congestion: "defer"`) */
+    readonly runDeferrable: (chain: BoundChain, input: DeferrableInput) => Effect.Effect<ChainRun>
     readonly guards: GuardRegistry
     readonly sanitize: Sanitizer
   }
@@ -30,7 +33,9 @@ export class ChainEngine extends Context.Service<
     const sanitize = makeSanitizer(options.secrets)
     return ChainEngine.of({
       bind: (plan, destinationFor) => bindChain(plan, destinationFor, guards),
-      run: (chain, input) => runChain(chain, input, sanitize),
+      // without `defer` no step is ever deferred, so the run is settled
+      run: (chain, input) => runChain(chain, input, sanitize) as Effect.Effect<ChainOutcome>,
+      runDeferrable: (chain, input) => runChain(chain, input, sanitize),
       guards,
       sanitize
     })
@@ -40,4 +45,4 @@ export class ChainEngine extends Context.Service<
     Layer.sync(ChainEngine, () => ChainEngine.make(options))
 }
 
-export type { BoundChain, ChainInput } from "./BoundChain.ts"
+export type { BoundChain, ChainInput, DeferrableInput } from "./BoundChain.ts"

@@ -1,7 +1,10 @@
 /**
  * Per-destination-connection protection shared by every chain that uses the connection:
- * a concurrency limit (one slow sink cannot take every in-flight slot of the process) and
- * a circuit breaker (a dead sink fails fast instead of eating every chain's deadline).
+ * a concurrency limit with a bounded wait (`maxInFlight` sends at once, `maxQueued` more may
+ * wait for a slot; past that the destination is `congested` and the caller defers the work
+ * instead of holding it in memory, so one slow sink holds at most `maxInFlight + maxQueued`
+ * events of the process) and a circuit breaker (a dead sink is refused at once instead of
+ * eating every chain's deadline).
  *
  * Breaker: `closed` counts consecutive failures; at `failureThreshold` it opens. While
  * `open`, calls are refused (`circuit_open`, not retried in this run: the event goes to the
@@ -24,7 +27,11 @@ export interface GuardSnapshot {
   readonly consecutiveFailures: number
   readonly openedAt: number | undefined
   readonly maxInFlight: number
+  readonly maxQueued: number
+  /** sends holding one of the `maxInFlight` slots */
   readonly inFlight: number
+  /** sends waiting for a slot */
+  readonly queued: number
 }
 
 /** What `admit` decided for one attempt. */
@@ -43,6 +50,10 @@ export interface Guard {
   onAbandoned(admission: Admission): void
   /** `onAbandoned(admission)` as an interruption finalizer, made once per guard (not per attempt) */
   abandonedOnInterrupt(admission: Admission): () => Effect.Effect<void>
+  /** every slot taken and the wait for one full: new work would only sit in memory */
+  congested(): boolean
+  /** while the circuit refuses: the earliest time a new attempt could be let through */
+  retryAt(now: number): number
   snapshot(): GuardSnapshot
 }
 
@@ -64,6 +75,8 @@ export const makeGuard = (policy: GuardPolicy): Guard => {
   const onInterruptPass = () => abandonPass
   const onInterruptProbe = () => abandonProbe
   const onInterruptRefuse = () => Effect.void
+
+  const capacity = policy.maxInFlight + policy.maxQueued
 
   const open = (now: number) => {
     state = "open"
@@ -107,13 +120,22 @@ export const makeGuard = (policy: GuardPolicy): Guard => {
     onAbandoned: abandon,
     abandonedOnInterrupt: (admission) =>
       admission === "pass" ? onInterruptPass : admission === "probe" ? onInterruptProbe : onInterruptRefuse,
+    congested: () => inFlight >= capacity,
+    // open: when the cool-down ends; half-open with its probe out: the probe's answer is
+    // awaited, look again in a while (a tenth of the cool-down, 100 ms to 1 s)
+    retryAt: (now) =>
+      state === "open" && openedAt !== undefined
+        ? Math.max(now, openedAt + policy.cooldownMs)
+        : now + Math.min(1_000, Math.max(100, policy.cooldownMs / 10)),
     snapshot: () => ({
       key: policy.key,
       state,
       consecutiveFailures: failures,
       openedAt,
       maxInFlight: policy.maxInFlight,
-      inFlight
+      maxQueued: policy.maxQueued,
+      inFlight: Math.min(inFlight, policy.maxInFlight),
+      queued: Math.max(0, inFlight - policy.maxInFlight)
     })
   }
 }

@@ -11,10 +11,10 @@
  *   running siblings (`interrupted`) and never starts the rest (`skipped`).
  */
 import { Clock, Effect, Exit, References } from "effect"
-import type { ChainOutcome, ChainStatus, ErrorInfo, ModuleOutcome } from "../domain/Outcome.ts"
+import type { ChainRun, ChainStatus, ErrorInfo, ModuleOutcome, StepOutcome } from "../domain/Outcome.ts"
 import type { Sanitizer } from "../domain/sanitize.ts"
 import { spanContextOf } from "../domain/TraceContext.ts"
-import type { BoundChain, BoundStep, ChainInput } from "./BoundChain.ts"
+import type { BoundChain, BoundStep, DeferrableInput } from "./BoundChain.ts"
 import { finishedWithin } from "./exitWithin.ts"
 import { moduleOutcome, newStepState, runStep, type StepContext, type StepState } from "./runStep.ts"
 import { chainSpanName, chainSpanOptions, endChainSpan, NO_STACK } from "./spans.ts"
@@ -37,7 +37,8 @@ const runSequential = (
   from >= steps.length
     ? Effect.void
     : Effect.flatMap(runStep(steps[from] as BoundStep, ctx, states[from] as StepState), (outcome) =>
-        stopOnFailure && outcome.status !== "succeeded"
+        // a deferred step takes the rest of a sequence with it: they run after it, on the deferred path
+        outcome.status === "deferred" || (stopOnFailure && outcome.status !== "succeeded")
           ? Effect.void
           : runSequential(steps, states, ctx, stopOnFailure, from + 1)
       )
@@ -53,8 +54,11 @@ const runParallel = (
     steps,
     (step, i) => {
       const run = runStep(step, ctx, states[i] as StepState)
+      // a deferred step is not a failure: its siblings go on
       return stopOnFailure
-        ? Effect.flatMap(run, (outcome) => (outcome.status === "succeeded" ? Effect.void : Effect.fail(stopSignal)))
+        ? Effect.flatMap(run, (outcome) =>
+            outcome.status === "succeeded" || outcome.status === "deferred" ? Effect.void : Effect.fail(stopSignal)
+          )
         : Effect.asVoid(run)
     },
     { concurrency: Math.max(1, maxParallel), discard: true }
@@ -67,9 +71,19 @@ const unfinished = (
   timedOut: boolean,
   finishedAt: number,
   timeoutMs: number,
-  failedId: string | undefined
-): ModuleOutcome => {
+  failedId: string | undefined,
+  deferredId: string | undefined
+): StepOutcome => {
   const duration = state.started ? finishedAt - state.startedAt : 0
+  if (deferredId !== undefined && !state.started && !timedOut) {
+    const error = {
+      tag: "Deferred",
+      reason: "previous_deferred",
+      retryable: true,
+      message: `deferred: runs after module '${deferredId}'`
+    }
+    return moduleOutcome(step, "deferred", 0, 0, error)
+  }
   if (timedOut) {
     const error: ErrorInfo = {
       tag: "DeadlineExceeded",
@@ -90,7 +104,7 @@ const unfinished = (
   return moduleOutcome(step, "skipped", 0, 0, error)
 }
 
-const chainStatus = (modules: ReadonlyArray<ModuleOutcome>, timedOut: boolean): ChainStatus => {
+export const chainStatus = (modules: ReadonlyArray<StepOutcome>, timedOut: boolean): ChainStatus => {
   if (timedOut) return "timed_out"
   let succeeded = 0
   for (const m of modules) if (m.status === "succeeded") succeeded++
@@ -100,11 +114,11 @@ const chainStatus = (modules: ReadonlyArray<ModuleOutcome>, timedOut: boolean): 
 
 const execute = (
   chain: BoundChain,
-  input: ChainInput,
+  input: DeferrableInput,
   sanitize: Sanitizer,
   clock: Clock.Clock,
   traced: boolean
-): Effect.Effect<ChainOutcome> =>
+): Effect.Effect<ChainRun> =>
   Effect.suspend(() => {
     const { plan } = chain
     const steps = selectSteps(chain, input.onlyModules)
@@ -132,23 +146,60 @@ const chainOutcome = (
   timedOut: boolean,
   startedAt: number,
   clock: Clock.Clock
-): ChainOutcome => {
+): ChainRun => {
   const finishedAt = clock.currentTimeMillisUnsafe()
-  const failedId = states.findIndex((s) => s.outcome !== undefined && s.outcome.status !== "succeeded")
+  const failedId = states.findIndex(
+    (s) => s.outcome !== undefined && s.outcome.status !== "succeeded" && s.outcome.status !== "deferred"
+  )
   const failed = failedId >= 0 ? steps[failedId]?.plan.id : undefined
+  const deferredAt = plan.execution === "sequential" ? states.findIndex((s) => s.outcome?.status === "deferred") : -1
+  const deferredId = deferredAt >= 0 ? steps[deferredAt]?.plan.id : undefined
   const modules = steps.map(
     (step, i) =>
       (states[i] as StepState).outcome ??
-      unfinished(step, states[i] as StepState, timedOut, finishedAt, plan.timeoutMs, failed)
+      unfinished(step, states[i] as StepState, timedOut, finishedAt, plan.timeoutMs, failed, deferredId)
   )
-  return { status: chainStatus(modules, timedOut), modules, startedAt, finishedAt }
+  if (isSettled(modules)) return { status: chainStatus(modules, timedOut), modules, startedAt, finishedAt }
+  // The chain is over anyway (its deadline passed, or a failure stops it): what was deferred
+  // will not run now; it is `skipped` and, like every module that did not succeed, replayable.
+  if (timedOut || (!plan.continueOnError && failed !== undefined)) {
+    const settled = modules.map((m) => (m.status === "deferred" ? notRun(m, timedOut, failed) : m))
+    return {
+      status: chainStatus(settled, timedOut),
+      modules: settled as ReadonlyArray<ModuleOutcome>,
+      startedAt,
+      finishedAt
+    }
+  }
+  return { deferred: true, modules, startedAt, finishedAt }
 }
 
+/** Every step has a module status: nothing was deferred. */
+export const isSettled = (modules: ReadonlyArray<StepOutcome>): modules is ReadonlyArray<ModuleOutcome> => {
+  for (const m of modules) if (m.status === "deferred") return false
+  return true
+}
+
+const notRun = (m: StepOutcome, timedOut: boolean, failedId: string | undefined): ModuleOutcome => ({
+  id: m.id,
+  module: m.module,
+  ...(m.connection === undefined ? {} : { connection: m.connection }),
+  status: "skipped",
+  attempts: 0,
+  duration_ms: 0,
+  error: {
+    tag: "Skipped",
+    reason: timedOut ? "timeout" : "previous_failure",
+    retryable: true,
+    message: timedOut ? "not started before the chain deadline" : `not started: module '${failedId}' failed`
+  }
+})
+
 /** The chain under its span; the outcome carries the span's context for the outcome records. */
-const runTraced = (chain: BoundChain, input: ChainInput, sanitize: Sanitizer, clock: Clock.Clock) =>
+const runTraced = (chain: BoundChain, input: DeferrableInput, sanitize: Sanitizer, clock: Clock.Clock) =>
   Effect.useSpan(chainSpanName(chain.plan), chainSpanOptions(chain.plan, input), (span) =>
     Effect.withParentSpan(execute(chain, input, sanitize, clock, true), span, NO_STACK).pipe(
-      Effect.map((outcome): ChainOutcome => {
+      Effect.map((outcome): ChainRun => {
         endChainSpan(span, outcome, clock.currentTimeNanosUnsafe())
         const trace = spanContextOf(span)
         return trace === undefined ? outcome : { ...outcome, trace }
@@ -157,7 +208,7 @@ const runTraced = (chain: BoundChain, input: ChainInput, sanitize: Sanitizer, cl
   )
 
 /** Tracing is decided once per chain: with it off, no span code runs at all. */
-export const runChain = (chain: BoundChain, input: ChainInput, sanitize: Sanitizer): Effect.Effect<ChainOutcome> =>
+export const runChain = (chain: BoundChain, input: DeferrableInput, sanitize: Sanitizer): Effect.Effect<ChainRun> =>
   Effect.withFiber((fiber) => {
     const clock = fiber.getRef(Clock.Clock)
     return fiber.getRef(References.TracerEnabled)

@@ -9,11 +9,11 @@
  */
 import { Cause, type Clock, Effect, Exit, Random } from "effect"
 import { DestinationError } from "../domain/DestinationError.ts"
-import type { ErrorInfo, ModuleOutcome, ModuleStatus } from "../domain/Outcome.ts"
+import type { ErrorInfo, StepOutcome, StepStatus } from "../domain/Outcome.ts"
 import type { Sanitizer } from "../domain/sanitize.ts"
 import { formatTraceparent, spanContextOf } from "../domain/TraceContext.ts"
 import type { Delivery } from "../modules/Destination.ts"
-import type { BoundStep, ChainInput } from "./BoundChain.ts"
+import type { BoundStep, DeferrableInput } from "./BoundChain.ts"
 import { retryDelayMs } from "./backoff.ts"
 import { exitWithin } from "./exitWithin.ts"
 import type { Admission } from "./Guard.ts"
@@ -23,7 +23,7 @@ export interface StepState {
   started: boolean
   startedAt: number
   attempts: number
-  outcome: ModuleOutcome | undefined
+  outcome: StepOutcome | undefined
   /** `<event id>:<module id>`: the same for every attempt, retry and redelivery of this step */
   idempotencyKey: string
 }
@@ -39,7 +39,7 @@ export const newStepState = (): StepState => ({
 /** Everything a step needs from its chain run. */
 export interface StepContext {
   readonly webhookId: string
-  readonly input: ChainInput
+  readonly input: DeferrableInput
   /** epoch ms after which nothing new may start */
   readonly deadline: number
   readonly sanitize: Sanitizer
@@ -51,11 +51,11 @@ export interface StepContext {
 
 export const moduleOutcome = (
   step: BoundStep,
-  status: ModuleStatus,
+  status: StepStatus,
   attempts: number,
   durationMs: number,
   error: ErrorInfo | undefined
-): ModuleOutcome => {
+): StepOutcome => {
   const { id, module, connection } = step.plan
   const base = { id, module, status, attempts, duration_ms: durationMs }
   const withConnection = connection === undefined ? base : { ...base, connection }
@@ -120,6 +120,17 @@ const circuitOpen = (step: BoundStep): ErrorInfo => ({
   message: `circuit for '${step.plan.guard.key}' is open after repeated failures`
 })
 
+/** Why a step was handed to the deferred path (reasons of `Deferred`, see DeferredRecord). */
+const deferredInfo = (step: BoundStep, reason: "destination_congested" | "circuit_open"): ErrorInfo => ({
+  tag: "Deferred",
+  reason,
+  retryable: true,
+  message:
+    reason === "circuit_open"
+      ? `deferred: circuit for '${step.plan.guard.key}' is open`
+      : `deferred: '${step.plan.guard.key}' has ${step.plan.guard.maxInFlight} sends in flight and ${step.plan.guard.maxQueued} waiting`
+})
+
 /** One attempt's exit: the send through the guard's permit, under the attempt timeout. */
 const attemptExit = (
   step: BoundStep,
@@ -167,13 +178,7 @@ const traced = (step: BoundStep, ctx: StepContext, state: StepState, admission: 
   })
 
 /** Records the step's outcome in its state (the chain reads it from there) and returns it. */
-const finish = (
-  step: BoundStep,
-  state: StepState,
-  status: ModuleStatus,
-  now: number,
-  error?: ErrorInfo
-): ModuleOutcome => {
+const finish = (step: BoundStep, state: StepState, status: StepStatus, now: number, error?: ErrorInfo): StepOutcome => {
   const outcome = moduleOutcome(step, status, state.attempts, now - state.startedAt, error)
   state.outcome = outcome
   return outcome
@@ -181,7 +186,7 @@ const finish = (
 
 // No generator and no closure per step beyond one continuation per attempt: a step runs
 // three times per event in the benchmark's chain, so what it allocates is paid at that rate.
-export const runStep = (step: BoundStep, ctx: StepContext, state: StepState): Effect.Effect<ModuleOutcome> =>
+export const runStep = (step: BoundStep, ctx: StepContext, state: StepState): Effect.Effect<StepOutcome> =>
   Effect.suspend(() => {
     state.started = true
     state.startedAt = ctx.clock.currentTimeMillisUnsafe()
@@ -189,10 +194,16 @@ export const runStep = (step: BoundStep, ctx: StepContext, state: StepState): Ef
     return nextAttempt(step, ctx, state)
   })
 
-const nextAttempt = (step: BoundStep, ctx: StepContext, state: StepState): Effect.Effect<ModuleOutcome> => {
+const nextAttempt = (step: BoundStep, ctx: StepContext, state: StepState): Effect.Effect<StepOutcome> => {
   const now = ctx.clock.currentTimeMillisUnsafe()
-  const admission = step.guard.admit(now)
-  if (admission === "refuse") return Effect.succeed(finish(step, state, "circuit_open", now, circuitOpen(step)))
+  const { guard } = step
+  const congestion = ctx.input.congestion
+  // a first attempt that would only wait in memory behind a full destination is handed off
+  if (congestion === "defer" && state.attempts === 0 && guard.congested()) {
+    return Effect.succeed(finish(step, state, "deferred", now, deferredInfo(step, "destination_congested")))
+  }
+  const admission = guard.admit(now)
+  if (admission === "refuse") return refused(step, ctx, state, now)
   state.attempts++
   if (ctx.traced) {
     return Effect.flatMap(traced(step, ctx, state, admission, now), (failure) =>
@@ -204,13 +215,30 @@ const nextAttempt = (step: BoundStep, ctx: StepContext, state: StepState): Effec
   )
 }
 
+/** The circuit refused an attempt: defer it, wait for the next probe, or fail it. */
+const refused = (step: BoundStep, ctx: StepContext, state: StepState, now: number): Effect.Effect<StepOutcome> => {
+  const congestion = ctx.input.congestion
+  if (congestion === "defer")
+    return Effect.succeed(finish(step, state, "deferred", now, deferredInfo(step, "circuit_open")))
+  if (congestion === "wait") {
+    const at = step.guard.retryAt(now)
+    if (at < ctx.deadline) {
+      return Effect.andThen(
+        Effect.sleep(Math.max(1, at - now)),
+        Effect.suspend(() => nextAttempt(step, ctx, state))
+      )
+    }
+  }
+  return Effect.succeed(finish(step, state, "circuit_open", now, circuitOpen(step)))
+}
+
 const afterAttempt = (
   step: BoundStep,
   ctx: StepContext,
   state: StepState,
   admission: Admission,
   failure: AttemptFailure | undefined
-): Effect.Effect<ModuleOutcome> => {
+): Effect.Effect<StepOutcome> => {
   const { guard, plan } = step
   const now = ctx.clock.currentTimeMillisUnsafe()
   if (failure === undefined) {
@@ -221,7 +249,7 @@ const afterAttempt = (
   else if (failure.unhealthy) guard.onUnhealthy(admission, now)
   else guard.onHealthy(admission)
 
-  const status: ModuleStatus = failure.info.reason === "timeout" ? "timed_out" : "failed"
+  const status: StepStatus = failure.info.reason === "timeout" ? "timed_out" : "failed"
   if (!failure.info.retryable || state.attempts >= plan.retry.maxAttempts) {
     return Effect.succeed(finish(step, state, status, now, failure.info))
   }

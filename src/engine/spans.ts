@@ -11,9 +11,9 @@
  */
 import { Exit, type Tracer } from "effect"
 import type { ChainPlan, ModulePlan } from "../domain/ChainPlan.ts"
-import type { ChainOutcome, ErrorInfo } from "../domain/Outcome.ts"
+import type { ChainRun, ErrorInfo } from "../domain/Outcome.ts"
 import { externalParent, parseTraceparent } from "../domain/TraceContext.ts"
-import type { ChainInput } from "./BoundChain.ts"
+import type { DeferrableInput } from "./BoundChain.ts"
 
 /** spans are named by the engine, so the call site's stack adds nothing (and costs a stack capture) */
 export const NO_STACK = { captureStackTrace: false } as const
@@ -30,7 +30,7 @@ class SpanError extends Error {
 
 export const chainSpanName = (plan: ChainPlan): string => `chain ${plan.webhookId}`
 
-export const chainSpanOptions = (plan: ChainPlan, input: ChainInput): Tracer.SpanOptionsNoTrace => {
+export const chainSpanOptions = (plan: ChainPlan, input: DeferrableInput): Tracer.SpanOptionsNoTrace => {
   const parent = parseTraceparent(input.traceparent)
   const attributes: Record<string, unknown> = {
     "hookstream.webhook_id": plan.webhookId,
@@ -44,9 +44,15 @@ export const chainSpanOptions = (plan: ChainPlan, input: ChainInput): Tracer.Spa
     : { kind: "consumer", parent: externalParent(parent), attributes }
 }
 
-export const endChainSpan = (span: Tracer.Span, outcome: ChainOutcome, nowNanos: bigint): void => {
-  span.attribute("hookstream.status", outcome.status)
+export const endChainSpan = (span: Tracer.Span, outcome: ChainRun, nowNanos: bigint): void => {
+  span.attribute("hookstream.status", outcome.deferred ? "deferred" : outcome.status)
   span.attribute("hookstream.duration_ms", outcome.finishedAt - outcome.startedAt)
+  if (outcome.deferred) {
+    const deferred = outcome.modules.filter((m) => m.status === "deferred").map((m) => m.id)
+    span.attribute("hookstream.deferred_modules", deferred.join(","))
+    span.end(nowNanos, Exit.void)
+    return
+  }
   if (outcome.status === "succeeded") {
     span.end(nowNanos, Exit.void)
     return

@@ -41,6 +41,11 @@ export interface ConsumerHandlers {
    * markers, aborted records), and every record before them was taken.
    */
   readonly onSkipped?: (partition: number, from: number, through: number) => void
+  /**
+   * `pause` backpressure: `partition` took only part of a batch; the handler pauses it (and
+   * resumes it once it has room), and the rest of the batch is fetched again from there.
+   */
+  readonly onFull?: (partition: number) => void
 }
 
 export interface InputConsumer {
@@ -64,6 +69,12 @@ export interface InputConsumerOptions {
   readonly groupId: string
   readonly topic: string
   readonly sessionTimeoutMs?: number
+  /**
+   * At a cap, `wait` (default) waits for room inside the batch, heartbeating: the whole fetch
+   * loop waits with it. `pause` hands the partition to `onFull` and ends the batch, so the
+   * other partitions keep fetching.
+   */
+  readonly backpressure?: "wait" | "pause"
 }
 
 export const makeInputConsumer = (
@@ -87,7 +98,11 @@ export const makeInputConsumer = (
       // throughput). A record larger than this still comes through (the broker always
       // returns at least one batch).
       maxBytesPerPartition: 262_144,
-      maxBytes: 1_048_576
+      maxBytes: 1_048_576,
+      // paused partitions are fetched again only at the next fetch, and with every partition
+      // paused KafkaJS sleeps maxWaitTime before it looks: keep that short when pausing is how
+      // backpressure works
+      ...(options.backpressure === "pause" ? { maxWaitTimeInMs: 500 } : {})
     })
     const admin = kafka.admin()
     let stopped = false
@@ -172,6 +187,10 @@ export const makeInputConsumer = (
                     handlers.onSkipped?.(batch.partition, last + 1, through)
                   }
                   break
+                }
+                if (options.backpressure === "pause") {
+                  handlers.onFull?.(batch.partition)
+                  return
                 }
                 // at a cap: wait for room; heartbeat() throws on a rebalance, which ends this
                 // batch unresolved, so its rest is fetched again by whoever owns the partition

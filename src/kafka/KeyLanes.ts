@@ -5,30 +5,53 @@
  * space (10,000 keys on one partition cost nothing once drained).
  *
  * Pure scheduling: `start` is called with a job when it may run; the caller reports
- * `finish(key)` and receives the next job of that key, if any.
+ * `finish(key)` and receives the next job of that key, if any. Each lane knows since when its
+ * running job runs, so the caller can tell a key held up by a slow job (`busyFor`).
  */
+interface Lane<J> {
+  readonly queue: Array<J>
+  /** when the running job started (epoch ms) */
+  since: number
+}
+
 export class KeyLanes<J> {
-  private readonly lanes = new Map<string, Array<J>>()
+  private readonly lanes = new Map<string, Lane<J>>()
 
   /** Returns true when the job may start now; false when it waits behind its key. */
-  submit(key: string | undefined, job: J): boolean {
+  submit(key: string | undefined, job: J, now = 0): boolean {
     if (key === undefined) return true
-    const queue = this.lanes.get(key)
-    if (queue === undefined) {
-      this.lanes.set(key, [])
+    const lane = this.lanes.get(key)
+    if (lane === undefined) {
+      this.lanes.set(key, { queue: [], since: now })
       return true
     }
-    queue.push(job)
+    lane.queue.push(job)
     return false
   }
 
+  /** How long the running job of `key` has run (0: none runs). */
+  busyFor(key: string | undefined, now: number): number {
+    if (key === undefined) return 0
+    const lane = this.lanes.get(key)
+    return lane === undefined ? 0 : now - lane.since
+  }
+
+  /** Removes and returns the jobs waiting behind `key`'s running job, in order. */
+  takeQueued(key: string | undefined): ReadonlyArray<J> {
+    if (key === undefined) return []
+    const lane = this.lanes.get(key)
+    if (lane === undefined || lane.queue.length === 0) return []
+    return lane.queue.splice(0)
+  }
+
   /** Call when the running job of `key` ended; returns the next one of that key to start. */
-  finish(key: string | undefined): J | undefined {
+  finish(key: string | undefined, now = 0): J | undefined {
     if (key === undefined) return undefined
-    const queue = this.lanes.get(key)
-    if (queue === undefined) return undefined
-    const next = queue.shift()
+    const lane = this.lanes.get(key)
+    if (lane === undefined) return undefined
+    const next = lane.queue.shift()
     if (next === undefined) this.lanes.delete(key)
+    else lane.since = now
     return next
   }
 
@@ -40,7 +63,7 @@ export class KeyLanes<J> {
   /** jobs waiting behind their key */
   get queued(): number {
     let n = 0
-    for (const q of this.lanes.values()) n += q.length
+    for (const lane of this.lanes.values()) n += lane.queue.length
     return n
   }
 

@@ -48,10 +48,14 @@ export interface HookstreamTopicsOptions {
   readonly input: string
   readonly results: string
   readonly dlq: string
+  /** the deferred topic (absent: not created) */
+  readonly deferred?: string
   /** partitions of the input and results topics */
   readonly partitions: number
   /** partitions of the DLQ topic (default: `partitions`) */
   readonly dlqPartitions?: number
+  /** partitions of the deferred topic */
+  readonly deferredPartitions?: number
   readonly replicationFactor?: number
   /** `retention.ms` per topic; -1 keeps records forever; absent: the broker's default */
   readonly inputRetentionMs?: number
@@ -73,7 +77,10 @@ export const hookstreamTopicSpecs = (options: HookstreamTopicsOptions): Readonly
       partitions: options.dlqPartitions ?? options.partitions,
       ...rf,
       configs: retention(options.dlqRetentionMs)
-    }
+    },
+    ...(options.deferred === undefined
+      ? []
+      : [{ topic: options.deferred, partitions: options.deferredPartitions ?? options.partitions, ...rf }])
   ]
 }
 

@@ -5,6 +5,7 @@
  * input (so per-key order survives downstream) and carry the correlation headers.
  */
 import { type DeadLetterRecord, DLQ_SCHEMA_ID, type DlqReason, deadLetterHeaders } from "../domain/DeadLetterRecord.ts"
+import { type DeferredRecord, deferredHeaders } from "../domain/DeferredRecord.ts"
 import * as H from "../domain/KafkaHeaders.ts"
 import type { KafkaSource } from "../domain/KafkaSource.ts"
 import type { ChainOutcome, ErrorInfo } from "../domain/Outcome.ts"
@@ -19,6 +20,8 @@ export interface OutputRecord {
   readonly key: Buffer | null
   readonly value: string
   readonly headers: Readonly<Record<string, string>>
+  /** a deferred record: told when Kafka has it (ack, or the commit of its transaction) */
+  readonly onDurable?: () => void
 }
 
 export interface OutcomeTopics {
@@ -153,3 +156,20 @@ export const deadLetterOutput = (
 /** The DLQ reason for a chain that did not fully succeed. */
 export const chainDlqReason = (outcome: ChainOutcome): DlqReason | undefined =>
   outcome.status === "succeeded" ? undefined : outcome.status === "timed_out" ? "timed_out" : "chain_failed"
+
+/**
+ * The deferred record as a record on `topic`, keyed by its webhook id (one stream's deferred
+ * work shares a partition; see DeferredRecord). `onDurable` runs once Kafka has it.
+ */
+export const deferredOutput = (
+  topic: string,
+  record: DeferredRecord,
+  meta: RecordMeta,
+  onDurable: () => void
+): OutputRecord => ({
+  topic,
+  key: Buffer.from(record.webhook_id, "utf8"),
+  value: JSON.stringify(record),
+  headers: { ...baseHeaders(meta), ...deferredHeaders(record) },
+  onDurable
+})

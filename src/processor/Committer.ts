@@ -9,7 +9,7 @@ import type { KafkaError } from "../kafka/KafkaError.ts"
 import type { CommitOffsets } from "../kafka/producer/ProducerDriver.ts"
 import type { TransactionalProducer } from "../kafka/producer/TransactionalProducer.ts"
 import type { OutputRecord } from "../outcomes/records.ts"
-import type { PartitionWorker } from "./PartitionWorker.ts"
+import { notifyDurable, type PartitionWorker } from "./PartitionWorker.ts"
 
 export interface CommitTarget {
   readonly commit: (offsets: ReadonlyArray<{ partition: number; offset: number }>) => Effect.Effect<void, KafkaError>
@@ -83,6 +83,7 @@ export const commitExactlyOnce = (
       Effect.tap(() =>
         Effect.sync(() => {
           stats.commits++
+          notifyDurable(records)
           for (const w of moving) {
             stats.committedOffsets += w.txnTarget - w.committed
             w.committed = w.txnTarget

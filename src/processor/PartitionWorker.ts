@@ -19,11 +19,31 @@ import type { InputRecord } from "./InputRecord.ts"
 export interface WorkerDeps {
   /** record → outcome records; never fails */
   readonly handle: (record: InputRecord) => Effect.Effect<ReadonlyArray<OutputRecord>>
+  /** the lane a record runs in (records of one lane run one at a time, in order); default: its Kafka key */
+  readonly laneKey?: ((record: InputRecord) => string | undefined) | undefined
   /** at-least-once: hand the records over; `onAcked` runs once Kafka has them all. Absent in
    * exactly-once mode, where the records wait in the tracker for the commit's transaction. */
   readonly publish: ((records: ReadonlyArray<OutputRecord>, onAcked: () => void) => void) | undefined
   /** called after every event that reached its durable outcome */
   readonly onDone: (worker: PartitionWorker) => void
+  /**
+   * Hands a record straight to the deferred path, synchronously (the input path; see
+   * `slowLaneMs`). Absent: records always wait for their key (the deferred path).
+   */
+  readonly deferNow?: ((record: InputRecord) => ReadonlyArray<OutputRecord>) | undefined
+  /**
+   * A key whose running event has run this long is held up by something slow: its next events
+   * do not wait behind it in memory, they are deferred (`deferNow`) and run after it on the
+   * deferred path, in order. Default 1 s.
+   */
+  readonly slowLaneMs?: number | undefined
+}
+
+const DEFAULT_SLOW_LANE_MS = 1_000
+
+/** Tells the records that asked (deferred records, see deferOutcome) that Kafka has them. */
+export const notifyDurable = (records: ReadonlyArray<OutputRecord>): void => {
+  for (const r of records) r.onDurable?.()
 }
 
 export class PartitionWorker {
@@ -71,8 +91,21 @@ export class PartitionWorker {
   accept(record: InputRecord): boolean {
     if (!this.tracker.add(Number(record.offset))) return false
     // keys are compared as raw bytes: latin1 maps each byte to one char, losslessly
-    const key = record.key === null ? undefined : record.key.toString("latin1")
-    if (this.lanes.submit(key, record)) this.run(this.lane(key, record))
+    const laneKey = this.deps.laneKey
+    const key =
+      laneKey !== undefined ? laneKey(record) : record.key === null ? undefined : record.key.toString("latin1")
+    const deferNow = this.deps.deferNow
+    if (key === undefined || deferNow === undefined) {
+      if (this.lanes.submit(key, record)) this.run(this.lane(key, record))
+      return true
+    }
+    const now = Date.now()
+    // behind an event held up by something slow: this one waits on the deferred path, not here,
+    // after those that queued before it (the deferred path runs a key's records in order)
+    if (this.lanes.busyFor(key, now) > (this.deps.slowLaneMs ?? DEFAULT_SLOW_LANE_MS)) {
+      for (const queued of this.lanes.takeQueued(key)) this.settle(Number(queued.offset), deferNow(queued))
+      this.settle(Number(record.offset), deferNow(record))
+    } else if (this.lanes.submit(key, record, now)) this.run(this.lane(key, record))
     return true
   }
 
@@ -86,13 +119,30 @@ export class PartitionWorker {
   // (~1 µs) on its first call.
   private *laneRecords(key: string | undefined, first: InputRecord) {
     let record: InputRecord | undefined = first
+    const deferNow = this.deps.deferNow
     while (record !== undefined) {
-      const offset = Number(record.offset)
       const outputs = yield* this.deps.handle(record)
-      if (this.deps.publish === undefined) this.durable(offset, outputs)
-      else this.deps.publish(outputs, () => this.durable(offset))
-      record = this.lanes.finish(key)
+      this.settle(Number(record.offset), outputs)
+      if (deferNow === undefined) record = this.lanes.finish(key)
+      else {
+        const now = Date.now()
+        // it was slow: what queued behind it meanwhile goes to the deferred path, in order
+        if (this.lanes.busyFor(key, now) > (this.deps.slowLaneMs ?? DEFAULT_SLOW_LANE_MS)) {
+          for (const queued of this.lanes.takeQueued(key)) this.settle(Number(queued.offset), deferNow(queued))
+        }
+        record = this.lanes.finish(key, now)
+      }
     }
+  }
+
+  /** `outputs` of the event at `offset` go to the publisher (or wait for the commit's transaction) */
+  private settle(offset: number, outputs: ReadonlyArray<OutputRecord>): void {
+    if (this.deps.publish === undefined) this.durable(offset, outputs)
+    else
+      this.deps.publish(outputs, () => {
+        notifyDurable(outputs)
+        this.durable(offset)
+      })
   }
 
   /** the event at `offset` has its durable outcome (`outputs` waits for the commit in exactly-once mode) */

@@ -9,21 +9,40 @@
  */
 import { Counter, Gauge, type Registry } from "prom-client"
 import type { DlqReason } from "../domain/DeadLetterRecord.ts"
+import type { DeferralReason } from "../domain/DeferredRecord.ts"
 import type { ChainOutcome } from "../domain/Outcome.ts"
 import type { CircuitState } from "../engine/Guard.ts"
 import { HotCounter, HotHistogram } from "../observability/hotMetrics.ts"
 import { registry as processRegistry } from "../observability/metrics.ts"
-import type { HandlerObserver } from "./handleRecord.ts"
+import type { HandlerObserver } from "./HandlerContext.ts"
 
-/** What a running processor exposes for the gauges. */
+/** What a running processor exposes for the gauges (each part from whichever piece owns it). */
 export interface GaugeSources {
-  readonly inFlight: () => number
-  readonly assigned: () => number
-  readonly lag: () => ReadonlyArray<{ readonly topic: string; readonly partition: number; readonly lag: number }>
-  readonly circuits: () => ReadonlyArray<{
+  readonly inFlight?: () => number
+  readonly assigned?: () => number
+  readonly lag?: () => ReadonlyArray<{ readonly topic: string; readonly partition: number; readonly lag: number }>
+  /** the deferred path's lag (on the deferred topic): in the lag gauge, not in the console's input lag */
+  readonly deferredLag?: () => ReadonlyArray<{
+    readonly topic: string
+    readonly partition: number
+    readonly lag: number
+  }>
+  readonly circuits?: () => ReadonlyArray<{
     readonly module: string
     readonly connection: string
     readonly state: CircuitState
+  }>
+  readonly destinations?: () => ReadonlyArray<{
+    readonly module: string
+    readonly connection: string
+    readonly inFlight: number
+    readonly queued: number
+  }>
+  /** per destination (guard key → its labels): the deferral time of the oldest deferred work not finished */
+  readonly oldestDeferred?: () => ReadonlyArray<{
+    readonly module: string
+    readonly connection: string
+    readonly deferredAt: number
   }>
 }
 
@@ -110,7 +129,7 @@ const make = (registry: Registry): ProcessorMetrics => {
     registers,
     collect() {
       let n = 0
-      for (const s of sources) n += s.inFlight()
+      for (const s of sources) n += s.inFlight?.() ?? 0
       this.set(n)
     }
   })
@@ -120,7 +139,7 @@ const make = (registry: Registry): ProcessorMetrics => {
     registers,
     collect() {
       let n = 0
-      for (const s of sources) n += s.assigned()
+      for (const s of sources) n += s.assigned?.() ?? 0
       this.set(n)
     }
   })
@@ -132,7 +151,8 @@ const make = (registry: Registry): ProcessorMetrics => {
     collect() {
       this.reset()
       for (const s of sources)
-        for (const l of s.lag()) this.set({ topic: l.topic, partition: String(l.partition) }, l.lag)
+        for (const l of [...(s.lag?.() ?? []), ...(s.deferredLag?.() ?? [])])
+          this.set({ topic: l.topic, partition: String(l.partition) }, l.lag)
     }
   })
   new Gauge({
@@ -143,8 +163,50 @@ const make = (registry: Registry): ProcessorMetrics => {
     collect() {
       this.reset()
       for (const s of sources)
-        for (const c of s.circuits()) this.set({ module: c.module, connection: c.connection }, CIRCUIT_VALUE[c.state])
+        for (const c of s.circuits?.() ?? [])
+          this.set({ module: c.module, connection: c.connection }, CIRCUIT_VALUE[c.state])
     }
+  })
+  new Gauge({
+    name: "hookstream_destination_in_flight",
+    help: "Sends holding one of a destination's max_in_flight slots",
+    labelNames: ["module", "connection"] as const,
+    registers,
+    collect() {
+      this.reset()
+      for (const s of sources)
+        for (const d of s.destinations?.() ?? []) this.set({ module: d.module, connection: d.connection }, d.inFlight)
+    }
+  })
+  new Gauge({
+    name: "hookstream_destination_queued",
+    help: "Sends waiting for one of a destination's slots (at most max_queued; past that, work is deferred)",
+    labelNames: ["module", "connection"] as const,
+    registers,
+    collect() {
+      this.reset()
+      for (const s of sources)
+        for (const d of s.destinations?.() ?? []) this.set({ module: d.module, connection: d.connection }, d.queued)
+    }
+  })
+  new Gauge({
+    name: "hookstream_deferred_oldest_age_seconds",
+    help: "Per destination: age of the oldest deferred work this process holds and has not finished (0: none)",
+    labelNames: ["module", "connection"] as const,
+    registers,
+    collect() {
+      this.reset()
+      const now = Date.now()
+      for (const s of sources)
+        for (const d of s.oldestDeferred?.() ?? [])
+          this.set({ module: d.module, connection: d.connection }, Math.max(0, (now - d.deferredAt) / 1_000))
+    }
+  })
+  const deferrals = new Counter({
+    name: "hookstream_deferred_total",
+    help: "Events (or the rest of their chains) handed to the deferred path, by stream and reason (destination_congested, circuit_open, key_deferred)",
+    labelNames: ["webhook_id", "reason"] as const,
+    registers
   })
 
   return {
@@ -159,6 +221,7 @@ const make = (registry: Registry): ProcessorMetrics => {
       }
     },
     deadLettered: (reason: DlqReason) => deadLetters.inc({ reason }),
+    deferred: (webhookId: string, reason: DeferralReason) => deferrals.inc({ webhook_id: webhookId, reason }),
     offsetsCommitted: (n) => {
       if (n > 0) commits.inc(n)
     },

@@ -24,6 +24,12 @@ export interface ProcessorOptions {
   readonly producerClient?: ProducerClient
   /** default: the process's collectors in the shared registry (served on the ops port) */
   readonly metrics?: ProcessorMetrics
+  /**
+   * Where work goes that cannot run now (a congested destination, an open circuit), and the
+   * group that drains it. Absent: such work waits in memory (a slow destination can then take
+   * every in-flight slot).
+   */
+  readonly deferred?: { readonly topic: string; readonly groupId: string }
 }
 
 export interface ProcessorStatus {
@@ -39,6 +45,13 @@ export interface ProcessorStatus {
   readonly draining: boolean
   /** `undefined` while it serves (partitions assigned or waiting for them), else why not (for /readyz) */
   readonly problem: string | undefined
+  /** the deferred path's own figures, when it runs */
+  readonly deferred?: {
+    readonly assigned: ReadonlyArray<number>
+    readonly inFlight: number
+    readonly paused: ReadonlyArray<number>
+    readonly processed: number
+  }
 }
 
 export interface RunningProcessor {

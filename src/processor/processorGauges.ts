@@ -74,3 +74,23 @@ export const circuitStates =
       const l = labels.get(g.key)
       return l === undefined ? [] : [{ ...l, state: g.state }]
     })
+
+/** Per destination: in flight, waiting for a slot, and the circuit's state. */
+export const destinationStates =
+  (labels: ReadonlyMap<string, CircuitLabels>, guards: GuardRegistry) => (): ReadonlyArray<DestinationState> =>
+    guards.snapshot().flatMap((g) => {
+      const l = labels.get(g.key)
+      return l === undefined ? [] : [{ ...l, state: g.state, inFlight: g.inFlight, queued: g.queued }]
+    })
+
+export interface DestinationState extends CircuitLabels {
+  readonly state: CircuitState
+  readonly inFlight: number
+  readonly queued: number
+}
+
+/** The gauges of the destinations the streams use (once per process, whatever runs them). */
+export const destinationGauges = (streams: ReadonlyMap<string, RunnableStream>, guards: GuardRegistry) => {
+  const labels = circuitLabels(streams)
+  return { circuits: circuitStates(labels, guards), destinations: destinationStates(labels, guards) }
+}

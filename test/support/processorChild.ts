@@ -30,7 +30,7 @@ const step = (id: string, index: number) => ({
   timeoutMs: 30_000,
   retry: { maxAttempts: 1, initialDelayMs: 10, maxDelayMs: 100, multiplier: 2, jitter: false },
   config: {},
-  guard: { key: id, maxInFlight: 10_000, failureThreshold: 1_000_000, cooldownMs: 1_000 }
+  guard: { key: id, maxInFlight: 10_000, maxQueued: 10_000, failureThreshold: 1_000_000, cooldownMs: 1_000 }
 })
 const chain = engine.bind(
   {

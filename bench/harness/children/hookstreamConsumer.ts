@@ -27,7 +27,7 @@ const step = (id: string, index: number, module: "log" | "http", config: unknown
   retry: { maxAttempts: 3, initialDelayMs: 100, maxDelayMs: 1_000, multiplier: 2, jitter: true },
   config,
   // as many sends in flight as the processor lets events run on one partition
-  guard: { key: `bench/${id}`, maxInFlight: 256, failureThreshold: 5, cooldownMs: 30_000 }
+  guard: { key: `bench/${id}`, maxInFlight: 256, maxQueued: 256, failureThreshold: 5, cooldownMs: 30_000 }
 })
 
 const program = Effect.gen(function* () {

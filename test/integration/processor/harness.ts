@@ -5,7 +5,7 @@
  */
 import { Effect, Exit, Scope } from "effect"
 import type { Kafka } from "kafkajs"
-import type { ChainPlan } from "../../../src/domain/ChainPlan.ts"
+import type { ChainPlan, GuardPolicy, RetryPolicy } from "../../../src/domain/ChainPlan.ts"
 import { ChainEngine } from "../../../src/engine/ChainEngine.ts"
 import { makeKafka } from "../../../src/kafka/kafkaClient.ts"
 import type { Destination } from "../../../src/modules/Destination.ts"
@@ -18,15 +18,30 @@ export interface Topics {
   readonly results: string
   readonly dlq: string
   readonly group: string
+  /** the deferred topic, when the test asked for one (`runProcessor` then defers) */
+  readonly deferred?: string
 }
 
-export const freshTopics = async (kafka: Kafka, partitions = 3): Promise<Topics> => {
+export const freshTopics = async (
+  kafka: Kafka,
+  partitions = 3,
+  options: { readonly deferredPartitions?: number } = {}
+): Promise<Topics> => {
   const base = uniqueName("proc")
-  const topics = { input: `${base}.in`, results: `${base}.results`, dlq: `${base}.dlq`, group: `${base}-group` }
+  const topics = {
+    input: `${base}.in`,
+    results: `${base}.results`,
+    dlq: `${base}.dlq`,
+    group: `${base}-group`,
+    ...(options.deferredPartitions === undefined ? {} : { deferred: `${base}.deferred` })
+  }
   await createTopics(kafka, [
     { topic: topics.input, numPartitions: partitions },
     { topic: topics.results, numPartitions: partitions },
-    { topic: topics.dlq, numPartitions: 1 }
+    { topic: topics.dlq, numPartitions: 1 },
+    ...(topics.deferred === undefined
+      ? []
+      : [{ topic: topics.deferred, numPartitions: options.deferredPartitions ?? 1 }])
   ])
   return topics
 }
@@ -41,12 +56,16 @@ export interface Running {
 export const runProcessor = async (
   topics: Topics,
   plans: ReadonlyArray<ChainPlan>,
-  destination: Destination,
+  destination: Destination | ((webhookId: string) => Destination),
   overrides: Partial<ProcessorOptions> = {}
 ): Promise<Running> => {
   const engine = ChainEngine.make()
+  const destinationOf = typeof destination === "function" ? destination : () => destination
   const streams = new Map<string, RunnableStream>(
-    plans.map((plan) => [plan.webhookId, { chain: engine.bind(plan, () => destination), maxPayloadBytes: 1_048_576 }])
+    plans.map((plan) => [
+      plan.webhookId,
+      { chain: engine.bind(plan, () => destinationOf(plan.webhookId)), maxPayloadBytes: 1_048_576 }
+    ])
   )
   const scope = Effect.runSync(Scope.make())
   const kafka = makeKafka({ brokers: kafkaBrokers().split(","), clientId: uniqueName("hookstream-test") })
@@ -62,6 +81,9 @@ export const runProcessor = async (
       commitIntervalMs: 200,
       instanceId: "test",
       sessionTimeoutMs: 10_000,
+      ...(topics.deferred === undefined
+        ? {}
+        : { deferred: { topic: topics.deferred, groupId: `${topics.group}.deferred` } }),
       ...overrides
     }).pipe(Scope.provide(scope))
   )
@@ -72,7 +94,10 @@ export const runProcessor = async (
 export const plan = (
   webhookId: string,
   ids: ReadonlyArray<string>,
-  options: Partial<Pick<ChainPlan, "execution" | "continueOnError" | "timeoutMs">> = {}
+  options: Partial<Pick<ChainPlan, "execution" | "continueOnError" | "timeoutMs">> & {
+    readonly guard?: Partial<GuardPolicy>
+    readonly retry?: Partial<RetryPolicy>
+  } = {}
 ): ChainPlan => ({
   webhookId,
   execution: options.execution ?? "sequential",
@@ -84,9 +109,16 @@ export const plan = (
     module: "log",
     index,
     timeoutMs: Math.min(5_000, options.timeoutMs ?? 10_000),
-    retry: { maxAttempts: 1, initialDelayMs: 10, maxDelayMs: 100, multiplier: 2, jitter: false },
+    retry: { maxAttempts: 1, initialDelayMs: 10, maxDelayMs: 100, multiplier: 2, jitter: false, ...options.retry },
     config: {},
-    guard: { key: `${webhookId}/${id}`, maxInFlight: 1_000, failureThreshold: 1_000, cooldownMs: 1_000 }
+    guard: {
+      key: `${webhookId}/${id}`,
+      maxInFlight: 1_000,
+      maxQueued: 1_000,
+      failureThreshold: 1_000,
+      cooldownMs: 1_000,
+      ...options.guard
+    }
   }))
 })
 

@@ -41,7 +41,7 @@ const step = (id: string, module: ModulePlan["module"], index: number, config: u
   timeoutMs: 10_000,
   retry: { maxAttempts, initialDelayMs: 10, maxDelayMs: 20, multiplier: 2, jitter: false },
   config,
-  guard: { key: `obs/${id}`, maxInFlight: 100, failureThreshold: 1_000, cooldownMs: 1_000 }
+  guard: { key: `obs/${id}`, maxInFlight: 100, maxQueued: 100, failureThreshold: 1_000, cooldownMs: 1_000 }
 })
 
 const plan: ChainPlan = {

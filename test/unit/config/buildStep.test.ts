@@ -214,7 +214,19 @@ describe("connections", () => {
         }
       )
     ).plan
-    expect(plan.modules[0]?.guard).toEqual({ key: "cache", maxInFlight: 3, failureThreshold: 2, cooldownMs: 5000 })
-    expect(plan.modules[1]?.guard).toEqual({ key: "s/audit", maxInFlight: 64, failureThreshold: 5, cooldownMs: 30_000 })
+    expect(plan.modules[0]?.guard).toEqual({
+      key: "cache",
+      maxInFlight: 3,
+      maxQueued: 3,
+      failureThreshold: 2,
+      cooldownMs: 5000
+    })
+    expect(plan.modules[1]?.guard).toEqual({
+      key: "s/audit",
+      maxInFlight: 64,
+      maxQueued: 64,
+      failureThreshold: 5,
+      cooldownMs: 30_000
+    })
   })
 })

@@ -8,11 +8,12 @@ const dir = join(import.meta.dirname, "..", "..", "..", "schemas")
 describe("schemas/", () => {
   const generated = generateJsonSchemas()
 
-  it("holds the event, result, dlq, stream and connections schemas", () => {
+  it("holds the event, result, dlq, deferred, stream and connections schemas", () => {
     expect(generated.map((g) => g.file)).toEqual([
       "event.schema.json",
       "result.schema.json",
       "dlq.schema.json",
+      "deferred.schema.json",
       "stream.schema.json",
       "connections.schema.json"
     ])

@@ -45,7 +45,7 @@ const stream = (payload: boolean): StreamDefinition =>
           timeoutMs: 5_000,
           retry: { maxAttempts: 3, initialDelayMs: 100, maxDelayMs: 1_000, multiplier: 2, jitter: true },
           config: { url: "https://user:pw@crm.example/hook", headers: { authorization: "Bearer live" } },
-          guard: { key: "crm", maxInFlight: 64, failureThreshold: 5, cooldownMs: 30_000 }
+          guard: { key: "crm", maxInFlight: 64, maxQueued: 64, failureThreshold: 5, cooldownMs: 30_000 }
         }
       ]
     },

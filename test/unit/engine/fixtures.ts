@@ -25,6 +25,7 @@ export interface StepSpec {
   readonly retry?: Partial<RetryPolicy>
   readonly guardKey?: string
   readonly maxInFlight?: number
+  readonly maxQueued?: number
   readonly failureThreshold?: number
   readonly cooldownMs?: number
 }
@@ -39,6 +40,7 @@ export const step = (spec: StepSpec, index: number, webhookId = "orders"): Modul
   guard: {
     key: spec.guardKey ?? `${webhookId}/${spec.id}`,
     maxInFlight: spec.maxInFlight ?? 64,
+    maxQueued: spec.maxQueued ?? spec.maxInFlight ?? 64,
     failureThreshold: spec.failureThreshold ?? 5,
     cooldownMs: spec.cooldownMs ?? 30_000
   }

@@ -6,7 +6,7 @@ import { makeGuard } from "../../../src/engine/Guard.ts"
 import { fail, flaky, simulatedDestination, succeed } from "../../../src/engine/testing/SimulatedDestination.ts"
 import { chain, harness, input } from "./fixtures.ts"
 
-const policy = { key: "db", maxInFlight: 2, failureThreshold: 3, cooldownMs: 1_000 }
+const policy = { key: "db", maxInFlight: 2, maxQueued: 2, failureThreshold: 3, cooldownMs: 1_000 }
 
 describe("Guard (circuit breaker)", () => {
   it("opens after N consecutive unhealthy results and refuses while open", () => {

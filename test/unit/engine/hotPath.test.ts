@@ -14,6 +14,11 @@ const perEventFiles = [
   "src/engine/exitWithin.ts",
   "src/processor/PartitionWorker.ts",
   "src/processor/handleRecord.ts",
+  "src/processor/runEvent.ts",
+  "src/processor/EventView.ts",
+  "src/processor/settleOutcome.ts",
+  "src/processor/deferOutcome.ts",
+  "src/processor/handleDeferred.ts",
   "src/kafka/KeyLanes.ts",
   "src/modules/http.ts"
 ]

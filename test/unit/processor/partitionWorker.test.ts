@@ -5,7 +5,7 @@
  * and acks arriving after the worker closed (partition revoked) change nothing.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Deferred, Effect } from "effect"
 import type { OutputRecord } from "../../../src/outcomes/records.ts"
 import type { InputRecord } from "../../../src/processor/InputRecord.ts"
 import { PartitionWorker } from "../../../src/processor/PartitionWorker.ts"
@@ -116,6 +116,89 @@ describe("PartitionWorker (at-least-once)", () => {
       assert.strictEqual(done(), 0)
       assert.strictEqual(worker.pending, 1)
       assert.strictEqual(worker.tracker.commitOffset(), 0)
+    })
+  )
+})
+
+describe("PartitionWorker: a key held up by a slow event (input path)", () => {
+  /** a worker whose handler blocks on offset `slow` until `release`, deferring synchronously */
+  const slowSetup = (slow: number) =>
+    Effect.gen(function* () {
+      const handled: Array<string> = []
+      const deferred: Array<string> = []
+      const published: Array<string> = []
+      const gate = yield* Deferred.make<void>()
+      const worker = yield* PartitionWorker.make(0, 0, {
+        handle: (r) =>
+          Effect.andThen(
+            Number(r.offset) === slow ? Deferred.await(gate) : Effect.void,
+            Effect.sync(() => {
+              handled.push(r.offset)
+              return [output(r)]
+            })
+          ),
+        deferNow: (r) => {
+          deferred.push(r.offset)
+          return [{ ...output(r), value: `deferred ${r.offset}` }]
+        },
+        slowLaneMs: 50,
+        publish: (records, onAcked) => {
+          for (const r of records) published.push(r.value)
+          onAcked()
+        },
+        onDone: () => {}
+      })
+      return { worker, handled, deferred, published, release: Deferred.succeed(gate, undefined) }
+    })
+
+  it.live("behind an event running for long, the key's next events are deferred in order, not queued", () =>
+    Effect.gen(function* () {
+      const { worker, handled, deferred, published, release } = yield* slowSetup(0)
+      worker.accept(record(0, "k"))
+      // queued while the head is still young
+      worker.accept(record(1, "k"))
+      yield* Effect.sleep(80)
+      // the head has run past 50 ms: the queued one and this one go to the deferred path, in order
+      worker.accept(record(2, "k"))
+      worker.accept(record(3, "other"))
+      yield* Effect.sleep(30)
+      assert.deepStrictEqual(deferred, ["1", "2"])
+      assert.deepStrictEqual(handled, ["3"])
+      // nothing of key k is held behind the slow event any more
+      assert.strictEqual(worker.pending, 1)
+      yield* release
+      yield* Effect.sleep(30)
+      assert.deepStrictEqual(handled, ["3", "0"])
+      assert.deepStrictEqual(published.slice(0, 2), ["deferred 1", "deferred 2"])
+      assert.strictEqual(worker.tracker.commitOffset(), 4)
+      yield* worker.close
+    })
+  )
+
+  it.live("what queued behind a head that turned out slow is deferred when it ends", () =>
+    Effect.gen(function* () {
+      const { worker, handled, deferred, release } = yield* slowSetup(0)
+      worker.accept(record(0, "k"))
+      worker.accept(record(1, "k"))
+      worker.accept(record(2, "k"))
+      yield* Effect.sleep(80)
+      yield* release
+      yield* Effect.sleep(30)
+      assert.deepStrictEqual(handled, ["0"])
+      assert.deepStrictEqual(deferred, ["1", "2"])
+      assert.strictEqual(worker.tracker.commitOffset(), 3)
+      yield* worker.close
+    })
+  )
+
+  it.live("a fast key is never deferred, however many events queue behind it", () =>
+    Effect.gen(function* () {
+      const { worker, handled, deferred } = yield* slowSetup(-1)
+      for (let i = 0; i < 200; i++) worker.accept(record(i, "hot"))
+      yield* Effect.sleep(30)
+      assert.strictEqual(handled.length, 200)
+      assert.deepStrictEqual(deferred, [])
+      yield* worker.close
     })
   )
 })

@@ -1,0 +1,40 @@
+/**
+ * What handling a record needs: the streams, the engine, where outcomes go, and who is told.
+ */
+import type { DlqReason } from "../domain/DeadLetterRecord.ts"
+import type { DeferralReason } from "../domain/DeferredRecord.ts"
+import type { ChainOutcome } from "../domain/Outcome.ts"
+import type { BoundChain } from "../engine/BoundChain.ts"
+import type { ChainEngine } from "../engine/ChainEngine.ts"
+import type { OutcomeTopics } from "../outcomes/records.ts"
+import type { Redactor } from "../outcomes/redact.ts"
+import type { DeferralSettings } from "./deferOutcome.ts"
+
+/** A stream ready to run: its bound chain and the limits applied before it runs. */
+export interface RunnableStream {
+  readonly chain: BoundChain
+  readonly maxPayloadBytes: number
+  /** set when the stream asks for the payload to be redacted before modules see it */
+  readonly payloadRedactor?: Redactor
+}
+
+/** What the handler reports as it decides an event's fate (the processor's metrics). */
+export interface HandlerObserver {
+  /** called synchronously on the event's fiber: an observer must never wait (the console's tap only counts) */
+  readonly chainFinished: (webhookId: string, outcome: ChainOutcome, eventId: string) => void
+  readonly deadLettered: (reason: DlqReason) => void
+  /** the event, or the rest of its chain, went to the deferred path */
+  readonly deferred?: (webhookId: string, reason: DeferralReason, destinations: ReadonlyArray<string>) => void
+}
+
+export interface HandlerContext {
+  readonly streams: ReadonlyMap<string, RunnableStream>
+  readonly engine: ChainEngine["Service"]
+  readonly topics: OutcomeTopics
+  readonly now: () => number
+  readonly observer?: HandlerObserver
+  /** the DLQ topic's record limit (default Kafka's 1 MB): a dead letter over it is kept without its event */
+  readonly maxRecordBytes?: number
+  /** the input path hands congested work to the deferred topic (absent: it waits in memory) */
+  readonly deferral?: DeferralSettings
+}

@@ -1,0 +1,113 @@
+/**
+ * The deferred path: one deferred record → the rest of its event's chain, then the event's one
+ * result record (+ dead letter), exactly as if the chain had run in one go: same event id, same
+ * source, the modules that ran before the hand-off merged in chain order, `started_at` when the
+ * chain first started.
+ *
+ * Before it runs, a record waits for the order gate (InputProgress: the input group committed
+ * past its event) and for its `not_before` (an open circuit's next probe). Its steps then wait
+ * for their destinations (congestion `wait`): the deferred path drains at each destination's
+ * pace, and a deferred partition whose records all wait stops fetching without holding up the
+ * others (see the processor's `pause` backpressure).
+ */
+import { Cause, Effect, Schema } from "effect"
+import { DeferredRecord } from "../domain/DeferredRecord.ts"
+import * as H from "../domain/KafkaHeaders.ts"
+import type { OutputRecord, RecordMeta } from "../outcomes/records.ts"
+import type { DeferredBacklog } from "./DeferredBacklog.ts"
+import { eventView, recordMeta, refusal, rejectEvent } from "./EventView.ts"
+import type { HandlerContext } from "./HandlerContext.ts"
+import type { InputProgress } from "./InputProgress.ts"
+import type { InputRecord } from "./InputRecord.ts"
+import { runEvent } from "./runEvent.ts"
+
+export interface DeferredPathContext extends Omit<HandlerContext, "deferral"> {
+  /** the input topic, whose group's progress gates deferred records */
+  readonly inputTopic: string
+  readonly progress: InputProgress
+  readonly backlog: DeferredBacklog
+}
+
+const decodeDeferred = Schema.decodeUnknownExit(DeferredRecord)
+
+const rawOf = (record: InputRecord) => ({ raw: record.value === null ? "" : record.value.toString("base64") })
+
+/** The meta of the event the deferred record carries: its input source and key, the record's trace headers. */
+const originalMeta = (record: InputRecord, deferred: DeferredRecord): RecordMeta => {
+  const h = record.headers
+  return {
+    source: deferred.source,
+    key: deferred.key === undefined ? null : Buffer.from(deferred.key, "base64"),
+    replayCount: deferred.replay_count,
+    ...(h[H.TRACEPARENT] === undefined ? {} : { traceparent: h[H.TRACEPARENT] }),
+    ...(h[H.TRACESTATE] === undefined ? {} : { tracestate: h[H.TRACESTATE] }),
+    ...(h[H.CORRELATION_ID] === undefined ? {} : { correlationId: h[H.CORRELATION_ID] })
+  }
+}
+
+/** The lane of a deferred record: its event's key (the header), not the record's (its webhook id). */
+export const deferredLaneKey = (record: InputRecord): string | undefined => {
+  const key = record.headers[H.ORIGINAL_KEY]
+  const webhookId = record.key === null ? "" : record.key.toString("latin1")
+  return key === undefined ? undefined : `${webhookId}\u0000${key}`
+}
+
+export const handleDeferred = (
+  ctx: DeferredPathContext,
+  record: InputRecord
+): Effect.Effect<ReadonlyArray<OutputRecord>> =>
+  Effect.withFiber((fiber) => {
+    let parsed: unknown
+    try {
+      parsed = record.value === null ? undefined : JSON.parse(record.value.toString("utf8"))
+    } catch {
+      parsed = undefined
+    }
+    const decoded = decodeDeferred(parsed)
+    if (decoded._tag === "Failure") {
+      // not written by hookstream (or by a newer one): kept, with why, for an operator
+      const error = Cause.findErrorOption(decoded.cause)
+      const detail = (error._tag === "Some" ? error.value.message : "undecodable").replace(/\s+/g, " ").slice(0, 300)
+      const view = eventView(fiber, recordMeta(record))
+      return rejectEvent(
+        ctx,
+        view,
+        "invalid_event",
+        refusal("schema", `not a deferred record: ${detail}`),
+        rawOf(record)
+      )
+    }
+    const deferred = decoded.value
+    const view = eventView(fiber, originalMeta(record, deferred))
+    const ids = { eventId: deferred.event_id, webhookId: deferred.webhook_id }
+    const stream = ctx.streams.get(deferred.webhook_id)
+    if (stream === undefined) {
+      const message = `no stream has webhook_id '${deferred.webhook_id}' (it was removed after the event was deferred)`
+      return rejectEvent(ctx, view, "unknown_webhook", refusal("unknown_webhook", message), deferred.event, ids)
+    }
+    const known = new Set(stream.chain.plan.modules.map((m) => m.id))
+    const onlyModules = new Set(deferred.remaining.filter((id) => known.has(id)))
+    if (onlyModules.size === 0) {
+      const message = `the deferred modules ${deferred.remaining.join(",")} are no longer in stream '${deferred.webhook_id}'`
+      return rejectEvent(ctx, view, "invalid_event", refusal("unknown_modules", message), deferred.event, ids)
+    }
+    const { source } = deferred
+    const gate =
+      source.topic === ctx.inputTopic ? ctx.progress.passed(source.partition, Number(source.offset)) : Effect.void
+    const notBefore = Date.parse(deferred.not_before)
+    const release = ctx.backlog.hold(deferred.destinations, Date.parse(deferred.deferred_at))
+    return gate.pipe(
+      Effect.andThen(Effect.suspend(() => Effect.sleep(Math.max(0, notBefore - ctx.now())))),
+      Effect.andThen(
+        runEvent(ctx, view, {
+          event: deferred.event,
+          ids,
+          stream,
+          onlyModules,
+          prior: deferred.prior,
+          startedAt: Date.parse(deferred.started_at)
+        })
+      ),
+      Effect.ensuring(Effect.sync(release))
+    )
+  })

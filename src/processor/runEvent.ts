@@ -1,0 +1,136 @@
+/**
+ * Runs a decoded event's chain and turns the run into its records: a result (+ dead letter),
+ * or, on the input path, a deferred record for what could not run now. Shared by the input
+ * path (handleRecord) and the deferred path (handleDeferred).
+ */
+import { Effect } from "effect"
+import type { ChainOutcome, ModuleOutcome } from "../domain/Outcome.ts"
+import { formatTraceparent } from "../domain/TraceContext.ts"
+import type { WebhookEvent } from "../domain/WebhookEvent.ts"
+import type { DeferrableInput } from "../engine/BoundChain.ts"
+import { chainStatus } from "../engine/runChain.ts"
+import type { OutputRecord } from "../outcomes/records.ts"
+import { type DeferInput, type DeferralSettings, deferOutcome, logDeferred } from "./deferOutcome.ts"
+import type { EventView } from "./EventView.ts"
+import type { HandlerContext, RunnableStream } from "./HandlerContext.ts"
+import { settleOutcome } from "./settleOutcome.ts"
+
+/** Hands the event (or the rest of its chain) to the deferred path. */
+const deferred = (ctx: HandlerContext, settings: DeferralSettings, input: DeferInput) => {
+  const { record, records } = deferOutcome(settings, input)
+  ctx.observer?.deferred?.(record.webhook_id, record.reason, record.destinations)
+  return Effect.as(logDeferred(record), records)
+}
+
+/** An event that decoded and names a stream: what `runEvent` runs. */
+export interface DecodedEvent {
+  readonly event: WebhookEvent
+  readonly ids: { readonly eventId: string; readonly webhookId: string }
+  readonly stream: RunnableStream
+  /** replay / deferred path: only these module ids run (chain order kept) */
+  readonly onlyModules: ReadonlySet<string> | undefined
+  /** deferred path: the outcomes of the modules that ran before the hand-off */
+  readonly prior?: ReadonlyArray<ModuleOutcome>
+  /** deferred path: when the chain first started (epoch ms) */
+  readonly startedAt?: number
+  /** input path: an earlier event of the key is held up by something slow; this one follows it */
+  readonly behindSlow?: boolean
+}
+
+export const runEvent = (
+  ctx: HandlerContext,
+  view: EventView,
+  decoded: DecodedEvent
+): Effect.Effect<ReadonlyArray<OutputRecord>> => {
+  const { event, ids, stream, onlyModules } = decoded
+  const { meta, inbound, eventTrace } = view
+  const fields = view.fields
+  fields["event_id"] = ids.eventId
+  fields["webhook_id"] = ids.webhookId
+  const deferral = ctx.deferral
+  const input: DeferrableInput = {
+    eventId: ids.eventId,
+    payload: stream.payloadRedactor === undefined ? event.payload : stream.payloadRedactor.redact(event.payload),
+    payloadEncoding: event.payload_encoding ?? "json",
+    headers: event.headers ?? {},
+    ...(meta.key === null ? {} : { key: meta.key.toString("utf8") }),
+    ...(eventTrace === undefined
+      ? {}
+      : { traceparent: inbound !== undefined ? (meta.traceparent as string) : formatTraceparent(eventTrace) }),
+    ...(onlyModules === undefined ? {} : { onlyModules }),
+    // the input path hands congested work off rather than holding it (see deferOutcome); the
+    // deferred path waits for its destinations, at their pace
+    ...(deferral !== undefined
+      ? { congestion: "defer" as const }
+      : decoded.prior !== undefined
+        ? { congestion: "wait" as const }
+        : {}),
+    ...(view.tracing
+      ? {
+          spanAttributes: {
+            "messaging.system": "kafka",
+            "messaging.destination.name": meta.source.topic,
+            "messaging.destination.partition.id": String(meta.source.partition),
+            "messaging.kafka.offset": Number(meta.source.offset),
+            ...(meta.correlationId === undefined ? {} : { "hookstream.correlation_id": meta.correlationId })
+          }
+        }
+      : {})
+  }
+  const settle = (outcome: ChainOutcome) =>
+    settleOutcome(ctx, {
+      event,
+      ids,
+      meta,
+      outcome: decoded.prior === undefined ? outcome : withPrior(stream, outcome, decoded.prior, decoded.startedAt),
+      eventTrace,
+      inbound: inbound !== undefined,
+      debug: view.debug
+    })
+  // while earlier work of this key and stream is deferred, this event follows it there
+  const laneKey = deferral === undefined || meta.key === null ? undefined : meta.key.toString("latin1")
+  if (
+    deferral !== undefined &&
+    laneKey !== undefined &&
+    (decoded.behindSlow === true || deferral.ledger.has(ids.webhookId, laneKey))
+  ) {
+    const selected = stream.chain.plan.modules.flatMap((m) =>
+      onlyModules === undefined || onlyModules.has(m.id) ? [m.id] : []
+    )
+    const reason = decoded.behindSlow === true ? ("key_slow" as const) : ("key_deferred" as const)
+    const whole = { event, ids, meta, chain: stream.chain, laneKey, selected, now: ctx.now(), reason }
+    return deferred(ctx, deferral, whole).pipe(Effect.annotateLogs(fields))
+  }
+  return ctx.engine.runDeferrable(stream.chain, input).pipe(
+    Effect.flatMap((run) => {
+      if (!run.deferred) return settle(run)
+      // only a run asked to defer defers: `deferral` is set here
+      const rest = { event, ids, meta, chain: stream.chain, laneKey, run, selected: [], now: run.finishedAt }
+      return deferred(ctx, deferral as DeferralSettings, rest)
+    }),
+    // every line logged while the chain runs (the log module, retries) names the event
+    Effect.annotateLogs(fields)
+  )
+}
+
+/** The deferred run's outcome with the modules that ran before the hand-off, in chain order. */
+const withPrior = (
+  stream: RunnableStream,
+  outcome: ChainOutcome,
+  prior: ReadonlyArray<ModuleOutcome>,
+  startedAt: number | undefined
+): ChainOutcome => {
+  const byId = new Map<string, ModuleOutcome>()
+  for (const m of prior) byId.set(m.id, m)
+  for (const m of outcome.modules) byId.set(m.id, m)
+  const modules = stream.chain.plan.modules.flatMap((p) => {
+    const m = byId.get(p.id)
+    return m === undefined ? [] : [m]
+  })
+  return {
+    ...outcome,
+    status: outcome.status === "timed_out" ? "timed_out" : chainStatus(modules, false),
+    modules,
+    startedAt: startedAt ?? outcome.startedAt
+  }
+}
