@@ -105,7 +105,7 @@ export const computeDiagnostics = (s: BenchReport["scenarios"]): BenchReport["di
     if (a === undefined || b === undefined) return undefined
     return {
       value: fixed(a.events_per_s / b.events_per_s, 3),
-      detail: `${over} ${eps(over)} / ${under} ${eps(under)} events/s; CPU ${a.cpu_us_per_event} / ${b.cpu_us_per_event} µs/event`
+      detail: `CPU ${a.cpu_us_per_event} / ${b.cpu_us_per_event} µs/event; ${over} ${eps(over)} / ${under} ${eps(under)} events/s`
     }
   }
   const more: Partial<Record<keyof BenchReport["diagnostics"], Diagnostic | undefined>> = {
@@ -140,7 +140,7 @@ export const computeRatios = (
       value: fixed(value, 3),
       target: ">= 1.25",
       met: value >= 1.25,
-      detail: `noop_chain_seq_platformatic ${Math.round(p.events_per_s)} / noop_chain_seq_kafkajs ${Math.round(k.events_per_s)} events/s; CPU ${p.cpu_us_per_event} / ${k.cpu_us_per_event} µs/event`
+      detail: `CPU ${p.cpu_us_per_event} / ${k.cpu_us_per_event} µs/event; noop_chain_seq_platformatic ${Math.round(p.events_per_s)} / noop_chain_seq_kafkajs ${Math.round(k.events_per_s)} events/s`
     }
   }
   if (s.slow_sink_hookstream !== undefined && s.slow_sink_naive !== undefined) {
