@@ -52,6 +52,8 @@ export interface BenchReport {
     readonly noop_vs_raw?: RatioResult
     readonly slow_sink_vs_naive?: RatioResult
     readonly p99_half_load_vs_raw?: RatioResult
+    /** noop_chain_seq_platformatic / noop_chain_seq_kafkajs: the producer client's gain on hookstream's work */
+    readonly platformatic_vs_kafkajs?: RatioResult
   }
   readonly limits: {
     readonly backlog_peak_rss_mb?: RatioResult
@@ -64,6 +66,12 @@ export interface BenchReport {
     readonly noop_vs_raw_results?: Diagnostic
     /** raw_pipe_results / raw_pipe_results_lean: what the result records' six headers (vs one) cost the client */
     readonly result_headers_cost?: Diagnostic
+    /** raw_pipe_results_platformatic / raw_pipe_results: the clients' ceilings for hookstream's output */
+    readonly raw_results_platformatic_vs_kafkajs?: Diagnostic
+    /** noop_chain_seq_kafkajs / raw_pipe_results: hookstream against the ceiling, both writing with KafkaJS */
+    readonly noop_vs_raw_results_kafkajs?: Diagnostic
+    /** noop_chain_seq_platformatic / raw_pipe_results_platformatic: the same with platformatic */
+    readonly noop_vs_raw_results_platformatic?: Diagnostic
   }
   /** scenarios that could not run, with the reason */
   readonly errors: Partial<Record<ScenarioName, string>>
@@ -91,12 +99,23 @@ export const computeDiagnostics = (s: BenchReport["scenarios"]): BenchReport["di
       detail: `noop_chain_seq ${eps("noop_chain_seq")} / raw_pipe_results ${eps("raw_pipe_results")} events/s`
     }
   }
-  if (s.raw_pipe_results !== undefined && s.raw_pipe_results_lean !== undefined) {
-    out.result_headers_cost = {
-      value: fixed(s.raw_pipe_results.events_per_s / s.raw_pipe_results_lean.events_per_s, 3),
-      detail: `raw_pipe_results ${eps("raw_pipe_results")} / raw_pipe_results_lean ${eps("raw_pipe_results_lean")} events/s`
+  const ratio = (over: ScenarioName, under: ScenarioName): Diagnostic | undefined => {
+    const a = s[over]
+    const b = s[under]
+    if (a === undefined || b === undefined) return undefined
+    return {
+      value: fixed(a.events_per_s / b.events_per_s, 3),
+      detail: `CPU ${a.cpu_us_per_event} / ${b.cpu_us_per_event} µs/event; ${over} ${eps(over)} / ${under} ${eps(under)} events/s`
     }
   }
+  const more: Partial<Record<keyof BenchReport["diagnostics"], Diagnostic | undefined>> = {
+    result_headers_cost: ratio("raw_pipe_results", "raw_pipe_results_lean"),
+    raw_results_platformatic_vs_kafkajs: ratio("raw_pipe_results_platformatic", "raw_pipe_results"),
+    noop_vs_raw_results_kafkajs: ratio("noop_chain_seq_kafkajs", "raw_pipe_results"),
+    noop_vs_raw_results_platformatic: ratio("noop_chain_seq_platformatic", "raw_pipe_results_platformatic")
+  }
+  for (const [name, value] of Object.entries(more) as Array<[keyof BenchReport["diagnostics"], Diagnostic | undefined]>)
+    if (value !== undefined) out[name] = value
   return out
 }
 
@@ -112,6 +131,16 @@ export const computeRatios = (
       target: ">= 0.7",
       met: value >= 0.7,
       detail: `noop_chain_seq ${Math.round(s.noop_chain_seq.events_per_s)} / raw_pipe ${Math.round(s.raw_pipe.events_per_s)} events/s`
+    }
+  }
+  if (s.noop_chain_seq_platformatic !== undefined && s.noop_chain_seq_kafkajs !== undefined) {
+    const [p, k] = [s.noop_chain_seq_platformatic, s.noop_chain_seq_kafkajs]
+    const value = p.events_per_s / k.events_per_s
+    ratios.platformatic_vs_kafkajs = {
+      value: fixed(value, 3),
+      target: ">= 1.25",
+      met: value >= 1.25,
+      detail: `CPU ${p.cpu_us_per_event} / ${k.cpu_us_per_event} µs/event; noop_chain_seq_platformatic ${Math.round(p.events_per_s)} / noop_chain_seq_kafkajs ${Math.round(k.events_per_s)} events/s`
     }
   }
   if (s.slow_sink_hookstream !== undefined && s.slow_sink_naive !== undefined) {

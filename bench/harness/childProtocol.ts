@@ -24,6 +24,8 @@ export interface ChildSettings {
   /** rawPipe only: `small` records (default), records shaped like hookstream's results, or
    * those results with only the input's one header (what the five result headers cost) */
   readonly records?: "small" | "results" | "results_lean"
+  /** the client that writes the records (rawPipe: KafkaJS unless `platformatic`; hookstream: its default) */
+  readonly producerClient?: "kafkajs" | "platformatic"
 }
 
 export type ChildMessage =

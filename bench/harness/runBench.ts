@@ -8,6 +8,7 @@ import { logLevel } from "kafkajs"
 import { makeKafka } from "../../src/kafka/kafkaClient.ts"
 import { KAFKA_VERSION } from "../../src/kafka/local/KafkaVersion.ts"
 import { startLocalKafka } from "../../src/kafka/local/startLocalKafka.ts"
+import type { ProducerClient } from "../../src/kafka/producer/ProducerDriver.ts"
 import { type BenchReport, computeDiagnostics, computeRatios, type ScenarioResult } from "./benchReport.ts"
 import { benchSettings, SCENARIOS, type ScenarioName } from "./benchSettings.ts"
 import { type PipeSpec, runBrokerCeilingScenario, runPipeScenario, type ScenarioContext } from "./scenarioRunners.ts"
@@ -54,14 +55,39 @@ export const runBench = async (options: BenchOptions): Promise<BenchReport> => {
     }
     const sink = await startSlowSink(settings.sinkDelayMs)
     const { events, partitions } = settings
-    /** the raw KafkaJS pipe on pre-filled events, writing `records` */
-    const rawPipe = (name: "raw_pipe" | "raw_pipe_results" | "raw_pipe_results_lean", records: PipeSpec["records"]) =>
+    /** the raw pipe (KafkaJS consumer) on pre-filled events, writing `records` with `producerClient` */
+    const rawPipe = (
+      name: "raw_pipe" | "raw_pipe_results" | "raw_pipe_results_platformatic" | "raw_pipe_results_lean",
+      records: PipeSpec["records"],
+      producerClient: ProducerClient = "kafkajs"
+    ) =>
       [
         name,
         () =>
           runPipeScenario(
             ctx,
-            { name, kind: "rawPipe", chain: "noop", partitions, records },
+            { name, kind: "rawPipe", chain: "noop", partitions, records, producerClient },
+            { type: "prefill", events: events[name] }
+          )
+      ] as const
+    /** the no-op chain, sequential, on pre-filled events; `producerClient` absent: hookstream's default */
+    const noopChain = (
+      name: "noop_chain_seq" | "noop_chain_seq_kafkajs" | "noop_chain_seq_platformatic",
+      producerClient?: ProducerClient
+    ) =>
+      [
+        name,
+        () =>
+          runPipeScenario(
+            ctx,
+            {
+              name,
+              kind: "hookstreamConsumer",
+              chain: "noop",
+              execution: "sequential",
+              partitions,
+              ...(producerClient === undefined ? {} : { producerClient })
+            },
             { type: "prefill", events: events[name] }
           )
       ] as const
@@ -69,16 +95,12 @@ export const runBench = async (options: BenchOptions): Promise<BenchReport> => {
       ["broker_ceiling", () => runBrokerCeilingScenario(ctx, events.broker_ceiling)],
       rawPipe("raw_pipe", "small"),
       rawPipe("raw_pipe_results", "results"),
+      rawPipe("raw_pipe_results_platformatic", "results", "platformatic"),
       rawPipe("raw_pipe_results_lean", "results_lean"),
-      [
-        "noop_chain_seq",
-        () =>
-          runPipeScenario(
-            ctx,
-            { name: "noop_chain_seq", kind: "hookstreamConsumer", chain: "noop", execution: "sequential", partitions },
-            { type: "prefill", events: events.noop_chain_seq }
-          )
-      ],
+      noopChain("noop_chain_seq"),
+      // one flag apart, back to back so the machine's load is as alike as it gets
+      noopChain("noop_chain_seq_kafkajs", "kafkajs"),
+      noopChain("noop_chain_seq_platformatic", "platformatic"),
       [
         "noop_chain_par",
         () =>

@@ -36,6 +36,7 @@ export interface PipeSpec {
   readonly partitions: number
   readonly sinkUrl?: string
   readonly records?: ChildSettings["records"]
+  readonly producerClient?: ChildSettings["producerClient"]
   /** distinct record keys of the pre-filled events (default: the settings' `keys`) */
   readonly keys?: number
 }
@@ -96,7 +97,8 @@ export const runPipeScenario = async (ctx: ScenarioContext, spec: PipeSpec, feed
         chain: spec.chain,
         execution: spec.execution ?? "sequential",
         ...(spec.sinkUrl === undefined ? {} : { sinkUrl: spec.sinkUrl }),
-        ...(spec.records === undefined ? {} : { records: spec.records })
+        ...(spec.records === undefined ? {} : { records: spec.records }),
+        ...(spec.producerClient === undefined ? {} : { producerClient: spec.producerClient })
       },
       { verbose: ctx.verbose, execArgv: ctx.childExecArgv, timeoutMs: stuckAfterMs(expected) }
     )

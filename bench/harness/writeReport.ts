@@ -41,6 +41,7 @@ export const reportMarkdown = (report: BenchReport): string => {
     targetRow("noop_vs_raw", report.ratios.noop_vs_raw),
     targetRow("slow_sink_vs_naive", report.ratios.slow_sink_vs_naive),
     targetRow("p99_half_load_vs_raw", report.ratios.p99_half_load_vs_raw),
+    targetRow("platformatic_vs_kafkajs", report.ratios.platformatic_vs_kafkajs),
     targetRow("backlog_peak_rss_mb", report.limits.backlog_peak_rss_mb),
     "",
     "| diagnostic (no target) | value | detail |",
@@ -48,10 +49,15 @@ export const reportMarkdown = (report: BenchReport): string => {
     diagnosticRow("raw_results_vs_raw", report.diagnostics?.raw_results_vs_raw),
     diagnosticRow("noop_vs_raw_results", report.diagnostics?.noop_vs_raw_results),
     diagnosticRow("result_headers_cost", report.diagnostics?.result_headers_cost),
+    diagnosticRow("raw_results_platformatic_vs_kafkajs", report.diagnostics?.raw_results_platformatic_vs_kafkajs),
+    diagnosticRow("noop_vs_raw_results_kafkajs", report.diagnostics?.noop_vs_raw_results_kafkajs),
+    diagnosticRow("noop_vs_raw_results_platformatic", report.diagnostics?.noop_vs_raw_results_platformatic),
     "",
     "raw_pipe_results is raw_pipe writing records shaped like hookstream's results (same size, same six headers): " +
       "raw_results_vs_raw is what that output costs the client, noop_vs_raw_results is hookstream against that ceiling; " +
-      "raw_pipe_results_lean writes the same value with one header, so result_headers_cost is what the other five headers cost.",
+      "raw_pipe_results_lean writes the same value with one header, so result_headers_cost is what the other five headers cost. " +
+      "raw_pipe_results_platformatic writes the results through @platformatic/kafka (KafkaJS consumer); noop_chain_seq_kafkajs and " +
+      "noop_chain_seq_platformatic are the no-op chain one --producer-client apart, and noop_chain_seq runs the default client.",
     "",
     "Latency is produce → outcome: the input record's CreateTime to the outcome record's LogAppendTime. " +
       "In pre-filled scenarios it includes the wait in the backlog; the half-load pair is the latency measurement. " +

@@ -14,6 +14,7 @@ import { DEFAULT_INPUT_TOPIC } from "../domain/WebhookEvent.ts"
 import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADERS } from "../ingress/limits.ts"
 import { WEBHOOK_PATH_PREFIX } from "../ingress/paths.ts"
 import { makeKafka } from "../kafka/kafkaClient.ts"
+import { DEFAULT_PRODUCER_CLIENT } from "../kafka/producer/ProducerDriver.ts"
 import { DEFAULT_OPS_PORT } from "../observability/opsPort.ts"
 import type { OpsServer } from "../observability/opsServer.ts"
 import { awaitBrokers, chooseBrokers } from "./brokers.ts"
@@ -30,6 +31,7 @@ export const ingressFlags = {
   streams: runFlags.streams,
   connections: runFlags.connections,
   instanceId: runFlags.instanceId,
+  producerClient: runFlags.producerClient,
   host: withEnv(
     Flag.String("host").pipe(
       Flag.withDescription("Address to listen on (env HOOKSTREAM_INGRESS_HOST; default 0.0.0.0)")
@@ -175,6 +177,7 @@ export const startIngressCommand = Effect.fn("ingress.start")(function* (
     port: input.port,
     ops,
     produceTimeoutMs,
+    producerClient: input.producerClient,
     maxInFlight: input.maxInFlight,
     maxHeaders: input.maxHeaders,
     maxHeaderBytes,
@@ -195,6 +198,7 @@ export const defaultIngressInput = (overrides: Partial<IngressInput> = {}): Ingr
   streams: DEFAULT_STREAMS_DIR,
   connections: "",
   instanceId: hostname(),
+  producerClient: DEFAULT_PRODUCER_CLIENT,
   host: "0.0.0.0",
   port: 8080,
   opsHost: "0.0.0.0",

@@ -129,6 +129,7 @@ export const replayCommand = Command.make(
   {
     ...kafkaFlags,
     input: runFlags.input,
+    producerClient: runFlags.producerClient,
     ...filterFlags,
     name: Flag.String("name").pipe(
       Flag.withDescription(
@@ -185,6 +186,7 @@ export const replayCommand = Command.make(
       ...(rate === undefined ? {} : { ratePerSecond: rate }),
       ...(maxReplays === undefined ? {} : { maxReplays }),
       maxBatchRecords: flags.batchSize,
+      producerClient: flags.producerClient,
       onProgress: printer.onProgress
     }).pipe(
       Effect.onInterrupt(() =>

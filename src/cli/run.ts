@@ -15,6 +15,7 @@ import { DEFAULT_RESULTS_TOPIC } from "../domain/ResultRecord.ts"
 import { DEFAULT_INPUT_TOPIC } from "../domain/WebhookEvent.ts"
 import { ChainEngine } from "../engine/ChainEngine.ts"
 import { makeKafka } from "../kafka/kafkaClient.ts"
+import { DEFAULT_PRODUCER_CLIENT, producerClients } from "../kafka/producer/ProducerDriver.ts"
 import { ensureTopics } from "../kafka/topics.ts"
 import { addLogSecrets } from "../observability/logFields.ts"
 import { DEFAULT_OPS_PORT } from "../observability/opsPort.ts"
@@ -123,6 +124,15 @@ export const runFlags = {
     Config.Boolean("HOOKSTREAM_EXACTLY_ONCE"),
     false
   ),
+  producerClient: withEnv(
+    Flag.Literals("producer-client", producerClients).pipe(
+      Flag.withDescription(
+        `Kafka client that writes records: kafkajs or platformatic (measured faster); transactions that carry consumer offsets (--exactly-once, named replays) are KafkaJS's either way (env HOOKSTREAM_PRODUCER_CLIENT; default ${DEFAULT_PRODUCER_CLIENT})`
+      )
+    ),
+    Config.Literals(producerClients, "HOOKSTREAM_PRODUCER_CLIENT"),
+    DEFAULT_PRODUCER_CLIENT
+  ),
   instanceId: withEnv(
     Flag.String("instance-id").pipe(
       Flag.withDescription(
@@ -199,6 +209,7 @@ export const defaultRunInput: RunInput = {
   shutdownTimeout: "30s",
   sessionTimeout: "30s",
   exactlyOnce: false,
+  producerClient: DEFAULT_PRODUCER_CLIENT,
   instanceId: hostname(),
   createTopics: false,
   partitions: 6,
@@ -301,6 +312,7 @@ export const runProcessorCommand = Effect.fn("run")(function* (input: RunInput, 
     exactlyOnce: input.exactlyOnce,
     commitIntervalMs: input.exactlyOnce ? 100 : 1_000,
     instanceId: input.instanceId,
+    producerClient: input.producerClient,
     ...(deferredTopic === undefined ? {} : { deferred: { topic: deferredTopic, groupId: `${input.group}.deferred` } }),
     ...(hub === undefined ? {} : { metrics: consoleMetrics(hub) })
   })

@@ -7,12 +7,11 @@
 import { readFile } from "node:fs/promises"
 import { Console, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { Partitioners } from "kafkajs"
 import { parseDuration } from "../config/Duration.ts"
 import { errorMessageOf, formatCoordinate } from "../dlq/DlqEntry.ts"
 import type { WebhookEvent } from "../domain/WebhookEvent.ts"
 import { ulid } from "../ingress/eventId.ts"
-import { toKafkaError } from "../kafka/KafkaError.ts"
+import { makeProducer } from "../kafka/producer/Producer.ts"
 import { type SeenOutcome, watchOutcome } from "../kafka/watchOutcome.ts"
 import { kafkaFor } from "./brokers.ts"
 import { CliExit, EXIT_FAILURE, failure, usageError } from "./CliExit.ts"
@@ -98,29 +97,17 @@ export const sendCommand = Command.make(
           Effect.catchTag("KafkaError", kafkaFailed)
         )
       : undefined
-    const metadata = yield* Effect.tryPromise({
-      try: async () => {
-        const producer = kafka.producer({
-          idempotent: true,
-          maxInFlightRequests: 1,
-          createPartitioner: Partitioners.DefaultPartitioner
-        })
-        await producer.connect()
-        try {
-          return await producer.send({
-            topic: input.input,
-            acks: -1,
-            messages: [{ key: Option.getOrNull(input.key), value: JSON.stringify(event) }]
-          })
-        } finally {
-          await producer.disconnect()
-        }
-      },
-      catch: (e) => toKafkaError("producer.send", e)
-    }).pipe(Effect.catchTag("KafkaError", kafkaFailed))
-    const where = metadata[0]
+    // the kit's producer (idempotent, acks=all, Java's partitioner); KafkaJS, like the outcome watcher
+    const positions = yield* Effect.scoped(
+      Effect.flatMap(makeProducer(kafka, { client: "kafkajs" }), (producer) =>
+        producer.send([
+          { topic: input.input, key: Option.getOrNull(input.key), value: JSON.stringify(event), headers: {} }
+        ])
+      )
+    ).pipe(Effect.catchTag("KafkaError", kafkaFailed))
+    const where = positions[0]
     yield* Console.log(
-      `sent event ${eventId} to ${input.input}${where === undefined ? "" : ` partition ${where.partition} offset ${where.baseOffset}`}`
+      `sent event ${eventId} to ${input.input}${where === undefined ? "" : ` partition ${where.partition} offset ${where.offset}`}`
     )
     if (watch === undefined) return
     const seen = yield* watch.await(eventId, timeoutMs).pipe(Effect.catchTag("KafkaError", kafkaFailed))

@@ -14,17 +14,18 @@
  *    decides between 202 and 503. This wait ends when the broker answers.
  * `handedOver: true` remains only for a commit that failed without saying whether it applied.
  *
- * Why one transaction per batch is affordable: KafkaJS retries the broker's
- * CONCURRENT_TRANSACTIONS (a transaction begun while the previous one's markers are written)
- * after its retry backoff. With the default 300 ms that is ~260 ms per transaction; with 5 ms
- * ~4 ms (p50, 10 records, local broker).
+ * One transaction per batch is affordable: the kit retries the broker's CONCURRENT_TRANSACTIONS
+ * (a transaction begun while the previous one's markers are written) after 5 ms
+ * (kafka/producer/producerSettings.ts): ~4 ms per back-to-back transaction.
  */
 
 import { randomUUID } from "node:crypto"
 import { hostname } from "node:os"
-import { Deferred, Effect, Exit, Queue, Schedule, Schema, type Scope } from "effect"
-import { CompressionTypes, type Kafka, Partitioners, type Producer } from "kafkajs"
-import { toKafkaError } from "../kafka/KafkaError.ts"
+import { Deferred, Effect, Result, Schedule, Schema, type Scope } from "effect"
+import type { Kafka } from "kafkajs"
+import { makeBatcher } from "../kafka/producer/batching.ts"
+import { DEFAULT_PRODUCER_CLIENT, type ProducerClient } from "../kafka/producer/ProducerDriver.ts"
+import { makeTransactionalProducer } from "../kafka/producer/TransactionalProducer.ts"
 import type { IngressRecord } from "./envelope.ts"
 
 export class ProduceFailed extends Schema.TaggedError<ProduceFailed>()("ProduceFailed", {
@@ -64,6 +65,8 @@ export interface EventProducerOptions {
   readonly maxBatchRecords?: number
   /** the transactional id (default: unique per producer; the ingress needs no zombie fencing) */
   readonly transactionalId?: string
+  /** default platformatic */
+  readonly producerClient?: ProducerClient
 }
 
 /** A transaction's progress, shared by the records in it. */
@@ -84,11 +87,6 @@ interface Pending {
 
 const TOO_LARGE = new Set(["MESSAGE_TOO_LARGE", "RECORD_LIST_TOO_LARGE"])
 
-const errorType = (cause: unknown): string =>
-  typeof cause === "object" && cause !== null && typeof (cause as { type?: unknown }).type === "string"
-    ? ((cause as { type: string }).type as string)
-    : ""
-
 export const makeEventProducer = (
   kafka: Kafka,
   options: EventProducerOptions
@@ -98,20 +96,11 @@ export const makeEventProducer = (
     const maxBatchRecords = options.maxBatchRecords ?? 1_000
     const transactionalId =
       options.transactionalId ?? `hookstream-ingress-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`
-    const makeProducer = (): Producer =>
-      kafka.producer({
-        transactionalId,
-        idempotent: true,
-        maxInFlightRequests: 1,
-        // KafkaJS retries by itself, for as long as it takes: a send given up from outside could
-        // break its sequence numbers. Callers stop waiting at timeoutMs. A 5 ms first retry
-        // keeps back-to-back transactions at a few ms (see above); it backs off to 2 s.
-        retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 5, maxRetryTime: 2_000 },
-        createPartitioner: Partitioners.DefaultPartitioner
-      })
-    let producer: Producer = makeProducer()
-    const queue = yield* Queue.unbounded<Pending>()
-    let connected = false
+    const producer = yield* makeTransactionalProducer(kafka, {
+      client: options.producerClient ?? DEFAULT_PRODUCER_CLIENT,
+      transactionalId,
+      maxRequestBytes: maxBatchBytes
+    })
     let closing = false
     let queued = 0
     let sending: ReadonlyArray<Pending> = []
@@ -121,115 +110,88 @@ export const makeEventProducer = (
       p.onSettled?.()
     }
 
-    const connect = Effect.suspend(() =>
-      Effect.tryPromise({ try: () => producer.connect(), catch: (e) => toKafkaError("producer.connect", e) }).pipe(
-        Effect.tapError((e) => Effect.logWarning("ingress producer cannot connect to Kafka yet; retrying", e.message)),
-        Effect.retry(Schedule.min([Schedule.exponential("200 millis"), Schedule.spaced("5 seconds")])),
-        Effect.andThen(
-          Effect.sync(() => {
-            connected = true
-          })
-        ),
-        // a missing topic is retried forever like any other produce error: say so once, plainly
-        Effect.andThen(
-          Effect.tryPromise(async () => {
-            const admin = kafka.admin()
-            await admin.connect()
-            try {
-              return (await admin.listTopics()).includes(options.topic)
-            } finally {
-              await admin.disconnect()
-            }
-          }).pipe(
-            Effect.flatMap((exists) =>
-              exists
-                ? Effect.void
-                : Effect.logError(
-                    `ingress: topic '${options.topic}' does not exist; requests answer 503 until it is created (hookstream run --create-topics creates it)`
-                  )
-            ),
-            Effect.ignore
-          )
+    const connect = producer.connect.pipe(
+      Effect.tapError((e) => Effect.logWarning("ingress producer cannot connect to Kafka yet; retrying", e.message)),
+      Effect.retry(Schedule.min([Schedule.exponential("200 millis"), Schedule.spaced("5 seconds")])),
+      // a missing topic is retried forever like any other produce error: say so once, plainly
+      Effect.andThen(
+        Effect.tryPromise(async () => {
+          const admin = kafka.admin()
+          await admin.connect()
+          try {
+            return (await admin.listTopics()).includes(options.topic)
+          } finally {
+            await admin.disconnect()
+          }
+        }).pipe(
+          Effect.flatMap((exists) =>
+            exists
+              ? Effect.void
+              : Effect.logError(
+                  `ingress: topic '${options.topic}' does not exist; requests answer 503 until it is created (hookstream run --create-topics creates it)`
+                )
+          ),
+          Effect.ignore
         )
       )
     )
     yield* Effect.forkScoped(connect)
 
-    /** A transaction that could not be ended leaves KafkaJS's producer unusable: start afresh. */
-    const replaceProducer = Effect.gen(function* () {
-      connected = false
-      const old = producer
-      yield* Effect.promise(() => old.disconnect().catch(() => undefined))
-      producer = makeProducer()
-      yield* connect
-    })
-
-    const attempt = <A>(what: string, run: () => Promise<A>) =>
-      Effect.exit(Effect.tryPromise({ try: run, catch: (cause) => cause })).pipe(
-        Effect.map((exit) => {
-          if (Exit.isSuccess(exit)) return { ok: true as const, value: exit.value }
-          const reason = exit.cause.reasons.find((r) => r._tag === "Fail")
-          const cause = reason?._tag === "Fail" ? reason.error : exit.cause
-          return { ok: false as const, cause, error: toKafkaError(what, cause) }
-        })
-      )
-
     const failAll = (batch: ReadonlyArray<Pending>, failure: ProduceFailed) => {
       for (const p of batch) Deferred.doneUnsafe(p.done, Effect.fail(failure))
     }
 
-    /** One transaction for `batch`; when it returns, every record in it has its answer. */
+    /**
+     * One transaction for `batch`; when it returns, every record in it has its answer. A failed
+     * send or commit is aborted by the kit (which replaces a producer it cannot end a transaction of).
+     */
     const runTransaction = (batch: ReadonlyArray<Pending>, state: Batch) =>
       Effect.gen(function* () {
-        const current = producer
-        const begun = yield* attempt("producer.transaction", () => current.transaction())
-        if (!begun.ok) {
-          yield* Effect.logWarning("ingress could not begin a transaction", begun.error.message)
-          failAll(batch, new ProduceFailed({ reason: "failed", handedOver: false, message: begun.error.message }))
-          return yield* replaceProducer
+        const begun = yield* Effect.result(producer.begin)
+        if (Result.isFailure(begun)) {
+          yield* Effect.logWarning("ingress could not begin a transaction", begun.failure.message)
+          return failAll(
+            batch,
+            new ProduceFailed({ reason: "failed", handedOver: false, message: begun.failure.message })
+          )
         }
-        const txn = begun.value
-        const sent = yield* attempt("producer.send", () =>
-          txn.send({
-            topic: options.topic,
-            acks: -1,
-            compression: CompressionTypes.None,
-            messages: batch.map((p) => ({
+        const txn = begun.success
+        const sent = yield* Effect.result(
+          txn.send(
+            batch.map((p) => ({
+              topic: options.topic,
               key: p.record.key,
               value: p.record.value,
-              headers: { ...p.record.headers }
+              headers: p.record.headers
             }))
-          })
+          )
         )
-        if (!sent.ok || state.abort) {
+        if (Result.isFailure(sent)) {
           // nothing of this transaction will ever be visible to a read_committed consumer
-          const tooLarge = !sent.ok && batch.length === 1 && TOO_LARGE.has(errorType(sent.cause))
-          if (!sent.ok) yield* Effect.logWarning("ingress produce failed", sent.error.message)
+          yield* Effect.logWarning("ingress produce failed", sent.failure.message)
+          const tooLarge = batch.length === 1 && TOO_LARGE.has(sent.failure.code)
+          const reason = tooLarge ? "too_large" : "failed"
+          return failAll(batch, new ProduceFailed({ reason, handedOver: false, message: sent.failure.message }))
+        }
+        if (state.abort) {
           failAll(
             batch,
             new ProduceFailed({
-              reason: tooLarge ? "too_large" : sent.ok ? "timeout" : "failed",
+              reason: "timeout",
               handedOver: false,
-              message: sent.ok
-                ? `not acknowledged within ${options.timeoutMs} ms; its transaction was aborted`
-                : sent.error.message
+              message: `not acknowledged within ${options.timeoutMs} ms; its transaction was aborted`
             })
           )
-          const aborted = yield* attempt("transaction.abort", () => txn.abort())
-          if (aborted.ok) return
-          // the coordinator aborts it at its transaction timeout; this producer is done
-          yield* Effect.logWarning("ingress could not abort a transaction", aborted.error.message)
-          return yield* replaceProducer
+          return yield* txn.abort
         }
         state.phase = "committing"
-        const committed = yield* attempt("transaction.commit", () => txn.commit())
-        if (committed.ok) {
+        const committed = yield* Effect.result(txn.commit())
+        if (Result.isSuccess(committed)) {
           for (const p of batch) Deferred.doneUnsafe(p.done, Effect.void)
           return
         }
-        yield* Effect.logWarning("ingress commit failed", committed.error.message)
-        failAll(batch, new ProduceFailed({ reason: "failed", handedOver: true, message: committed.error.message }))
-        yield* replaceProducer
+        yield* Effect.logWarning("ingress commit failed", committed.failure.message)
+        failAll(batch, new ProduceFailed({ reason: "failed", handedOver: true, message: committed.failure.message }))
       })
 
     const sendBatch = (batch: ReadonlyArray<Pending>) =>
@@ -248,38 +210,27 @@ export const makeEventProducer = (
         )
       })
 
-    yield* Effect.forkScoped(
-      Effect.gen(function* () {
-        for (;;) {
-          const taken = yield* Queue.takeAll(queue)
-          let batch: Array<Pending> = []
-          let bytes = 0
-          for (const p of taken) {
-            queued--
-            if (batch.length > 0 && (bytes + p.bytes > maxBatchBytes || batch.length >= maxBatchRecords)) {
-              yield* sendBatch(batch)
-              batch = []
-              bytes = 0
-            }
-            // checked after any send above: a caller may have withdrawn it meanwhile
-            if (p.state !== "queued") continue
-            p.state = "sent"
-            batch.push(p)
-            bytes += p.bytes
-          }
-          if (batch.length > 0) yield* sendBatch(batch)
-        }
-      })
-    )
+    const batcher = yield* makeBatcher<Pending>({
+      maxRecords: maxBatchRecords,
+      maxBytes: maxBatchBytes,
+      bytes: (p) => p.bytes,
+      // checked as the record joins a batch: its caller may have withdrawn it meanwhile
+      take: (p) => {
+        queued--
+        if (p.state !== "queued") return false
+        p.state = "sent"
+        return true
+      },
+      send: sendBatch
+    })
 
     // Runs before the sender is interrupted (finalizers run last-added first): stop taking
-    // records, give those already taken the produce timeout to settle, then disconnect.
+    // records, give those already taken the produce timeout to settle; the kit disconnects.
     yield* Effect.addFinalizer(() =>
       Effect.gen(function* () {
         closing = true
         const deadline = Date.now() + options.timeoutMs
         while ((queued > 0 || sending.length > 0) && Date.now() < deadline) yield* Effect.sleep("20 millis")
-        yield* Effect.promise(() => producer.disconnect().catch(() => undefined))
       })
     )
 
@@ -289,7 +240,7 @@ export const makeEventProducer = (
     const produce = (record: IngressRecord, onSettled?: () => void): Effect.Effect<void, ProduceFailed> =>
       Effect.suspend(() => {
         if (closing) return fail("closing", false, "the ingress is shutting down")
-        if (!connected) return fail("not_connected", false, "not connected to Kafka yet")
+        if (!producer.connected()) return fail("not_connected", false, "not connected to Kafka yet")
         const p: Pending = {
           record,
           bytes: Buffer.byteLength(record.value) + (record.key === null ? 0 : Buffer.byteLength(record.key)),
@@ -299,7 +250,7 @@ export const makeEventProducer = (
           onSettled
         }
         queued++
-        Queue.offerUnsafe(queue, p)
+        batcher.offer(p)
         return Deferred.await(p.done).pipe(
           Effect.timeoutOption(options.timeoutMs),
           Effect.flatMap((acked) => {
@@ -324,7 +275,7 @@ export const makeEventProducer = (
       })
 
     const status = (): ProducerStatus => ({
-      connected,
+      connected: producer.connected(),
       closing,
       stalled: sendingSince !== undefined && Date.now() - sendingSince > options.timeoutMs,
       queued,

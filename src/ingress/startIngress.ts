@@ -7,6 +7,7 @@
 import { Effect, type Scope } from "effect"
 import type { Kafka } from "kafkajs"
 import type { LoadedConfig } from "../config/StreamDefinition.ts"
+import type { ProducerClient } from "../kafka/producer/ProducerDriver.ts"
 import { makeOpsServer, type OpsServer, type OpsServerError } from "../observability/opsServer.ts"
 import { makeEventProducer } from "./EventProducer.ts"
 import { WEBHOOK_PATH_PREFIX } from "./paths.ts"
@@ -20,6 +21,8 @@ export interface IngressOptions {
   /** the ops server to register readiness with; `undefined` starts none */
   readonly ops: OpsServer | undefined
   readonly produceTimeoutMs: number
+  /** the client of the ingress's transactions (default platformatic) */
+  readonly producerClient?: ProducerClient
   readonly maxInFlight: number
   readonly maxHeaders: number
   readonly maxHeaderBytes: number
@@ -51,7 +54,11 @@ export const startIngress = Effect.fnUntraced(function* (
   for (const s of streams.filter((s) => !s.authenticated))
     yield* Effect.logWarning(`ingress: stream '${s.webhookId}' accepts webhooks without any authentication`)
 
-  const producer = yield* makeEventProducer(kafka, { topic: options.topic, timeoutMs: options.produceTimeoutMs })
+  const producer = yield* makeEventProducer(kafka, {
+    topic: options.topic,
+    timeoutMs: options.produceTimeoutMs,
+    ...(options.producerClient === undefined ? {} : { producerClient: options.producerClient })
+  })
   const serverOptions = {
     host: options.host,
     port: options.port,

@@ -11,12 +11,13 @@
  * the processor's in-flight caps pause fetching meanwhile, but the caller's next event does
  * not wait for this one's produce round trip.
  */
-import { Effect, Queue, Schedule, type Scope } from "effect"
-import type { OutputRecord } from "../outcomes/records.ts"
-import type { OutcomeProducer } from "./OutcomeProducer.ts"
+import { Effect, Schedule, type Scope } from "effect"
+import { makeBatcher } from "./producer/batching.ts"
+import type { Producer } from "./producer/Producer.ts"
+import type { ProducerRecord } from "./producer/ProducerDriver.ts"
 
 interface Pending {
-  readonly records: ReadonlyArray<OutputRecord>
+  readonly records: ReadonlyArray<ProducerRecord>
   readonly onAcked: () => void
 }
 
@@ -26,7 +27,7 @@ export interface Publisher {
    * (acks=all), on the publisher's fiber: it must not throw or block. With no records it runs
    * at once.
    */
-  readonly publish: (records: ReadonlyArray<OutputRecord>, onAcked: () => void) => void
+  readonly publish: (records: ReadonlyArray<ProducerRecord>, onAcked: () => void) => void
   /** counters for metrics and tests */
   readonly stats: () => { readonly sentBatches: number; readonly sentRecords: number; readonly failures: number }
 }
@@ -43,12 +44,10 @@ const retryForever = Schedule.min([Schedule.exponential("200 millis"), Schedule.
 )
 
 export const makePublisher = (
-  producer: OutcomeProducer,
+  producer: Pick<Producer, "send">,
   options: PublisherOptions = {}
 ): Effect.Effect<Publisher, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const queue = yield* Queue.unbounded<Pending>()
-    const maxRecords = options.maxBatchRecords ?? 2_000
     let sentBatches = 0
     let sentRecords = 0
     let failures = 0
@@ -78,30 +77,16 @@ export const makePublisher = (
       )
     }
 
-    const loop = Effect.gen(function* () {
-      for (;;) {
-        const first = yield* Queue.takeAll(queue)
-        // split very large backlogs so one request stays a sane size
-        let batch: Array<Pending> = []
-        let count = 0
-        for (const p of first) {
-          if (count > 0 && count + p.records.length > maxRecords) {
-            yield* sendBatch(batch)
-            batch = []
-            count = 0
-          }
-          batch.push(p)
-          count += p.records.length
-        }
-        if (batch.length > 0) yield* sendBatch(batch)
-      }
+    const batcher = yield* makeBatcher<Pending>({
+      maxRecords: options.maxBatchRecords ?? 2_000,
+      records: (p) => p.records.length,
+      send: sendBatch
     })
-    yield* Effect.forkScoped(loop)
 
     return {
       publish: (records, onAcked) => {
         if (records.length === 0) onAcked()
-        else Queue.offerUnsafe(queue, { records, onAcked })
+        else batcher.offer({ records, onAcked })
       },
       stats: () => ({ sentBatches, sentRecords, failures })
     }

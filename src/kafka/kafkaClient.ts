@@ -87,8 +87,14 @@ const forward = (level: logLevel, entry: LogEntry, logToStderr: boolean): void =
   )
 }
 
-export const makeKafka = (options: KafkaClientOptions): Kafka =>
-  new Kafka({
+/** The options each client was made with: a producer of the other client connects with the same. */
+const madeWith = new WeakMap<Kafka, KafkaClientOptions>()
+
+/** How `kafka` was made (`undefined`: not by `makeKafka`). */
+export const kafkaClientOptions = (kafka: Kafka): KafkaClientOptions | undefined => madeWith.get(kafka)
+
+export const makeKafka = (options: KafkaClientOptions): Kafka => {
+  const kafka = new Kafka({
     clientId: options.clientId,
     brokers: [...options.brokers],
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
@@ -99,6 +105,9 @@ export const makeKafka = (options: KafkaClientOptions): Kafka =>
     logLevel: options.logLevel ?? logLevel.WARN,
     logCreator: () => (entry) => forward(entry.level, entry, options.logToStderr ?? false)
   })
+  madeWith.set(kafka, options)
+  return kafka
+}
 
 export const parseBrokers = (value: string): ReadonlyArray<string> =>
   value

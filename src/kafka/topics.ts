@@ -3,7 +3,7 @@
  * `hookstream topics create` can run on every start. Existing topics are left as they are.
  */
 import { Effect } from "effect"
-import type { ConfigResourceTypes, Kafka } from "kafkajs"
+import type { Admin, ConfigResourceTypes, Kafka } from "kafkajs"
 import { type KafkaError, toKafkaError } from "./KafkaError.ts"
 
 export interface TopicSpec {
@@ -12,6 +12,22 @@ export interface TopicSpec {
   readonly replicationFactor?: number
   /** topic configs, e.g. `retention.ms` */
   readonly configs?: Readonly<Record<string, string>>
+}
+
+const TOPIC_WAIT_MS = 30_000
+
+const waitForTopics = async (admin: Admin, topics: ReadonlyArray<string>): Promise<void> => {
+  const deadline = Date.now() + TOPIC_WAIT_MS
+  for (;;) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics: [...topics] })
+      if (found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return
+    } catch (error) {
+      if (Date.now() > deadline) throw error
+    }
+    if (Date.now() > deadline) throw new Error(`topics not ready within ${TOPIC_WAIT_MS} ms: ${topics.join(", ")}`)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
 }
 
 /** Creates the topics that do not exist yet; returns the names it created. */
@@ -27,16 +43,27 @@ export const ensureTopics = (
         const existing = new Set(await admin.listTopics())
         const missing = specs.filter((s) => !existing.has(s.topic))
         if (missing.length === 0) return []
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: missing.map((s) => ({
-            topic: s.topic,
-            numPartitions: s.partitions,
-            replicationFactor: s.replicationFactor ?? -1,
-            configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value }))
-          }))
-        })
-        return missing.map((s) => s.topic)
+        const created = await admin
+          .createTopics({
+            waitForLeaders: true,
+            topics: missing.map((s) => ({
+              topic: s.topic,
+              numPartitions: s.partitions,
+              replicationFactor: s.replicationFactor ?? -1,
+              configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value }))
+            }))
+          })
+          .catch(async (error: unknown) => {
+            // KafkaJS waits out LEADER_NOT_AVAILABLE only; a KRaft broker may answer a topic it has
+            // just created with UNKNOWN_TOPIC_OR_PARTITION until its metadata catches up
+            if ((error as { type?: unknown }).type !== "UNKNOWN_TOPIC_OR_PARTITION") throw error
+            await waitForTopics(
+              admin,
+              missing.map((s) => s.topic)
+            )
+            return true
+          })
+        return created ? missing.map((s) => s.topic) : []
       } finally {
         await admin.disconnect()
       }

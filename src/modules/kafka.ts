@@ -12,13 +12,15 @@
  * and the record may still land.
  */
 import { Effect, Redacted, Schema } from "effect"
-import { CompressionTypes, logLevel, Partitioners } from "kafkajs"
+import { logLevel } from "kafkajs"
 import { listOrCommaSeparated, rule, text, withDefault } from "../config/Checks.ts"
 import { connectionEntry } from "../config/ConnectionCommon.ts"
 import { HeaderName, HeaderValue, hostPortProblem, JsonPointer, KafkaTopic } from "../config/Identifiers.ts"
 import { Secret } from "../config/Secret.ts"
 import { DestinationError, destinationError } from "../domain/DestinationError.ts"
 import { makeKafka } from "../kafka/kafkaClient.ts"
+import { kafkajsDriver } from "../kafka/producer/kafkajsDriver.ts"
+import { DEFAULT_MAX_REQUEST_BYTES, sendInChunks } from "../kafka/producer/Producer.ts"
 import type { Delivery, DestinationSpec, ModuleSchemas, Receipt } from "./Destination.ts"
 import { kafkaDestinationError } from "./kafka/kafkaDestinationError.ts"
 import { makeProduceQueue } from "./kafka/ProduceQueue.ts"
@@ -74,7 +76,6 @@ export const kafkaSchemas: ModuleSchemas<KafkaConfig, KafkaConnection> = {
 
 /** Connects and metadata lookups give up after about 1.5 s of refusals; sends never do (see below). */
 const CLIENT_RETRY = { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 }
-const ACK_TIMEOUT_MS = 30_000
 
 export const kafkaDestination: DestinationSpec<KafkaConfig, KafkaConnection> = {
   ...kafkaSchemas,
@@ -102,14 +103,9 @@ export const kafkaDestination: DestinationSpec<KafkaConfig, KafkaConnection> = {
               }
             })
       })
-      // Idempotent, acks=all, one request in flight: the broker drops the producer's own
-      // retries, and they cannot reorder. Its retries are unbounded on purpose: giving up
-      // mid-sequence can make the broker take the NEXT record for a duplicate of the lost one.
-      const producer = kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        createPartitioner: Partitioners.DefaultPartitioner
-      })
+      // the kit's settings (kafka/producer/producerSettings.ts): idempotent, acks=all, retries
+      // without limit inside the client (the engine's deadline bounds the wait), Java's partitioner
+      const producer = kafkajsDriver(kafka)
       const admin = kafka.admin()
 
       // Connected on first use, so a broker that is down when streams load delays deliveries
@@ -137,11 +133,10 @@ export const kafkaDestination: DestinationSpec<KafkaConfig, KafkaConnection> = {
           return kafkaDestinationError(error, topic)
         }
       }
-      const queue = makeProduceQueue({
+      const queue = yield* makeProduceQueue({
         ready,
         checkTopic,
-        sendBatch: (topicMessages) =>
-          producer.sendBatch({ topicMessages, acks: -1, timeout: ACK_TIMEOUT_MS, compression: CompressionTypes.None })
+        send: (records) => sendInChunks(producer, records, DEFAULT_MAX_REQUEST_BYTES)
       })
       yield* Effect.addFinalizer(() =>
         Effect.promise(async () => {
@@ -152,7 +147,7 @@ export const kafkaDestination: DestinationSpec<KafkaConfig, KafkaConnection> = {
 
       const send = (delivery: Delivery<KafkaConfig>): Effect.Effect<Receipt, DestinationError> => {
         const record = recordFor(delivery)
-        return record instanceof DestinationError ? Effect.fail(record) : queue.produce(delivery.config.topic, record)
+        return record instanceof DestinationError ? Effect.fail(record) : queue.produce(record)
       }
       return { send }
     })

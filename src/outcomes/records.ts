@@ -12,6 +12,7 @@ import type { ChainOutcome, ErrorInfo } from "../domain/Outcome.ts"
 import { RESULT_SCHEMA_ID, type ResultRecord } from "../domain/ResultRecord.ts"
 import { toRfc3339 } from "../domain/Timestamp.ts"
 import type { WebhookEvent } from "../domain/WebhookEvent.ts"
+import { recordBytes } from "../kafka/producer/batching.ts"
 
 /** A record ready for the producer. */
 export interface OutputRecord {
@@ -114,15 +115,8 @@ export const resultOutput = (topics: OutcomeTopics, result: ResultRecord, meta: 
 /** Kafka's default limit on a record batch (broker `message.max.bytes`, topic `max.message.bytes`). */
 export const DEFAULT_MAX_RECORD_BYTES = 1_048_588
 
-/** What a record costs in a batch besides its key, value and headers (batch header, framing), rounded up. */
-const RECORD_OVERHEAD_BYTES = 256
-
-/** An upper bound of the bytes `record` takes in a record batch of its own. */
-export const recordBytes = (record: OutputRecord): number => {
-  let bytes = RECORD_OVERHEAD_BYTES + Buffer.byteLength(record.value) + (record.key?.length ?? 0)
-  for (const name in record.headers) bytes += 8 + name.length + Buffer.byteLength(record.headers[name] as string)
-  return bytes
-}
+/** An upper bound of the bytes a record takes in a record batch of its own (the producer kit's measure). */
+export { recordBytes }
 
 /**
  * The dead letter as a record. One that would be over `maxBytes` (the DLQ topic's record

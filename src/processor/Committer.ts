@@ -6,7 +6,8 @@
  */
 import { Effect } from "effect"
 import type { KafkaError } from "../kafka/KafkaError.ts"
-import type { CommitOffsets, OutcomeProducer } from "../kafka/OutcomeProducer.ts"
+import type { CommitOffsets } from "../kafka/producer/ProducerDriver.ts"
+import type { TransactionalProducer } from "../kafka/producer/TransactionalProducer.ts"
 import type { OutputRecord } from "../outcomes/records.ts"
 import { notifyDurable, type PartitionWorker } from "./PartitionWorker.ts"
 
@@ -53,7 +54,7 @@ export const commitAtLeastOnce = (
 /** exactly-once: one transaction = the newly finished prefixes' outcomes + their offsets */
 export const commitExactlyOnce = (
   workers: ReadonlyArray<PartitionWorker>,
-  producer: OutcomeProducer,
+  producer: Pick<TransactionalProducer, "run">,
   groupId: string,
   topic: string,
   stats: CommitStats
@@ -78,7 +79,7 @@ export const commitExactlyOnce = (
       topic,
       partitions: moving.map((w) => ({ partition: w.partition, offset: String(w.txnTarget) }))
     }
-    return producer.commitTransaction(records, offsets).pipe(
+    return producer.run(records, offsets).pipe(
       Effect.tap(() =>
         Effect.sync(() => {
           stats.commits++

@@ -13,8 +13,10 @@ import { Deferred, Duration, Effect, Schedule, type Scope } from "effect"
 import type { Kafka } from "kafkajs"
 import { makeInputConsumer } from "../kafka/InputConsumer.ts"
 import type { KafkaError } from "../kafka/KafkaError.ts"
-import { makeOutcomeProducer } from "../kafka/OutcomeProducer.ts"
 import { makePublisher } from "../kafka/Publisher.ts"
+import { makeProducer } from "../kafka/producer/Producer.ts"
+import { DEFAULT_PRODUCER_CLIENT } from "../kafka/producer/ProducerDriver.ts"
+import { makeTransactionalProducer, transactionClient } from "../kafka/producer/TransactionalProducer.ts"
 import { recordLimit } from "../kafka/topics.ts"
 import { DEFAULT_MAX_RECORD_BYTES, type OutputRecord } from "../outcomes/records.ts"
 import { commitAtLeastOnce, commitExactlyOnce, makeStats } from "./Committer.ts"
@@ -83,14 +85,18 @@ export const startProcessorLoop = (
     const maxRecordBytes =
       options.maxRecordBytes ??
       (yield* recordLimit(kafka, [options.topics.results, options.topics.dlq], DEFAULT_MAX_RECORD_BYTES))
-    const producer = yield* makeOutcomeProducer(kafka, {
-      maxRequestBytes: maxRecordBytes,
-      ...(options.exactlyOnce
-        ? {
-            transactionalId: `hookstream-${options.groupId}-${options.instanceId}${options.transactionalSuffix ?? ""}`
-          }
-        : {})
-    })
+    const client = options.producerClient ?? DEFAULT_PRODUCER_CLIENT
+    // exactly-once: outcomes and offsets in one transaction, fenced by a transactional id stable per instance
+    const transactional = options.exactlyOnce
+      ? yield* makeTransactionalProducer(kafka, {
+          client: transactionClient(client, true),
+          transactionalId: `hookstream-${options.groupId}-${options.instanceId}${options.transactionalSuffix ?? ""}`,
+          maxRequestBytes: maxRecordBytes
+        })
+      : undefined
+    if (transactional !== undefined) yield* transactional.connect
+    const producer =
+      transactional === undefined ? yield* makeProducer(kafka, { client, maxRequestBytes: maxRecordBytes }) : undefined
     const consumer = yield* makeInputConsumer(kafka, {
       groupId: options.groupId,
       topic: options.inputTopic,
@@ -99,9 +105,10 @@ export const startProcessorLoop = (
     })
     const metrics = options.metrics
     const input = options.role === "input"
-    const publisher = options.exactlyOnce
-      ? undefined
-      : yield* makePublisher(producer, { onSendFailure: () => metrics.publishFailed() })
+    const publisher =
+      producer === undefined
+        ? undefined
+        : yield* makePublisher(producer, { onSendFailure: () => metrics.publishFailed() })
     const failed = yield* Deferred.make<never, KafkaError | Error>()
     const stats = makeStats()
     const workers = new Map<number, PartitionWorker>()
@@ -275,11 +282,12 @@ export const startProcessorLoop = (
       )
     }
 
-    const commitOnce = options.exactlyOnce
-      ? Effect.suspend(() =>
-          commitExactlyOnce([...workers.values()], producer, options.groupId, options.inputTopic, stats)
-        )
-      : Effect.suspend(() => commitAtLeastOnce([...workers.values()], consumer, stats))
+    const commitOnce =
+      transactional !== undefined
+        ? Effect.suspend(() =>
+            commitExactlyOnce([...workers.values()], transactional, options.groupId, options.inputTopic, stats)
+          )
+        : Effect.suspend(() => commitAtLeastOnce([...workers.values()], consumer, stats))
 
     const commitCounted = Effect.suspend(() => {
       const before = stats.commits
@@ -378,7 +386,8 @@ export const startProcessorLoop = (
     yield* Effect.logInfo("processor started", {
       group: options.groupId,
       input: options.inputTopic,
-      mode: options.exactlyOnce ? "exactly-once" : "at-least-once"
+      mode: options.exactlyOnce ? "exactly-once" : "at-least-once",
+      producer: transactional?.client ?? client
     })
 
     const problem = (): string | undefined => {

@@ -1,6 +1,7 @@
 /** What the processor is started with, and what a running one tells. */
 import type { Effect } from "effect"
 import type { KafkaError } from "../kafka/KafkaError.ts"
+import type { ProducerClient } from "../kafka/producer/ProducerDriver.ts"
 import type { OutcomeTopics } from "../outcomes/records.ts"
 import type { ProcessorMetrics } from "./ProcessorMetrics.ts"
 
@@ -19,6 +20,8 @@ export interface ProcessorOptions {
   readonly sessionTimeoutMs?: number
   /** the outcome topics' record limit; default: read from the broker (Kafka's 1 MB if it will not say) */
   readonly maxRecordBytes?: number
+  /** the client writing at-least-once outcomes (exactly-once transactions are KafkaJS's); default platformatic */
+  readonly producerClient?: ProducerClient
   /** default: the process's collectors in the shared registry (served on the ops port) */
   readonly metrics?: ProcessorMetrics
   /**

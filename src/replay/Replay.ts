@@ -24,12 +24,13 @@ import { type DlqEntry, decodeDlqEntry, eventIdOf, formatCoordinate } from "../d
 import { type DlqFilter, matches, offsetFloor } from "../dlq/DlqFilter.ts"
 import { type DlqStats, makeStatsAccumulator } from "../dlq/DlqStats.ts"
 import type { KafkaError } from "../kafka/KafkaError.ts"
-import { committedOffsets, existingTopics, type PartitionRange, readTopic, topicOffsets } from "../kafka/TopicReader.ts"
+import { DEFAULT_PRODUCER_CLIENT, type ProducerClient, type ProducerRecord } from "../kafka/producer/ProducerDriver.ts"
 import {
-  makeTransactionalPublisher,
+  makeTransactionalProducer,
   type OpenTransaction,
-  type PublishRecord
-} from "../kafka/TransactionalPublisher.ts"
+  transactionClient
+} from "../kafka/producer/TransactionalProducer.ts"
+import { committedOffsets, existingTopics, type PartitionRange, readTopic, topicOffsets } from "../kafka/TopicReader.ts"
 import { makeRateLimiter } from "./RateLimiter.ts"
 import { decideReplay } from "./replayRecord.ts"
 
@@ -57,6 +58,8 @@ export interface ReplayOptions {
   readonly maxBatchRecords?: number
   /** a transaction closes after this long even when not full (default 1000 ms) */
   readonly maxBatchMs?: number
+  /** the client of the transactions; a named replay's carry its position, so they are KafkaJS's (default platformatic) */
+  readonly producerClient?: ProducerClient
   /** called at the start, after every transaction (dry run: every batch read) and at the end */
   readonly onProgress?: (progress: ReplayProgress) => void
 }
@@ -148,12 +151,16 @@ export const replay = (kafka: Kafka, options: ReplayOptions): Effect.Effect<Repl
       const groupId = name === undefined ? undefined : replayGroupId(name)
       const publisher = dryRun
         ? undefined
-        : yield* makeTransactionalPublisher(kafka, {
+        : yield* makeTransactionalProducer(kafka, {
+            client: transactionClient(options.producerClient ?? DEFAULT_PRODUCER_CLIENT, groupId !== undefined),
             transactionalId: groupId ?? `hookstream-replay-adhoc-${randomUUID()}`
           })
-      // fence a predecessor of the same name first: its open transaction (records and
-      // position) is aborted before we read the position it may have been about to move
-      if (publisher !== undefined) yield* publisher.fence
+      if (publisher !== undefined) {
+        yield* publisher.connect
+        // fence a predecessor of the same name first: its open transaction (records and
+        // position) is aborted before we read the position it may have been about to move
+        yield* publisher.fence
+      }
       const committed =
         groupId === undefined ? new Map<number, string>() : yield* committedOffsets(kafka, groupId, options.dlqTopic)
       const ranges = planRanges(yield* topicOffsets(kafka, options.dlqTopic), committed, filter)
@@ -204,7 +211,7 @@ export const replay = (kafka: Kafka, options: ReplayOptions): Effect.Effect<Repl
       let txn: OpenTransaction | undefined
       let txnStartedAt = startedAt
       let sentInTxn = 0
-      let buffer: Array<PublishRecord> = []
+      let buffer: Array<ProducerRecord> = []
       let lastFlushAt = startedAt
 
       const moved = () => [...position].filter(([p, at]) => at !== committedPosition.get(p))
@@ -252,7 +259,7 @@ export const replay = (kafka: Kafka, options: ReplayOptions): Effect.Effect<Repl
       // The position only ever covers records that are in the transaction being committed:
       // `publish` may commit what came before this record (never this record), and the
       // caller moves the position past the record before the next commit can happen.
-      const publish = (message: PublishRecord) =>
+      const publish = (message: ProducerRecord) =>
         Effect.gen(function* () {
           if (limiter === undefined) {
             buffer.push(message)

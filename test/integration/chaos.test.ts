@@ -12,9 +12,14 @@ import { logLevel } from "kafkajs"
 import { afterAll, describe, expect, it } from "vitest"
 import { killAll } from "../../chaos/harness/processes.ts"
 import { QUICK } from "../../chaos/harness/sizes.ts"
-import { type ChaosContext, SCENARIOS } from "../../chaos/harness/types.ts"
+import { type ChaosContext, SCENARIOS, type ScenarioName } from "../../chaos/harness/types.ts"
 import { scenarioRunners } from "../../chaos/scenarios/index.ts"
 import { makeKafka } from "../../src/kafka/kafkaClient.ts"
+import {
+  DEFAULT_PRODUCER_CLIENT,
+  type ProducerClient,
+  producerClients
+} from "../../src/kafka/producer/ProducerDriver.ts"
 import { kafkaBrokers, uniqueName } from "../support/kafka.ts"
 
 const workDir = await mkdtemp(join(tmpdir(), "hookstream-chaos-ci-"))
@@ -34,11 +39,29 @@ afterAll(async () => {
   await rm(workDir, { recursive: true, force: true })
 })
 
+/**
+ * Every scenario on the default producer client; the ones where the outcome producer meets a
+ * failure (a killed processor, a restarted broker) also on the other, through the env
+ * variable the spawned `hookstream run` reads.
+ */
+const OTHER_CLIENT_SCENARIOS: ReadonlyArray<ScenarioName> = ["kill9", "broker_restart"]
+const otherClient = producerClients.find((c) => c !== DEFAULT_PRODUCER_CLIENT) ?? "kafkajs"
+const runs: ReadonlyArray<{ readonly name: ScenarioName; readonly client?: ProducerClient }> = [
+  ...SCENARIOS.map((name) => ({ name })),
+  ...OTHER_CLIENT_SCENARIOS.map((name) => ({ name, client: otherClient }))
+]
+
 describe("chaos (CI subset)", () => {
-  for (const name of SCENARIOS) {
-    it(name, { timeout: 180_000 }, async () => {
+  for (const { name, client } of runs) {
+    it(client === undefined ? name : `${name} (${client} producer)`, { timeout: 180_000 }, async () => {
       lines.length = 0
-      const result = await scenarioRunners[name](ctx, QUICK).finally(killAll)
+      const previous = process.env["HOOKSTREAM_PRODUCER_CLIENT"]
+      if (client !== undefined) process.env["HOOKSTREAM_PRODUCER_CLIENT"] = client
+      const result = await scenarioRunners[name](ctx, QUICK).finally(() => {
+        killAll()
+        if (previous === undefined) delete process.env["HOOKSTREAM_PRODUCER_CLIENT"]
+        else process.env["HOOKSTREAM_PRODUCER_CLIENT"] = previous
+      })
       const failed = result.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`)
       expect(failed, `${name}: ${result.notes}\n${lines.join("\n")}`).toEqual([])
       expect(result.passed).toBe(true)

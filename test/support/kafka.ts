@@ -1,14 +1,18 @@
 import { randomBytes } from "node:crypto"
-import { type Admin, type IHeaders, Kafka, type KafkaConfig, logLevel } from "kafkajs"
+import { type Admin, type IHeaders, type Kafka, logLevel } from "kafkajs"
 import { inject } from "vitest"
+import { makeKafka } from "../../src/kafka/kafkaClient.ts"
 import { waitFor } from "./waitFor.ts"
 
 /** Bootstrap servers of the run's broker (test/support/globalSetup.ts). */
 export const kafkaBrokers = (): string => inject("kafkaBrokers")
 
-/** A client for the run's broker; quiet, because KafkaJS logs retried protocol errors as ERROR. */
-export const testKafka = (clientId: string, config: Partial<KafkaConfig> = {}): Kafka =>
-  new Kafka({ clientId, brokers: kafkaBrokers().split(","), logLevel: logLevel.NOTHING, ...config })
+/**
+ * A client for the run's broker, made as the CLI makes its own (so a platformatic producer can
+ * connect with its settings); quiet, because KafkaJS logs retried protocol errors as ERROR.
+ */
+export const testKafka = (clientId: string): Kafka =>
+  makeKafka({ clientId, brokers: kafkaBrokers().split(","), logLevel: logLevel.NOTHING })
 
 /** `prefix-<random>`: topics and groups never collide between tests, files or reruns on one broker. */
 export const uniqueName = (prefix: string): string =>

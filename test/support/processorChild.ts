@@ -2,7 +2,8 @@
  * A processor in its own process, for tests that kill it (SIGKILL, SIGTERM) or run two
  * instances in one group. Streams are bound to a no-op sink that takes SINK_DELAY_MS, so
  * work is in flight when the signal lands. Configured by env:
- *   BROKERS, INPUT, RESULTS, DLQ, GROUP, EXACTLY_ONCE=1, INSTANCE, SINK_DELAY_MS, SHUTDOWN_MS
+ *   BROKERS, INPUT, RESULTS, DLQ, GROUP, EXACTLY_ONCE=1, INSTANCE, SINK_DELAY_MS, SHUTDOWN_MS,
+ *   PRODUCER_CLIENT (kafkajs | platformatic)
  * Prints "ready" on stdout once the group assigned it partitions.
  */
 
@@ -10,6 +11,7 @@ import { Effect } from "effect"
 import { runMain } from "../../src/cli/runMain.ts"
 import { ChainEngine } from "../../src/engine/ChainEngine.ts"
 import { makeKafka } from "../../src/kafka/kafkaClient.ts"
+import { DEFAULT_PRODUCER_CLIENT } from "../../src/kafka/producer/ProducerDriver.ts"
 import type { RunnableStream } from "../../src/processor/handleRecord.ts"
 import { startProcessor } from "../../src/processor/Processor.ts"
 
@@ -55,6 +57,7 @@ const program = Effect.gen(function* () {
     exactlyOnce: env("EXACTLY_ONCE", "0") === "1",
     commitIntervalMs: 200,
     instanceId: env("INSTANCE", "child"),
+    producerClient: env("PRODUCER_CLIENT", DEFAULT_PRODUCER_CLIENT) === "kafkajs" ? "kafkajs" : "platformatic",
     sessionTimeoutMs: 6_000
   })
   yield* Effect.forkScoped(

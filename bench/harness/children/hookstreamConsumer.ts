@@ -67,7 +67,8 @@ const program = Effect.gen(function* () {
     shutdownTimeoutMs: 10_000,
     exactlyOnce: false,
     commitIntervalMs: 1_000,
-    instanceId: "bench"
+    instanceId: "bench",
+    ...(settings.producerClient === undefined ? {} : { producerClient: settings.producerClient })
   })
   const reporter = childReporter(settings, () => processor.status().processed)
   const waitReady = setInterval(() => {

@@ -12,16 +12,24 @@
  * the result contract costs on KafkaJS from what hookstream's own work costs.
  * `raw_pipe_results_lean` writes the same value with only the input's one header: the
  * difference is what the five hookstream-* and traceparent headers cost the client.
+ * `raw_pipe_results_platformatic` writes the results through @platformatic/kafka, with the
+ * producer settings hookstream runs it with (kafka/producer/platformaticDriver.ts: idempotent,
+ * acks=all, Java's partitioner); the consumer stays KafkaJS's, as in hookstream.
  */
 import { Kafka, logLevel, type Message, Partitioners } from "kafkajs"
 import * as H from "../../../src/domain/KafkaHeaders.ts"
 import type { ModuleOutcome } from "../../../src/domain/Outcome.ts"
+import { platformaticDriver } from "../../../src/kafka/producer/platformaticDriver.ts"
 import { resultOutput, resultRecord } from "../../../src/outcomes/records.ts"
 import { childReporter, childSettings } from "../childProtocol.ts"
 
 const settings = childSettings()
 const kafka = new Kafka({ clientId: "bench-raw", brokers: [...settings.brokers], logLevel: logLevel.ERROR })
 const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
+const platformatic =
+  settings.producerClient === "platformatic"
+    ? platformaticDriver({ brokers: settings.brokers, clientId: "bench-raw-platformatic" })
+    : undefined
 const consumer = kafka.consumer({ groupId: settings.group, maxBytesPerPartition: 1_048_576 })
 let processed = 0
 const CHUNK = settings.records === undefined || settings.records === "small" ? Number.MAX_SAFE_INTEGER : 1_000
@@ -52,7 +60,7 @@ const lean = settings.records === "results_lean"
 
 const reporter = childReporter(settings, () => processed)
 
-await producer.connect()
+await (platformatic ?? producer).connect()
 await consumer.connect()
 await consumer.subscribe({ topics: [settings.input], fromBeginning: true })
 consumer.on(consumer.events.GROUP_JOIN, () => reporter.ready())
@@ -85,7 +93,17 @@ await consumer.run({
     // results are ~2x the input's size: a whole fetch of them can pass the broker's 1 MB request
     // limit, so they go in chunks (one after another measured faster here than all at once)
     for (let at = 0; at < messages.length; at += CHUNK) {
-      await producer.send({ topic: settings.output, acks: -1, messages: messages.slice(at, at + CHUNK) })
+      const chunk = messages.slice(at, at + CHUNK)
+      if (platformatic === undefined) await producer.send({ topic: settings.output, acks: -1, messages: chunk })
+      else
+        await platformatic.send(
+          chunk.map((m) => ({
+            topic: settings.output,
+            key: m.key ?? null,
+            value: m.value as string,
+            headers: m.headers as Record<string, string>
+          }))
+        )
     }
     resolveOffset(batch.lastOffset())
     processed += messages.length

@@ -143,7 +143,8 @@ const start = Effect.fnUntraced(function* (
   const pausedMarker = join(dir, PAUSED_FILE)
   const restart = {
     pause: Effect.promise(() => writeFile(pausedMarker, `${process.pid}\n`)).pipe(
-      Effect.andThen(terminate(current.broker.pid, graceMs)),
+      // the pid of the JVM running now: a second drill must not signal the first one's
+      Effect.andThen(Effect.suspend(() => terminate(current.broker.pid, graceMs))),
       Effect.asVoid
     ),
     resume: Effect.gen(function* () {

@@ -9,9 +9,9 @@
  * Headers: forwarded event headers, the step's headers, then hookstream's own (idempotency
  * key, event id, webhook id, traceparent), which nothing configured can override.
  */
-import type { Message } from "kafkajs"
 import { DestinationError, destinationError } from "../../domain/DestinationError.ts"
 import { TRACEPARENT, WEBHOOK_ID } from "../../domain/KafkaHeaders.ts"
+import type { ProducerRecord } from "../../kafka/producer/ProducerDriver.ts"
 import type { Delivery } from "../Destination.ts"
 
 export const IDEMPOTENCY_KEY_HEADER = "hookstream-idempotency-key"
@@ -69,7 +69,7 @@ const keyOf = (delivery: Delivery<KafkaRecordConfig>): string | null | Destinati
   return delivery.key ?? null
 }
 
-export const recordFor = (delivery: Delivery<KafkaRecordConfig>): Message | DestinationError => {
+export const recordFor = (delivery: Delivery<KafkaRecordConfig>): ProducerRecord | DestinationError => {
   const key = keyOf(delivery)
   if (key instanceof DestinationError) return key
   const { config } = delivery
@@ -94,5 +94,5 @@ export const recordFor = (delivery: Delivery<KafkaRecordConfig>): Message | Dest
     delivery.payloadEncoding === "base64"
       ? Buffer.from(String(delivery.payload), "base64")
       : JSON.stringify(delivery.payload)
-  return { key, value, headers }
+  return { topic: config.topic, key, value, headers }
 }

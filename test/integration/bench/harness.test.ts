@@ -53,8 +53,16 @@ describe("npm run bench -- --quick", () => {
     expectRatio(report.ratios.slow_sink_vs_naive)
     expectRatio(report.ratios.p99_half_load_vs_raw)
     expectRatio(report.limits.backlog_peak_rss_mb)
-    const { raw_results_vs_raw, noop_vs_raw_results, result_headers_cost } = report.diagnostics
-    for (const d of [raw_results_vs_raw, noop_vs_raw_results, result_headers_cost]) {
+    expectRatio(report.ratios.platformatic_vs_kafkajs)
+    const diagnostics = report.diagnostics
+    for (const d of [
+      diagnostics.raw_results_vs_raw,
+      diagnostics.noop_vs_raw_results,
+      diagnostics.result_headers_cost,
+      diagnostics.raw_results_platformatic_vs_kafkajs,
+      diagnostics.noop_vs_raw_results_kafkajs,
+      diagnostics.noop_vs_raw_results_platformatic
+    ]) {
       expect(d?.value).toBeGreaterThan(0)
       expect(d?.detail).toMatch(/events\/s$/)
     }

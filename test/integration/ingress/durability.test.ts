@@ -10,6 +10,7 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
+import { type ProducerClient, producerClients } from "../../../src/kafka/producer/ProducerDriver.ts"
 import { consumeRecords, createTopics, kafkaBrokers, testKafka, uniqueName } from "../../support/kafka.ts"
 import { waitFor } from "../../support/waitFor.ts"
 import { rawPost, recordsOnTopic, startTestIngress, streamsFrom, type TestIngress } from "./harness.ts"
@@ -20,8 +21,13 @@ const config = streamsFrom({
 })
 const kafka = testKafka("ingress-durability-test")
 const started: Array<TestIngress> = []
-const start = async (topic: string, maxInFlight = 1_024) => {
-  const ingress = await startTestIngress(config, { brokers: kafkaBrokers(), topic, maxInFlight })
+const start = async (topic: string, maxInFlight = 1_024, producerClient?: ProducerClient) => {
+  const ingress = await startTestIngress(config, {
+    brokers: kafkaBrokers(),
+    topic,
+    maxInFlight,
+    ...(producerClient === undefined ? {} : { producerClient })
+  })
   started.push(ingress)
   await ingress.ready()
   return ingress
@@ -37,11 +43,11 @@ const headers = (delivery: string) => ({
   "x-github-delivery": delivery
 })
 
-describe("500 concurrent requests", () => {
+describe.each(producerClients)("500 concurrent requests (%s producer)", (producerClient) => {
   it("every 202 is exactly one record on the topic, and the topic holds nothing else", async () => {
     const topic = uniqueName("ingress-load")
     await createTopics(kafka, [{ topic, numPartitions: 3 }])
-    const ingress = await start(topic)
+    const ingress = await start(topic, 1_024, producerClient)
     const deliveries = Array.from({ length: 500 }, () => randomUUID())
     const began = performance.now()
     const answers = await Promise.all(
@@ -70,7 +76,9 @@ describe("500 concurrent requests", () => {
       partitionsByKey.set(r.key ?? "", (partitionsByKey.get(r.key ?? "") ?? new Set()).add(r.partition))
     expect([...partitionsByKey.values()].every((p) => p.size === 1)).toBe(true)
     expect(new Set(records.map((r) => r.partition)).size).toBe(3)
-    process.stderr.write(`ingress: 500 concurrent requests answered 202 in ${elapsedMs.toFixed(0)} ms\n`)
+    process.stderr.write(
+      `ingress (${producerClient}): 500 concurrent requests answered 202 in ${elapsedMs.toFixed(0)} ms\n`
+    )
   }, 60_000)
 })
 

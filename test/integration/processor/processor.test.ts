@@ -2,10 +2,11 @@ import { Effect } from "effect"
 import { Partitioners } from "kafkajs"
 import { afterEach, describe, expect, it } from "vitest"
 import { destinationError } from "../../../src/domain/DestinationError.ts"
+import { producerClients } from "../../../src/kafka/producer/ProducerDriver.ts"
 import type { Destination } from "../../../src/modules/Destination.ts"
 import { consumeRecords } from "../../support/kafka.ts"
 import { waitFor } from "../../support/waitFor.ts"
-import { freshTopics, plan, type Running, runProcessor, testKafkaClient } from "./harness.ts"
+import { freshTopics, plan, type Running, runProcessor as runWith, testKafkaClient } from "./harness.ts"
 
 interface Seen {
   readonly key: string | undefined
@@ -49,7 +50,11 @@ const produce = async (
   }
 }
 
-describe("processor", () => {
+// the same suite on both producers of outcomes (exactly-once transactions are KafkaJS's either way)
+describe.each(producerClients)("processor (%s producer)", (producerClient) => {
+  const runProcessor = (...[topics, plans, destination, overrides]: Parameters<typeof runWith>) =>
+    runWith(topics, plans, destination, { producerClient, ...overrides })
+
   it("1,000 events over 50 keys: one result each, per-key order kept at the sink, keys overlap", async () => {
     const kafka = testKafkaClient()
     const topics = await freshTopics(kafka, 3)

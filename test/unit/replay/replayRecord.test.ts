@@ -202,21 +202,3 @@ describe("a dead letter over the DLQ topic's record limit", () => {
     expect(decision._tag === "Undecodable" && decision.problem).toContain("record limit")
   })
 })
-
-describe("transaction requests", () => {
-  it("are cut by bytes so no partition batch exceeds the broker's max message size; order kept", async () => {
-    const { chunksByBytes } = await import("../../../src/kafka/TransactionalPublisher.ts")
-    const record = (n: number, bytes: number) => ({
-      topic: "t",
-      key: null,
-      value: "x".repeat(bytes),
-      headers: { n: String(n) }
-    })
-    const records = [record(0, 300), record(1, 300), record(2, 300), record(3, 2_000), record(4, 10)]
-    const chunks = chunksByBytes(records, 800)
-    expect(chunks.map((c) => c.map((r) => r.headers.n))).toEqual([["0", "1"], ["2"], ["3"], ["4"]])
-    expect(chunksByBytes([], 800)).toEqual([])
-    // a size function of the caller's (the processor counts headers too)
-    expect(chunksByBytes(records, 800, () => 500).map((c) => c.length)).toEqual([1, 1, 1, 1, 1])
-  })
-})

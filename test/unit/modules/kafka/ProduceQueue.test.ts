@@ -4,9 +4,9 @@
  * interrupted delivery that has not been sent never is, and a batch failing for a
  * non-transient reason is split so one bad record does not fail its neighbours.
  */
-import { Effect, Exit, Fiber } from "effect"
-import type { Message, RecordMetadata, TopicMessages } from "kafkajs"
+import { Effect, Exit, Fiber, Scope } from "effect"
 import { describe, expect, it } from "vitest"
+import type { ProducerRecord, RecordPosition } from "../../../../src/kafka/producer/ProducerDriver.ts"
 import { makeProduceQueue } from "../../../../src/modules/kafka/ProduceQueue.ts"
 
 interface Call {
@@ -16,22 +16,24 @@ interface Call {
 
 const scripted = () => {
   const calls: Array<Call> = []
-  const sendBatch = (topicMessages: Array<TopicMessages>) =>
-    new Promise<Array<RecordMetadata>>((resolve, reject) => {
-      const values = topicMessages.flatMap((t) => t.messages.map((m) => String(m.value)))
+  const send = (records: ReadonlyArray<ProducerRecord>) =>
+    new Promise<ReadonlyArray<RecordPosition>>((resolve, reject) => {
       calls.push({
-        values,
+        values: records.map((r) => String(r.value)),
         settle: (outcome) =>
           outcome === undefined
-            ? resolve(topicMessages.map((t) => ({ topicName: t.topic, partition: 0, errorCode: 0, baseOffset: "0" })))
+            ? resolve(records.map((r) => ({ topic: r.topic, partition: 0, offset: "0" })))
             : reject(outcome)
       })
     })
-  const queue = makeProduceQueue({ ready: async () => undefined, checkTopic: async () => undefined, sendBatch })
+  const scope = Effect.runSync(Scope.make())
+  const queue = Effect.runSync(
+    Scope.provide(scope)(makeProduceQueue({ ready: async () => undefined, checkTopic: async () => undefined, send }))
+  )
   return { calls, queue }
 }
 
-const message = (value: string): Message => ({ value })
+const message = (value: string): ProducerRecord => ({ topic: "t", key: null, value, headers: {} })
 const turns = async (n = 5) => {
   for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve))
 }
@@ -39,9 +41,9 @@ const turns = async (n = 5) => {
 describe("ProduceQueue", () => {
   it("what arrives while a request is in flight goes in the next one, in order", async () => {
     const { calls, queue } = scripted()
-    const first = Effect.runPromiseExit(queue.produce("t", message("a")))
+    const first = Effect.runPromiseExit(queue.produce(message("a")))
     await turns()
-    const rest = ["b", "c", "d"].map((v) => Effect.runPromiseExit(queue.produce("t", message(v))))
+    const rest = ["b", "c", "d"].map((v) => Effect.runPromiseExit(queue.produce(message(v))))
     await turns()
     expect(calls.map((c) => c.values)).toEqual([["a"]])
     calls[0]?.settle(undefined)
@@ -53,10 +55,10 @@ describe("ProduceQueue", () => {
 
   it("an interrupted delivery still waiting is never sent; one already sent stops being waited for", async () => {
     const { calls, queue } = scripted()
-    const inFlight = Effect.runFork(queue.produce("t", message("a")))
+    const inFlight = Effect.runFork(queue.produce(message("a")))
     await turns()
-    const waiting = Effect.runFork(queue.produce("t", message("b")))
-    const kept = Effect.runPromiseExit(queue.produce("t", message("c")))
+    const waiting = Effect.runFork(queue.produce(message("b")))
+    const kept = Effect.runPromiseExit(queue.produce(message("c")))
     await turns()
     await Effect.runPromise(Fiber.interrupt(waiting))
     await Effect.runPromise(Fiber.interrupt(inFlight))
@@ -69,10 +71,10 @@ describe("ProduceQueue", () => {
 
   it("a batch refused for a non-transient reason is retried record by record", async () => {
     const { calls, queue } = scripted()
-    const blocker = Effect.runPromiseExit(queue.produce("t", message("first")))
+    const blocker = Effect.runPromiseExit(queue.produce(message("first")))
     await turns()
-    const good = Effect.runPromiseExit(queue.produce("t", message("good")))
-    const bad = Effect.runPromiseExit(queue.produce("t", message("bad")))
+    const good = Effect.runPromiseExit(queue.produce(message("good")))
+    const bad = Effect.runPromiseExit(queue.produce(message("bad")))
     await turns()
     calls[0]?.settle(undefined)
     await turns()
@@ -91,10 +93,10 @@ describe("ProduceQueue", () => {
 
   it("a transient failure fails the whole batch as retryable, without splitting", async () => {
     const { calls, queue } = scripted()
-    const blocker = Effect.runPromiseExit(queue.produce("t", message("x")))
+    const blocker = Effect.runPromiseExit(queue.produce(message("x")))
     await turns()
-    const a = Effect.runPromiseExit(queue.produce("t", message("a")))
-    const b = Effect.runPromiseExit(queue.produce("t", message("b")))
+    const a = Effect.runPromiseExit(queue.produce(message("a")))
+    const b = Effect.runPromiseExit(queue.produce(message("b")))
     await turns()
     calls[0]?.settle(undefined)
     await turns()
@@ -107,12 +109,12 @@ describe("ProduceQueue", () => {
 
   it("closing fails what waits, and later produces at once", async () => {
     const { calls, queue } = scripted()
-    void Effect.runPromiseExit(queue.produce("t", message("a")))
+    void Effect.runPromiseExit(queue.produce(message("a")))
     await turns()
-    const waiting = Effect.runPromiseExit(queue.produce("t", message("b")))
+    const waiting = Effect.runPromiseExit(queue.produce(message("b")))
     queue.close()
     expect(Exit.isFailure(await waiting)).toBe(true)
-    expect(Exit.isFailure(await Effect.runPromiseExit(queue.produce("t", message("c"))))).toBe(true)
+    expect(Exit.isFailure(await Effect.runPromiseExit(queue.produce(message("c"))))).toBe(true)
     expect(calls).toHaveLength(1)
   })
 })

@@ -1,0 +1,189 @@
+/**
+ * The one Kafka transaction protocol of hookstream (processor exactly-once, ingress, replay):
+ * begin → send (in requests under the size limit) → sendOffsets → commit, aborted on any
+ * failure, so records and consumer position become visible to read_committed readers together
+ * or not at all.
+ *
+ * Fencing is by transactional id: the first transaction of a producer initialises its producer
+ * id, which fences the previous holder of the id and aborts its open transaction (`fence` does
+ * just that, sending nothing). A fenced producer's errors say `fenced: true`: it must stop.
+ *
+ * Every step is uninterruptible: an interrupt never leaves a request half-done behind the
+ * caller's back; a caller that gives up aborts instead. A transaction that could not be begun
+ * or ended leaves the client unusable (KafkaJS keeps its state machine stuck, platformatic its
+ * transaction open): the client is replaced and reconnects in the background, and `begin` fails
+ * at once (retriable) until it has.
+ */
+import { Effect, Schedule, type Scope } from "effect"
+import type { Kafka } from "kafkajs"
+import { KafkaError, toKafkaError } from "../KafkaError.ts"
+import { chunksByBytes } from "./batching.ts"
+import { makeDriver } from "./makeDriver.ts"
+import { DEFAULT_MAX_REQUEST_BYTES } from "./Producer.ts"
+import type {
+  CommitOffsets,
+  DriverTransaction,
+  ProducerClient,
+  ProducerDriver,
+  ProducerRecord
+} from "./ProducerDriver.ts"
+
+/** A transaction in progress: records sent into it stay invisible to read_committed readers until `commit`. */
+export interface OpenTransaction {
+  /** aborts the transaction and fails on any failure */
+  readonly send: (records: ReadonlyArray<ProducerRecord>) => Effect.Effect<void, KafkaError>
+  /** records the offsets (when given) and commits; aborts and fails on any failure */
+  readonly commit: (offsets?: CommitOffsets) => Effect.Effect<void, KafkaError>
+  /** never fails: a transaction that cannot be aborted is aborted by the broker's timeout or the next fence */
+  readonly abort: Effect.Effect<void>
+}
+
+export interface TransactionalProducer {
+  readonly client: ProducerClient
+  /** connects (one attempt); the caller decides whether to retry */
+  readonly connect: Effect.Effect<void, KafkaError>
+  readonly connected: () => boolean
+  /** fences earlier producers of the same transactional id (aborting their open transaction) */
+  readonly fence: Effect.Effect<void, KafkaError>
+  /** begins a transaction (one at a time) */
+  readonly begin: Effect.Effect<OpenTransaction, KafkaError>
+  /** one whole transaction: the records, then the offsets, then commit */
+  readonly run: (records: ReadonlyArray<ProducerRecord>, offsets?: CommitOffsets) => Effect.Effect<void, KafkaError>
+}
+
+export interface TransactionalProducerOptions {
+  readonly client: ProducerClient
+  readonly transactionalId: string
+  /** bytes per produce request, at most (the topics' record limit) */
+  readonly maxRequestBytes?: number
+  readonly ackTimeoutMs?: number
+  readonly transactionTimeoutMs?: number
+}
+
+/**
+ * The client for a transaction: platformatic commits consumer offsets only for records its own
+ * consumer read, so transactions carrying offsets of hookstream's (KafkaJS) consumer use KafkaJS.
+ */
+export const transactionClient = (requested: ProducerClient, withOffsets: boolean): ProducerClient =>
+  withOffsets ? "kafkajs" : requested
+
+const reconnectSchedule = Schedule.min([Schedule.exponential("200 millis"), Schedule.spaced("5 seconds")])
+
+export const makeTransactionalProducer = (
+  kafka: Kafka,
+  options: TransactionalProducerOptions
+): Effect.Effect<TransactionalProducer, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const newDriver = (): ProducerDriver =>
+      makeDriver(kafka, options.client, {
+        transactionalId: options.transactionalId,
+        ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs }),
+        ...(options.transactionTimeoutMs === undefined ? {} : { transactionTimeoutMs: options.transactionTimeoutMs })
+      })
+    let driver = newDriver()
+    let connected = false
+    const maxBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES
+    const scope = yield* Effect.scope
+    yield* Effect.addFinalizer(() => Effect.promise(() => driver.disconnect().catch(() => undefined)))
+
+    const connect = Effect.suspend(() => {
+      const current = driver
+      return Effect.tryPromise({
+        try: () => current.connect(),
+        catch: (e) => toKafkaError("producer.connect", e)
+      }).pipe(
+        Effect.tap(() =>
+          Effect.sync(() => {
+            if (current === driver) connected = true
+          })
+        )
+      )
+    })
+
+    /** the client is stuck: a fresh one, connected in the background */
+    const replace = Effect.suspend(() => {
+      const old = driver
+      driver = newDriver()
+      connected = false
+      return Effect.promise(() => old.disconnect().catch(() => undefined)).pipe(
+        Effect.andThen(
+          connect.pipe(
+            Effect.tapError((e) => Effect.logWarning("producer cannot reconnect to Kafka yet; retrying", e.message)),
+            Effect.retry(reconnectSchedule),
+            Effect.ignore,
+            Effect.forkIn(scope)
+          )
+        ),
+        Effect.asVoid
+      )
+    })
+
+    const step = <A>(operation: string, run: () => Promise<A>) =>
+      Effect.tryPromise({ try: run, catch: (e) => toKafkaError(operation, e) })
+
+    /**
+     * Aborts; replaces the client when even that fails. Never fails. A fenced producer is left
+     * as it is: a replacement would fence the instance that took over.
+     */
+    const abortOrReplace = (txn: DriverTransaction, failure?: KafkaError) =>
+      failure?.fenced === true
+        ? Effect.void
+        : step("transaction.abort", () => txn.abort()).pipe(
+            Effect.catch((e) =>
+              e.fenced
+                ? Effect.void
+                : Effect.logWarning("a transaction could not be aborted; replacing the producer", e.message).pipe(
+                    Effect.andThen(replace)
+                  )
+            )
+          )
+
+    const open = (txn: DriverTransaction): OpenTransaction => ({
+      send: (records) =>
+        records.length === 0
+          ? Effect.void
+          : Effect.uninterruptible(
+              step("producer.send", async () => {
+                for (const chunk of chunksByBytes(records, maxBytes)) await txn.send(chunk)
+              }).pipe(Effect.tapError((e) => abortOrReplace(txn, e)))
+            ),
+      commit: (offsets) =>
+        Effect.uninterruptible(
+          Effect.gen(function* () {
+            if (offsets !== undefined && offsets.partitions.length > 0)
+              yield* step("producer.sendOffsets", () => txn.sendOffsets(offsets))
+            yield* step("transaction.commit", () => txn.commit())
+          }).pipe(Effect.tapError((e) => abortOrReplace(txn, e)))
+        ),
+      abort: Effect.uninterruptible(abortOrReplace(txn))
+    })
+
+    const begin = Effect.uninterruptible(
+      Effect.suspend(() => {
+        if (!connected)
+          return Effect.fail(
+            new KafkaError({
+              operation: "producer.transaction",
+              message: "the producer is not connected to Kafka (reconnecting)",
+              retriable: true,
+              fenced: false,
+              code: ""
+            })
+          )
+        const current = driver
+        return step("producer.transaction", () => current.begin()).pipe(
+          Effect.tapError((e) => (e.fenced ? Effect.void : replace)),
+          Effect.map(open)
+        )
+      })
+    )
+
+    // the first transaction initialises the producer id (InitProducerId), which fences the
+    // previous holder of the id and aborts its open transaction; nothing is sent
+    const fence = Effect.flatMap(begin, (txn) => txn.abort)
+
+    const run = (records: ReadonlyArray<ProducerRecord>, offsets?: CommitOffsets) =>
+      Effect.flatMap(begin, (txn) => Effect.andThen(txn.send(records), txn.commit(offsets)))
+
+    return { client: options.client, connect, connected: () => connected, fence, begin, run }
+  })
