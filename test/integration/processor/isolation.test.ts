@@ -90,42 +90,50 @@ const start = (
   )
 
 describe("isolation: a slow destination does not slow other streams", () => {
-  it("the fast stream finishes while the slow one is still draining; the slow one loses nothing and keeps per-key order", async () => {
-    const kafka = testKafkaClient()
-    const topics = await freshTopics(kafka, 3, { deferredPartitions: 4 })
-    const calls: Array<Call> = []
-    running.push(await start(topics, calls, () => 250))
-    // 100 slow events (10 keys) first, then 300 fast ones (30 keys)
-    await produce(topics.input, [
-      ...Array.from({ length: SLOW }, (_, seq) => event("slow", `s-${seq % 10}`, seq)),
-      ...Array.from({ length: 300 }, (_, seq) => event("fast", `f-${seq % 30}`, seq))
-    ])
-    const results = await consumeRecords(kafka, { topic: topics.results, count: SLOW + 300, timeoutMs: 90_000 })
-    const fastDoneAt = Math.max(...calls.filter((c) => c.webhookId === "fast").map((c) => c.at))
-    const slowDoneBefore = calls.filter((c) => c.webhookId === "slow" && c.at <= fastDoneAt).length
-    // The slow sink (2 at a time, 250 ms each) had done only a few when the fast stream was
-    // done. Holding slow events in memory instead, the caps (24) let the fast events in only
-    // once all but 24 slow ones had finished (measured without the deferred topic: 76-80).
-    expect(calls.filter((c) => c.webhookId === "fast").length).toBe(300)
-    expect(slowDoneBefore).toBeLessThan(40)
-    // every event has exactly one result; the slow ones succeeded on the deferred path
-    const byId = new Map<string, Record<string, unknown>>()
-    for (const r of results) byId.set(parse(r.value).event_id, parse(r.value))
-    expect(byId.size).toBe(SLOW + 300)
-    for (let seq = 0; seq < SLOW; seq++) {
-      const result = byId.get(`slow-${seq}`)
-      expect(result?.["status"]).toBe("succeeded")
-      // the result names the input record, not the deferred one
-      expect((result?.["source"] as { topic: string } | undefined)?.topic).toBe(topics.input)
+  it.each([
+    ["at-least-once", false],
+    ["exactly-once", true]
+  ])(
+    "%s: the fast stream finishes while the slow one is still draining; the slow one loses nothing and keeps per-key order",
+    async (_, exactlyOnce) => {
+      const kafka = testKafkaClient()
+      const topics = await freshTopics(kafka, 3, { deferredPartitions: 4 })
+      const calls: Array<Call> = []
+      running.push(
+        await start(topics, calls, () => 250, undefined, { exactlyOnce, commitIntervalMs: exactlyOnce ? 100 : 200 })
+      )
+      // 100 slow events (10 keys) first, then 300 fast ones (30 keys)
+      await produce(topics.input, [
+        ...Array.from({ length: SLOW }, (_, seq) => event("slow", `s-${seq % 10}`, seq)),
+        ...Array.from({ length: 300 }, (_, seq) => event("fast", `f-${seq % 30}`, seq))
+      ])
+      const results = await consumeRecords(kafka, { topic: topics.results, count: SLOW + 300, timeoutMs: 90_000 })
+      const fastDoneAt = Math.max(...calls.filter((c) => c.webhookId === "fast").map((c) => c.at))
+      const slowDoneBefore = calls.filter((c) => c.webhookId === "slow" && c.at <= fastDoneAt).length
+      // The slow sink (2 at a time, 250 ms each) had done only a few when the fast stream was
+      // done. Holding slow events in memory instead, the caps (24) let the fast events in only
+      // once all but 24 slow ones had finished (measured without the deferred topic: 76-80).
+      expect(calls.filter((c) => c.webhookId === "fast").length).toBe(300)
+      expect(slowDoneBefore).toBeLessThan(40)
+      // every event has exactly one result; the slow ones succeeded on the deferred path
+      const byId = new Map<string, Record<string, unknown>>()
+      for (const r of results) byId.set(parse(r.value).event_id, parse(r.value))
+      expect(byId.size).toBe(SLOW + 300)
+      for (let seq = 0; seq < SLOW; seq++) {
+        const result = byId.get(`slow-${seq}`)
+        expect(result?.["status"]).toBe("succeeded")
+        // the result names the input record, not the deferred one
+        expect((result?.["source"] as { topic: string } | undefined)?.topic).toBe(topics.input)
+      }
+      expect(calls.filter((c) => c.webhookId === "slow").length).toBe(SLOW)
+      expect(inKeyOrder(calls, "slow")).toBe(true)
+      expect(inKeyOrder(calls, "fast")).toBe(true)
+      // some were deferred: their records are on the deferred topic, keyed by the stream
+      const deferred = await consumeRecords(kafka, { topic: topics.deferred as string, count: 1, timeoutMs: 10_000 })
+      expect(deferred[0]?.key).toBe("slow")
+      expect(parse(deferred[0]?.value ?? null).schema).toBe("hookstream.deferred/v1")
     }
-    expect(calls.filter((c) => c.webhookId === "slow").length).toBe(SLOW)
-    expect(inKeyOrder(calls, "slow")).toBe(true)
-    expect(inKeyOrder(calls, "fast")).toBe(true)
-    // some were deferred: their records are on the deferred topic, keyed by the stream
-    const deferred = await consumeRecords(kafka, { topic: topics.deferred as string, count: 1, timeoutMs: 10_000 })
-    expect(deferred[0]?.key).toBe("slow")
-    expect(parse(deferred[0]?.value ?? null).schema).toBe("hookstream.deferred/v1")
-  })
+  )
 
   it("an open circuit defers at once; once the sink is back every deferred event succeeds", async () => {
     const kafka = testKafkaClient()
