@@ -32,9 +32,8 @@ export const commitAtLeastOnce = (
   Effect.suspend(() => {
     const moves: Array<{ worker: PartitionWorker; offset: number }> = []
     for (const worker of workers) {
-      worker.tracker.takeDonePrefix()
-      const offset = worker.tracker.commitOffset()
-      if (offset > worker.committed) moves.push({ worker, offset })
+      const offset = worker.commitCandidate()
+      if (offset !== undefined) moves.push({ worker, offset })
     }
     if (moves.length === 0) return Effect.void
     return consumer.commit(moves.map((m) => ({ partition: m.worker.partition, offset: m.offset }))).pipe(
@@ -43,7 +42,7 @@ export const commitAtLeastOnce = (
           stats.commits++
           for (const m of moves) {
             stats.committedOffsets += m.offset - m.worker.committed
-            m.worker.committed = m.offset
+            m.worker.markCommitted(m.offset)
           }
         })
       ),
@@ -60,34 +59,28 @@ export const commitExactlyOnce = (
   stats: CommitStats
 ): Effect.Effect<void, KafkaError> =>
   Effect.suspend(() => {
-    for (const worker of workers) {
-      const prefix = worker.tracker.takeDonePrefix()
-      if (prefix !== undefined) {
-        worker.txnPending.push(...prefix.values)
-        worker.txnTarget = prefix.commitOffset
-      }
-      // past skipped offsets (transaction markers) with no new record done
-      const target = worker.tracker.commitOffset()
-      if (target > worker.txnTarget) worker.txnTarget = target
-    }
-    const moving = workers.filter((w) => w.txnTarget > w.committed)
-    if (moving.length === 0) return Effect.void
+    const moving: Array<{ worker: PartitionWorker; offset: number }> = []
     const records: Array<OutputRecord> = []
-    for (const w of moving) for (const batch of w.txnPending) records.push(...batch)
+    for (const worker of workers) {
+      const candidate = worker.transactionCandidate()
+      if (candidate === undefined) continue
+      moving.push({ worker, offset: candidate.offset })
+      for (const batch of candidate.records) records.push(...batch)
+    }
+    if (moving.length === 0) return Effect.void
     const offsets: CommitOffsets = {
       groupId,
       topic,
-      partitions: moving.map((w) => ({ partition: w.partition, offset: String(w.txnTarget) }))
+      partitions: moving.map((m) => ({ partition: m.worker.partition, offset: String(m.offset) }))
     }
     return producer.run(records, offsets).pipe(
       Effect.tap(() =>
         Effect.sync(() => {
           stats.commits++
           notifyDurable(records)
-          for (const w of moving) {
-            stats.committedOffsets += w.txnTarget - w.committed
-            w.committed = w.txnTarget
-            w.txnPending.length = 0
+          for (const m of moving) {
+            stats.committedOffsets += m.offset - m.worker.committed
+            m.worker.markCommitted(m.offset)
           }
         })
       ),

@@ -46,14 +46,19 @@ export const notifyDurable = (records: ReadonlyArray<OutputRecord>): void => {
   for (const r of records) r.onDurable?.()
 }
 
+/**
+ * The worker owns its partition's offsets, as KafkaJS's OffsetManager does: what is durable
+ * (`durableThrough`), what the next commit may carry (`commitCandidate`,
+ * `transactionCandidate`) and what the group has (`committed`, moved only by `markCommitted`).
+ */
 export class PartitionWorker {
-  readonly tracker: OffsetTracker<ReadonlyArray<OutputRecord>>
+  private readonly tracker: OffsetTracker<ReadonlyArray<OutputRecord>>
   private readonly lanes = new KeyLanes<InputRecord>()
   /** the last offset the group has committed for this partition (through us) */
-  committed: number
+  private committedOffset: number
   /** exactly-once: records of taken prefixes not yet in a committed transaction */
-  readonly txnPending: Array<ReadonlyArray<OutputRecord>> = []
-  txnTarget: number
+  private readonly txnPending: Array<ReadonlyArray<OutputRecord>> = []
+  private txnTarget: number
 
   readonly partition: number
   private readonly scope: Scope.Closeable
@@ -74,7 +79,7 @@ export class PartitionWorker {
     this.run = run
     this.deps = deps
     this.tracker = new OffsetTracker(firstOffset)
-    this.committed = firstOffset
+    this.committedOffset = firstOffset
     this.txnTarget = firstOffset
   }
 
@@ -155,6 +160,58 @@ export class PartitionWorker {
   /** records received and without a durable outcome yet */
   get pending(): number {
     return this.tracker.pending
+  }
+
+  /** records held since the last commit (done or not): the window a slow event holds open */
+  get held(): number {
+    return this.tracker.size
+  }
+
+  /** the offset below which every record taken here has its durable outcome */
+  durableThrough(): number {
+    return this.tracker.commitOffset()
+  }
+
+  /** the group's committed offset for this partition, as far as this worker knows */
+  get committed(): number {
+    return this.committedOffset
+  }
+
+  /** offsets up to `offset` hold no record for us (transaction markers): the commit may pass them */
+  skipThrough(offset: number): void {
+    this.tracker.skipThrough(offset)
+  }
+
+  /** at-least-once: the offset to commit now, if it moved past the committed one */
+  commitCandidate(): number | undefined {
+    this.tracker.takeDonePrefix()
+    const offset = this.tracker.commitOffset()
+    return offset > this.committedOffset ? offset : undefined
+  }
+
+  /**
+   * exactly-once: the outcome records of the newly finished prefix (with those of a failed
+   * transaction before) and the offset to commit with them, if it moved. They stay here until
+   * `markCommitted`, so a failed transaction is retried with them.
+   */
+  transactionCandidate():
+    | { readonly records: ReadonlyArray<ReadonlyArray<OutputRecord>>; readonly offset: number }
+    | undefined {
+    const prefix = this.tracker.takeDonePrefix()
+    if (prefix !== undefined) {
+      this.txnPending.push(...prefix.values)
+      this.txnTarget = prefix.commitOffset
+    }
+    // past skipped offsets (transaction markers) with no new record done
+    const target = this.tracker.commitOffset()
+    if (target > this.txnTarget) this.txnTarget = target
+    return this.txnTarget > this.committedOffset ? { records: this.txnPending, offset: this.txnTarget } : undefined
+  }
+
+  /** the group has `offset` for this partition now; in exactly-once mode its records are committed too */
+  markCommitted(offset: number): void {
+    this.committedOffset = offset
+    if (offset >= this.txnTarget) this.txnPending.length = 0
   }
 
   /** Interrupts every fiber of this partition and waits for them (finalizers included). */

@@ -135,7 +135,7 @@ export const startProcessorLoop = (
     const hasRoom = (partition: number) => {
       if (inFlight >= options.maxInFlight || (preparing.size > 0 && preparing.has(partition))) return false
       const w = workers.get(partition)
-      return w === undefined || (w.pending < cap && w.tracker.size < windowCap)
+      return w === undefined || (w.pending < cap && w.held < windowCap)
     }
 
     /** wakes the batches waiting for room, and resumes the paused partitions, once there is some */
@@ -227,7 +227,7 @@ export const startProcessorLoop = (
     /** offsets without records for us: the commit may pass them once the records before are done */
     const onSkipped = (partition: number, from: number, through: number) => {
       if (draining || !assigned.includes(partition)) return
-      workerFor(partition, from).tracker.skipThrough(through)
+      workerFor(partition, from).skipThrough(through)
     }
 
     const waitForRoom = (partition: number): Promise<boolean> =>
@@ -261,7 +261,7 @@ export const startProcessorLoop = (
           const committed = yield* consumer.committed.pipe(Effect.orElseSucceed(() => new Map<number, number>()))
           for (const [partition, w] of [...workers]) {
             const groupOffset = committed.get(partition) ?? -1
-            if (groupOffset > w.tracker.commitOffset()) {
+            if (groupOffset > w.durableThrough()) {
               yield* dropWorker(partition)
               consumer.seek(partition, groupOffset)
             }
@@ -398,7 +398,7 @@ export const startProcessorLoop = (
     }
 
     return {
-      durableThrough: (partition) => workers.get(partition)?.tracker.commitOffset(),
+      durableThrough: (partition) => workers.get(partition)?.durableThrough(),
       status: () => ({
         assigned,
         inFlight,

@@ -66,16 +66,16 @@ describe("PartitionWorker (at-least-once)", () => {
       )
       // nothing durable yet: nothing committable, both still in flight
       assert.strictEqual(worker.pending, 2)
-      assert.strictEqual(worker.tracker.commitOffset(), 0)
+      assert.strictEqual(worker.durableThrough(), 0)
       assert.strictEqual(done(), 0)
 
       published[1]?.ack()
       assert.strictEqual(worker.pending, 1)
       // offset 0 still waits: the commit cannot pass it
-      assert.strictEqual(worker.tracker.commitOffset(), 0)
+      assert.strictEqual(worker.durableThrough(), 0)
       published[0]?.ack()
       assert.strictEqual(worker.pending, 0)
-      assert.strictEqual(worker.tracker.commitOffset(), 2)
+      assert.strictEqual(worker.durableThrough(), 2)
       assert.strictEqual(done(), 2)
       yield* worker.close
     })
@@ -100,7 +100,7 @@ describe("PartitionWorker (at-least-once)", () => {
       )
       assert.strictEqual(handled.length, 5)
       for (const p of published) p.ack()
-      assert.strictEqual(worker.tracker.commitOffset(), 15)
+      assert.strictEqual(worker.durableThrough(), 15)
       yield* worker.close
     })
   )
@@ -115,7 +115,7 @@ describe("PartitionWorker (at-least-once)", () => {
       published[0]?.ack()
       assert.strictEqual(done(), 0)
       assert.strictEqual(worker.pending, 1)
-      assert.strictEqual(worker.tracker.commitOffset(), 0)
+      assert.strictEqual(worker.durableThrough(), 0)
     })
   )
 })
@@ -170,7 +170,7 @@ describe("PartitionWorker: a key held up by a slow event (input path)", () => {
       yield* Effect.sleep(30)
       assert.deepStrictEqual(handled, ["3", "0"])
       assert.deepStrictEqual(published.slice(0, 2), ["deferred 1", "deferred 2"])
-      assert.strictEqual(worker.tracker.commitOffset(), 4)
+      assert.strictEqual(worker.durableThrough(), 4)
       yield* worker.close
     })
   )
@@ -186,7 +186,7 @@ describe("PartitionWorker: a key held up by a slow event (input path)", () => {
       yield* Effect.sleep(30)
       assert.deepStrictEqual(handled, ["0"])
       assert.deepStrictEqual(deferred, ["1", "2"])
-      assert.strictEqual(worker.tracker.commitOffset(), 3)
+      assert.strictEqual(worker.durableThrough(), 3)
       yield* worker.close
     })
   )
