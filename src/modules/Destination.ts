@@ -22,7 +22,7 @@ export interface Delivery<C = unknown> {
   readonly eventId: string
   readonly webhookId: string
   readonly moduleId: string
-  /** `<event_id>:<module id>`: stable across retries, redeliveries and replays */
+  /** `<webhook_id>:<event_id>:<module id>` (domain/IdempotencyKey.ts): stable across retries, redeliveries and replays */
   readonly idempotencyKey: string
   /** 1-based attempt number within this chain run */
   readonly attempt: number

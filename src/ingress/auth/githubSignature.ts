@@ -8,6 +8,8 @@ import { headerValue, type RequestHeaders } from "../headers.ts"
 import { macEquals } from "./constantTime.ts"
 
 export const GITHUB_SIGNATURE_HEADER = "x-hub-signature-256"
+/** GitHub's id of a delivery, the same on its redeliveries (not covered by the signature) */
+export const GITHUB_DELIVERY_HEADER = "x-github-delivery"
 const SIGNATURE = /^sha256=([0-9a-fA-F]{64})$/
 
 export const verifyGithub = (secrets: ReadonlyArray<Buffer>, headers: RequestHeaders, body: Buffer): boolean => {

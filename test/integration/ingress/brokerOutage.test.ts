@@ -47,7 +47,7 @@ const post = async () => {
   })
   const ms = performance.now() - began
   const body = (await response.json()) as { event_id?: string }
-  if (response.status === 202) accepted.push(delivery)
+  if (response.status === 202 && body.event_id !== undefined) accepted.push(body.event_id)
   else if (response.status === 503) unavailable.push(delivery)
   return { status: response.status, retryAfter: response.headers.get("retry-after"), body, ms }
 }

@@ -27,24 +27,37 @@ describe("ULID", () => {
 })
 
 describe("provider event ids", () => {
-  it("take the provider's delivery id from its header", () => {
-    expect(providerEventId({ "x-github-delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958" }, {}, "github")).toBe(
-      "72d3162e-cc78-11e3-81ab-4c9367dc0958"
-    )
-    expect(providerEventId({ "webhook-id": "msg_p5jXN8AQM9LWM0D4loKWxJek" }, {}, undefined)).toBe(
+  const forged = {
+    "x-github-delivery": "forged-1",
+    "webhook-id": "forged-2",
+    "svix-id": "forged-3",
+    "x-gitlab-event-uuid": "forged-4",
+    "x-shopify-webhook-id": "forged-5"
+  }
+
+  it("come only from what the stream's signature covers", () => {
+    expect(providerEventId({ ...forged, "webhook-id": "msg_p5jXN8AQM9LWM0D4loKWxJek" }, {}, "standard_webhooks")).toBe(
       "msg_p5jXN8AQM9LWM0D4loKWxJek"
+    )
+    expect(providerEventId(forged, { id: "evt_1", object: "event" }, "stripe")).toBe("evt_1")
+    // GitHub signs no header; its delivery id counts on GitHub-verified streams only
+    expect(providerEventId({ ...forged, "x-github-delivery": "72d3162e-cc78" }, { id: "evt_1" }, "github")).toBe(
+      "72d3162e-cc78"
     )
   })
 
-  it("take Stripe's event id from the body only with Stripe signatures", () => {
-    expect(providerEventId({}, { id: "evt_1", object: "event" }, "stripe")).toBe("evt_1")
-    expect(providerEventId({}, { id: "evt_1" }, "github")).toBeUndefined()
+  it("never from a header the stream's auth does not sign: those events get a ULID", () => {
+    for (const style of [undefined, "stripe"]) expect(providerEventId(forged, {}, style)).toBeUndefined()
+    expect(providerEventId({ "svix-id": "forged-3" }, {}, "standard_webhooks")).toBeUndefined()
+    expect(providerEventId({ "webhook-id": "forged-2" }, {}, "github")).toBeUndefined()
     expect(providerEventId({}, { id: "cus_1" }, "stripe")).toBeUndefined()
+    expect(providerEventId({}, { id: "evt_1" }, undefined)).toBeUndefined()
   })
 
   it("ignore unusable values (spaces, too long), leaving a ULID to be generated", () => {
-    expect(providerEventId({ "x-github-delivery": "has space" }, {}, undefined)).toBeUndefined()
-    expect(providerEventId({ "x-github-delivery": "x".repeat(201) }, {}, undefined)).toBeUndefined()
+    expect(providerEventId({ "x-github-delivery": "has space" }, {}, "github")).toBeUndefined()
+    expect(providerEventId({ "webhook-id": "x".repeat(201) }, {}, "standard_webhooks")).toBeUndefined()
+    expect(providerEventId({}, { id: "evt_ with space" }, "stripe")).toBeUndefined()
     expect(providerEventId({}, undefined, undefined)).toBeUndefined()
   })
 })
