@@ -20,6 +20,8 @@ export interface IngressOptions {
   /** the ops server to register readiness with; `undefined` starts none */
   readonly ops: OpsServer | undefined
   readonly produceTimeoutMs: number
+  /** how long a client may take to send a whole request (408 after); default 10 s */
+  readonly requestTimeoutMs?: number
   readonly maxInFlight: number
   readonly maxHeaders: number
   readonly maxHeaderBytes: number
@@ -62,6 +64,7 @@ export const startIngress = Effect.fnUntraced(function* (
     maxHeaderBytes: options.maxHeaderBytes,
     trustProxy: options.trustProxy,
     retryAfterSeconds: options.retryAfterSeconds,
+    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
     now
   }
   const server = yield* makeIngressServer(serverOptions).pipe(
