@@ -30,12 +30,12 @@ const DATASTORE_URL =
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g
 /** JSON Web Tokens */
 const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g
-/**
- * A name, then `=` or `:`; the value's extent is found by `valueEnd`. Quoted as JSON writes it,
- * or bare, up to six words (prose says "api key: …"; the rule reads the last words).
- */
-const ASSIGNMENT =
-  /(?:"([^"\\\n]{1,128})"|'([^'\\\n]{1,128})'|([A-Za-z_][\w.-]{0,63}(?: [\w.-]{1,63}){0,5}))[ \t]*[=:][ \t]*/g
+/** a name is at most six words (prose says "api key: …"; the rule reads the last words) of these characters */
+const MAX_NAME_WORDS = 6
+const MAX_NAME_LENGTH = 128
+const NAME_CHAR = /[\w.-]/
+const NAME_START = /[A-Za-z_]/
+const SEPARATOR = /[=:]/g
 const BARE_VALUE_END = /[\s,;&}\]"']/
 const NOT_WORD = "(?<![\\p{L}\\p{N}_])"
 const NOT_WORD_AFTER = "(?![\\p{L}\\p{N}_])"
@@ -71,20 +71,59 @@ const valueEnd = (text: string, start: number): number => {
   return i
 }
 
+/**
+ * The name written just before the `=` or `:` at `at`: a quoted one as JSON writes it
+ * (`"access token": …`), or up to six bare words (`api key: …`, `refreshToken=…`), the first
+ * starting with a letter or `_`. Read backwards from the separator, so text is scanned once.
+ */
+const nameBefore = (text: string, at: number): string | undefined => {
+  let end = at
+  while (end > 0 && (text[end - 1] === " " || text[end - 1] === "\t")) end--
+  const quote = text[end - 1]
+  if (quote === '"' || quote === "'") {
+    for (let i = end - 2; i >= 0 && end - 2 - i < MAX_NAME_LENGTH; i--) {
+      const c = text[i]
+      if (c === quote) return i === end - 2 ? undefined : text.slice(i + 1, end - 1)
+      if (c === "\\" || c === "\n") return undefined
+    }
+    return undefined
+  }
+  let start = end
+  let words = 0
+  while (words < MAX_NAME_WORDS) {
+    let i = start
+    while (i > 0 && end - i < MAX_NAME_LENGTH && NAME_CHAR.test(text[i - 1] as string)) i--
+    if (i === start) break
+    start = i
+    words++
+    if (start < 2 || text[start - 1] !== " " || !NAME_CHAR.test(text[start - 2] as string)) break
+    start--
+  }
+  if (text[start] === " ") start++
+  // the name starts at its first word that starts like a name
+  while (start < end && !NAME_START.test(text[start] as string)) {
+    const space = text.indexOf(" ", start)
+    start = space < 0 || space >= end ? end : space + 1
+  }
+  return start < end ? text.slice(start, end) : undefined
+}
+
 /** Masks the value of every assignment whose name is a secret name. */
-const maskAssignments = (text: string): string => {
+const maskAssignments = (text: string, isSecret: (name: string) => boolean): string => {
   let out = ""
   let copied = 0
-  ASSIGNMENT.lastIndex = 0
-  for (let m = ASSIGNMENT.exec(text); m !== null; m = ASSIGNMENT.exec(text)) {
-    const start = m.index + m[0].length
-    if (!isSecretName(m[1] ?? m[2] ?? m[3] ?? "")) continue
+  SEPARATOR.lastIndex = 0
+  for (let m = SEPARATOR.exec(text); m !== null; m = SEPARATOR.exec(text)) {
+    const name = nameBefore(text, m.index)
+    if (name === undefined || !isSecret(name)) continue
+    let start = m.index + 1
+    while (text[start] === " " || text[start] === "\t") start++
     const end = valueEnd(text, start)
     if (end === start) continue
     const quote = text[start] === '"' || text[start] === "'" ? (text[start] as string) : ""
     out += `${text.slice(copied, start)}${quote}[REDACTED]${quote}`
     copied = end
-    ASSIGNMENT.lastIndex = end
+    SEPARATOR.lastIndex = end
   }
   return copied === 0 ? text : out + text.slice(copied)
 }
@@ -103,6 +142,16 @@ export const makeSanitizer = (secrets: ReadonlyArray<string> = []): Sanitizer =>
     .map(escapeRegExp)
   const exactPattern =
     exact.length > 0 ? new RegExp(`${NOT_WORD}(?:${exact.join("|")})${NOT_WORD_AFTER}`, "gu") : undefined
+  // names repeat (the same drivers say the same things): remember the verdicts, boundedly
+  const verdicts = new Map<string, boolean>()
+  const isSecret = (name: string): boolean => {
+    let verdict = verdicts.get(name)
+    if (verdict === undefined) {
+      verdict = isSecretName(name)
+      if (verdicts.size < 10_000) verdicts.set(name, verdict)
+    }
+    return verdict
+  }
   return (message) => {
     let out = message
     if (exactPattern !== undefined) out = out.replace(exactPattern, "[REDACTED]")
@@ -111,7 +160,8 @@ export const makeSanitizer = (secrets: ReadonlyArray<string> = []): Sanitizer =>
         .replace(URL_WITH_CREDENTIALS, "[REDACTED-URL]")
         .replace(DATASTORE_URL, "[REDACTED-URL]")
         .replace(BEARER, "$1 [REDACTED]")
-        .replace(JWT, "[REDACTED-JWT]")
+        .replace(JWT, "[REDACTED-JWT]"),
+      isSecret
     ).replace(/[\r\n\t]+/g, " ")
     return out.length > MAX_LENGTH ? `${out.slice(0, MAX_LENGTH)}…` : out
   }
