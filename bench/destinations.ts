@@ -30,6 +30,7 @@ import { Redis } from "ioredis"
 import { Kafka, logLevel } from "kafkajs"
 import mysql from "mysql2/promise"
 import pg from "pg"
+import { idempotencyKey } from "../src/domain/IdempotencyKey.ts"
 import type { Delivery, DestinationSpec } from "../src/modules/Destination.ts"
 import { fileDestination } from "../src/modules/file.ts"
 import { httpDestination } from "../src/modules/http.ts"
@@ -83,7 +84,7 @@ if (process.argv[2] === "--server") {
         eventId,
         webhookId: "bench",
         moduleId: "step",
-        idempotencyKey: `${eventId}:step`,
+        idempotencyKey: idempotencyKey("bench", eventId, "step"),
         attempt: 1,
         payload: { order_id: seq, amount: 1234, currency: "EUR", items: [{ sku: "a", qty: 2 }] },
         payloadEncoding: "json",

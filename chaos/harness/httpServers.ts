@@ -165,9 +165,13 @@ export const startScriptedServer = async (): Promise<ScriptedServer> => {
   }
 }
 
-/** The event id of a request hookstream's http step sent (its idempotency key is `<event_id>:<step id>`). */
+/**
+ * The event id of a request hookstream's http step sent: its idempotency key is
+ * `<webhook_id>:<event_id>:<step id>`, and only the event id can hold a `:`.
+ */
 export const eventIdOf = (request: SeenRequest): string => {
   const key = String(request.headers["idempotency-key"] ?? "")
-  const colon = key.lastIndexOf(":")
-  return colon < 0 ? key : key.slice(0, colon)
+  const first = key.indexOf(":")
+  const last = key.lastIndexOf(":")
+  return first < 0 || first === last ? key : key.slice(first + 1, last)
 }

@@ -78,6 +78,15 @@ export const ingressFlags = {
     Config.Int("HOOKSTREAM_INGRESS_MAX_IN_FLIGHT"),
     1_024
   ),
+  requestTimeout: withEnv(
+    Flag.String("request-timeout").pipe(
+      Flag.withDescription(
+        "How long a client may take to send a whole request, headers and body; past it 408 and the connection closes, freeing its in-flight slot (env HOOKSTREAM_INGRESS_REQUEST_TIMEOUT; default 10s)"
+      )
+    ),
+    Config.String("HOOKSTREAM_INGRESS_REQUEST_TIMEOUT"),
+    "10s"
+  ),
   maxHeaders: withEnv(
     Flag.Int("max-headers").pipe(
       Flag.withDescription(
@@ -141,6 +150,9 @@ export const startIngressCommand = Effect.fn("ingress.start")(function* (
   const produceTimeoutMs = parseDuration(input.produceTimeout)
   if (produceTimeoutMs === undefined || produceTimeoutMs < 1)
     return yield* usage(`--produce-timeout: not a duration: ${input.produceTimeout}`)
+  const requestTimeoutMs = parseDuration(input.requestTimeout)
+  if (requestTimeoutMs === undefined || requestTimeoutMs < 100)
+    return yield* usage(`--request-timeout: expected a duration of at least 100ms, got ${input.requestTimeout}`)
   const retryAfterMs = parseDuration(input.retryAfter)
   if (retryAfterMs === undefined) return yield* usage(`--retry-after: not a duration: ${input.retryAfter}`)
   const maxHeaderBytes = parseByteSize(input.maxHeaderSize)
@@ -178,6 +190,7 @@ export const startIngressCommand = Effect.fn("ingress.start")(function* (
     ops,
     produceTimeoutMs,
     producerClient: input.producerClient,
+    requestTimeoutMs,
     maxInFlight: input.maxInFlight,
     maxHeaders: input.maxHeaders,
     maxHeaderBytes,
@@ -204,6 +217,7 @@ export const defaultIngressInput = (overrides: Partial<IngressInput> = {}): Ingr
   opsHost: "0.0.0.0",
   opsPort: DEFAULT_OPS_PORT,
   produceTimeout: "5s",
+  requestTimeout: "10s",
   maxInFlight: 1_024,
   maxHeaders: DEFAULT_MAX_HEADERS,
   maxHeaderSize: `${DEFAULT_MAX_HEADER_BYTES / 1024}KiB`,

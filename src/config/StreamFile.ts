@@ -55,7 +55,7 @@ const RegexString = Schema.String.check(
 )
 
 export const Redaction = Schema.Struct({
-  /** extra key names to redact (case-insensitive), beyond the built-in credential names */
+  /** extra key names to redact, compared without case or separators (`card-number` masks `cardNumber`), beyond the built-in secret names */
   fields: withDefault(Schema.Array(text(128)), []),
   /** extra key-name patterns (regular expressions, case-insensitive) */
   patterns: withDefault(Schema.Array(RegexString), []),

@@ -3,7 +3,9 @@
  * data) and starts replays, so it is never reachable from the network unprotected:
  *   - bound to loopback without a token: open (anyone on the machine can use it, replay
  *     included; the same people can run `hookstream replay`)
- *   - a token configured: every API call, reads included, needs `Authorization: Bearer <token>`
+ *   - a token configured: every request other than the page itself (its HTML and static
+ *     files), reads included, needs `Authorization: Bearer <token>`; which request is which is
+ *     decided on the route the router matched (consoleApp.ts), not on how the URL is spelled
  *   - any other interface without a token: disabled, and the log says why
  * Pure.
  */

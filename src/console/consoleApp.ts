@@ -14,9 +14,13 @@
  *   POST /console/api/replay/dry-run  what a replay of the filter would publish
  *   POST /console/api/replay          starts it (409 while another runs); GET …/replay/:id polls it
  *
- * Every API call passes the access check (consoleAccess.ts). Mutations also need a JSON body
- * (`application/json`, which a cross-site form cannot send without a CORS preflight that is
- * never answered) and a same-origin `Origin` when the browser sends one: a page on another
+ * Access is decided on the route the router matched, never on the URL text: the router
+ * percent-decodes the path, so a check on the raw URL let `/console/%61pi/dlq` through.
+ * Only the page's own routes (`PAGE_ROUTES`: the page and its static files, which hold no
+ * data) are public; every other request, an unmatched one included, passes the access check
+ * (consoleAccess.ts) whatever its spelling. Every request other than GET/HEAD also needs a JSON
+ * body (`application/json`, which a cross-site form cannot send without a CORS preflight that
+ * is never answered) and a same-origin `Origin` when the browser sends one: a page on another
  * site cannot make the operator's browser start a replay on a loopback console.
  */
 import { readdirSync, readFileSync } from "node:fs"
@@ -95,8 +99,19 @@ const sameOrigin = (request: FastifyRequest): boolean => {
   }
 }
 
+/** The routes anyone may fetch: the page and its static files, which carry no data. */
+export const PAGE_ROUTES: ReadonlySet<string> = new Set(["/console", "/console/", "/console/static/:file"])
+
+export interface ConsoleRoute {
+  readonly method: string
+  /** the route's pattern as registered (`/console/api/replay/:id`) */
+  readonly url: string
+}
+
 export interface ConsoleApp {
   readonly handler: MountedHandler
+  /** every route the router serves, as it registered them */
+  readonly routes: ReadonlyArray<ConsoleRoute>
   /** ends the open live streams: a server closing waits for its connections, and these never end by themselves */
   readonly endStreams: () => void
 }
@@ -113,15 +128,21 @@ export const makeConsoleApp = async (deps: ConsoleDeps): Promise<ConsoleApp> => 
     shareReplay({ bufferSize: HISTORY, refCount: true })
   )
 
+  const routes: Array<ConsoleRoute> = []
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url })
+  })
+  // onRequest runs once the router has matched: `routeOptions.url` is the matched pattern
+  // (undefined when nothing matched), so no spelling of a path can change the decision
   app.addHook("onRequest", async (request, reply) => {
     if (!hostAllowed(deps.access, request.headers.host))
       return reply
         .code(421)
         .send({ error: "an open console answers only to a loopback Host (127.0.0.1, localhost, [::1])" })
-    if (!request.url.startsWith("/console/api/")) return
+    if (PAGE_ROUTES.has(request.routeOptions.url ?? "")) return
     if (!authorized(deps.access, request.headers.authorization))
       return reply.code(401).send({ error: "token required" })
-    if (request.method === "GET") return
+    if (request.method === "GET" || request.method === "HEAD") return
     // a cross-site form can POST text/plain without a preflight; JSON cannot
     if (!/^application\/json\b/i.test(request.headers["content-type"] ?? ""))
       return reply.code(415).send({ error: "expected an application/json body" })
@@ -145,7 +166,8 @@ export const makeConsoleApp = async (deps: ConsoleDeps): Promise<ConsoleApp> => 
     streams: streams.length,
     access: deps.access._tag === "Token" ? "token" : "open"
   }))
-  app.get("/console/api/live", (request, reply) => {
+  // no HEAD: an event stream has no head of its own, and Node sends none until the body ends
+  app.get("/console/api/live", { exposeHeadRoute: false }, (request, reply) => {
     reply.hijack()
     live.add(reply.raw)
     streamEvents(reply.raw, frameText)
@@ -217,6 +239,7 @@ export const makeConsoleApp = async (deps: ConsoleDeps): Promise<ConsoleApp> => 
   await app.ready()
   return {
     handler: (request, response) => app.routing(request, response),
+    routes,
     endStreams: () => {
       for (const response of live) response.end()
     }

@@ -21,7 +21,7 @@ import { type DlqStats, makeStatsAccumulator } from "../dlq/DlqStats.ts"
 import { readDlq } from "../dlq/readDlq.ts"
 import type { WebhookEvent } from "../domain/WebhookEvent.ts"
 import type { KafkaError } from "../kafka/KafkaError.ts"
-import { makeRedactor, REDACTED, type Redactor } from "../outcomes/redact.ts"
+import { defaultRedactor, REDACTED, type Redactor, streamRedactor } from "../outcomes/redact.ts"
 
 /** `?webhook=a,b&reason=…&module=…&key=…&since=2h&until=…` → a filter, or why not. */
 export const filterFromQuery = (query: Readonly<Record<string, unknown>>, now: number): FilterParse => {
@@ -115,18 +115,11 @@ export const timeline = (
 
 /** The redactor for a stream's records: the built-in names plus the stream's own settings. */
 export const streamRedactors = (streams: ReadonlyArray<StreamDefinition>) => {
-  const fallback = makeRedactor()
   const byId = new Map<string, { readonly redactor: Redactor; readonly wholePayload: boolean }>(
-    streams.map((s) => [
-      s.plan.webhookId,
-      {
-        redactor: makeRedactor({ fields: s.redaction.fields, patterns: s.redaction.patterns }),
-        wholePayload: s.redaction.payload
-      }
-    ])
+    streams.map((s) => [s.plan.webhookId, { redactor: streamRedactor(s.redaction), wholePayload: s.redaction.payload }])
   )
   return (webhookId: string | undefined) =>
-    (webhookId === undefined ? undefined : byId.get(webhookId)) ?? { redactor: fallback, wholePayload: false }
+    (webhookId === undefined ? undefined : byId.get(webhookId)) ?? { redactor: defaultRedactor, wholePayload: false }
 }
 
 /** One dead letter for the record view: everything an operator needs, no secret. */

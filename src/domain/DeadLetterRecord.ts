@@ -9,7 +9,7 @@ import { KafkaSource } from "./KafkaSource.ts"
 import { ErrorInfo } from "./Outcome.ts"
 import { ResultRecord } from "./ResultRecord.ts"
 import { Rfc3339 } from "./Timestamp.ts"
-import { WebhookEvent } from "./WebhookEvent.ts"
+import { KEY_TEXT, WebhookEvent } from "./WebhookEvent.ts"
 
 export const DEFAULT_DLQ_TOPIC = "webhooks.dlq"
 export const DLQ_SCHEMA_ID = "hookstream.dlq/v1"
@@ -47,7 +47,11 @@ export const DeadLetterRecord = Schema.Struct({
   replay_count: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
   failed_at: Rfc3339,
   /** known whenever the envelope decoded */
-  event_id: Schema.optionalKey(Schema.String),
+  event_id: Schema.optionalKey(
+    Schema.String.annotate({
+      description: `Known whenever the envelope decoded. A replay keeps it, and with webhook_id and each module's id it makes ${KEY_TEXT}`
+    })
+  ),
   webhook_id: Schema.optionalKey(Schema.String),
   /**
    * Set when the dead letter with its event would not fit the DLQ topic's record limit: `event`

@@ -1,7 +1,7 @@
 /**
  * Event identity. A producer may name its event (`id` in the envelope); otherwise the id
  * is derived from where the record sits in Kafka, so a redelivered record keeps its id
- * and destinations can dedupe on `<event_id>:<module id>`.
+ * and destinations can dedupe on `<webhook_id>:<event_id>:<module id>`.
  */
 import type { KafkaSource } from "./KafkaSource.ts"
 

@@ -8,6 +8,7 @@ import { Schema } from "effect"
 import { KafkaSource } from "./KafkaSource.ts"
 import { ChainStatus, ModuleOutcome } from "./Outcome.ts"
 import { Rfc3339 } from "./Timestamp.ts"
+import { KEY_TEXT } from "./WebhookEvent.ts"
 
 export const DEFAULT_RESULTS_TOPIC = "webhooks.results"
 export const RESULT_SCHEMA_ID = "hookstream.result/v1"
@@ -16,7 +17,9 @@ const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 
 export const ResultRecord = Schema.Struct({
   schema: Schema.Literal(RESULT_SCHEMA_ID),
-  event_id: Schema.String,
+  event_id: Schema.String.annotate({
+    description: `The event's id. With webhook_id and each module's id it makes ${KEY_TEXT}`
+  }),
   webhook_id: Schema.String,
   status: ChainStatus,
   /** in chain order, one per step (skipped steps included) */

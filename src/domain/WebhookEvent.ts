@@ -8,6 +8,10 @@ import { Rfc3339 } from "./Timestamp.ts"
 
 export const DEFAULT_INPUT_TOPIC = "webhooks"
 
+/** How the schemas state the idempotency key (domain/IdempotencyKey.ts) */
+export const KEY_TEXT =
+  "each destination's idempotency key, `<webhook_id>:<event_id>:<module id>` (stable across retries, redeliveries and replays)"
+
 export const PayloadEncoding = Schema.Literals(["json", "base64"]).annotate({
   description: "`json` (default): payload is the JSON value. `base64`: payload is a base64 string of raw bytes"
 })
@@ -33,7 +37,7 @@ export const WebhookEvent = Schema.Struct({
   payload: Schema.Unknown.annotate({ description: "Any JSON value; a base64 string when payload_encoding is base64" }),
   id: Schema.optionalKey(
     EventIdString.annotate({
-      description: "Event id; when absent it is derived from topic/partition/offset, so redelivery keeps it"
+      description: `Event id; when absent it is derived from topic/partition/offset, so redelivery keeps it. With webhook_id and the module id it makes ${KEY_TEXT}`
     })
   ),
   headers: Schema.optionalKey(

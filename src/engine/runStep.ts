@@ -9,6 +9,7 @@
  */
 import { Cause, type Clock, Effect, Exit, Random } from "effect"
 import { DestinationError } from "../domain/DestinationError.ts"
+import { idempotencyKey } from "../domain/IdempotencyKey.ts"
 import type { ErrorInfo, StepOutcome, StepStatus } from "../domain/Outcome.ts"
 import type { Sanitizer } from "../domain/sanitize.ts"
 import { formatTraceparent, spanContextOf } from "../domain/TraceContext.ts"
@@ -24,7 +25,7 @@ export interface StepState {
   startedAt: number
   attempts: number
   outcome: StepOutcome | undefined
-  /** `<event id>:<module id>`: the same for every attempt, retry and redelivery of this step */
+  /** `<webhook id>:<event id>:<module id>` (domain/IdempotencyKey.ts): the same for every attempt, retry and redelivery of this step */
   idempotencyKey: string
 }
 
@@ -190,7 +191,7 @@ export const runStep = (step: BoundStep, ctx: StepContext, state: StepState): Ef
   Effect.suspend(() => {
     state.started = true
     state.startedAt = ctx.clock.currentTimeMillisUnsafe()
-    state.idempotencyKey = `${ctx.input.eventId}:${step.plan.id}`
+    state.idempotencyKey = idempotencyKey(ctx.webhookId, ctx.input.eventId, step.plan.id)
     return nextAttempt(step, ctx, state)
   })
 

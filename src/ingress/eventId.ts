@@ -1,9 +1,12 @@
 /**
- * Event ids for ingress events. A provider's delivery id wins, so a provider's retry of the
- * same delivery carries the same id and destinations dedupe it (`<event_id>:<module id>`);
- * otherwise a fresh ULID (time-ordered, 26 characters of Crockford base32).
+ * Event ids for ingress events. A provider's signed delivery id wins, so a provider's retry of
+ * the same delivery carries the same id and destinations dedupe it (idempotency key
+ * `<webhook_id>:<event_id>:<module id>`); otherwise a fresh ULID (time-ordered, 26 characters
+ * of Crockford base32).
  */
 import { randomBytes } from "node:crypto"
+import { GITHUB_DELIVERY_HEADER } from "./auth/githubSignature.ts"
+import { WEBHOOK_ID_HEADER } from "./auth/standardWebhooksSignature.ts"
 import { headerValue, type RequestHeaders } from "./headers.ts"
 
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -46,34 +49,41 @@ export const ulidTime = (id: string): number | undefined => {
   return t
 }
 
-/** Delivery-id headers of common providers, first match wins. */
-export const DELIVERY_ID_HEADERS = [
-  "x-github-delivery", // GitHub
-  "webhook-id", // Standard Webhooks
-  "svix-id", // Svix (Standard Webhooks' origin)
-  "x-gitlab-event-uuid", // GitLab
-  "x-shopify-webhook-id" // Shopify
-] as const
-
 /** The envelope's `id` rule (domain/WebhookEvent.ts): printable, no spaces, at most 200. */
 const EVENT_ID = /^[\x21-\x7e]{1,200}$/
 
+const usable = (value: string | undefined): string | undefined => {
+  const id = value?.trim()
+  return id !== undefined && EVENT_ID.test(id) ? id : undefined
+}
+
 /**
- * The provider's id for this delivery, if it sent one we can use. Stripe puts it in the body
- * (`"id": "evt_…"`), so with Stripe signatures the payload's `id` counts too.
+ * The provider's id for this delivery, taken only from what the stream's own signature
+ * covers, so nobody can choose an event id by adding a header:
+ *   standard_webhooks  the `webhook-id` header (signed with the body)
+ *   stripe             the body's `"id": "evt_…"` (the body is signed)
+ *   github             `X-GitHub-Delivery`: GitHub signs no header, so this one is the
+ *                      sender's word; it is taken only on streams that verify GitHub's
+ *                      signature, where it is what GitHub retries with
+ * Anything else (bearer, basic, IP allowlist, no auth, or any other header) gets no provider
+ * id: the caller generates a ULID. Called only after the signature has been verified.
  */
 export const providerEventId = (
   headers: RequestHeaders,
   payload: unknown,
   hmacStyle: string | undefined
 ): string | undefined => {
-  for (const name of DELIVERY_ID_HEADERS) {
-    const value = headerValue(headers, name)?.trim()
-    if (value !== undefined && EVENT_ID.test(value)) return value
+  switch (hmacStyle) {
+    case "standard_webhooks":
+      return usable(headerValue(headers, WEBHOOK_ID_HEADER))
+    case "github":
+      return usable(headerValue(headers, GITHUB_DELIVERY_HEADER))
+    case "stripe": {
+      if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return undefined
+      const id = (payload as Record<string, unknown>)["id"]
+      return typeof id === "string" && id.startsWith("evt_") ? usable(id) : undefined
+    }
+    default:
+      return undefined
   }
-  if (hmacStyle === "stripe" && typeof payload === "object" && payload !== null && !Array.isArray(payload)) {
-    const id = (payload as Record<string, unknown>)["id"]
-    if (typeof id === "string" && id.startsWith("evt_") && EVENT_ID.test(id)) return id
-  }
-  return undefined
 }

@@ -1,9 +1,18 @@
 /**
- * The in-flight cap. A slot is taken when a request arrives (before its body is read, so the
- * cap also bounds buffered bodies: at most `max` × the largest stream limit) and given back
- * when both the answer is sent and its record is settled with the producer. A request that
- * was answered 503 while its record still waits on the broker keeps its slot, so a broker
- * outage cannot pile up records without bound.
+ * The in-flight cap, shared fairly between the served streams. A slot is taken when a request
+ * has passed every check that needs no body (before its body is read, so the cap also bounds
+ * buffered bodies: at most `max` × the largest stream limit) and given back when both the
+ * answer is sent and its record is settled with the producer. A request that was answered 503
+ * while its record still waits on the broker keeps its slot, so a broker outage cannot pile
+ * up records without bound.
+ *
+ * Fairness: half of the cap is split evenly into a reserve per stream, the other half is
+ * shared, first come first served. A stream takes from its reserve first, then from the shared
+ * half; it never touches another stream's reserve. So a flood on one stream (slow bodies, or
+ * anything else that holds slots) takes at most its reserve plus the shared half, and every
+ * other stream keeps its reserve whatever the flood does. With few streams one stream may
+ * still use most of the cap (one stream: all of it; two: three quarters). A cap too small to
+ * give each stream a slot of its own is shared only.
  */
 
 export interface Slot {
@@ -14,15 +23,29 @@ export interface Slot {
 }
 
 export interface InFlight {
-  /** a slot, or `undefined` when the cap is reached */
-  readonly tryAcquire: () => Slot | undefined
+  /** a slot for a request to `stream`, or `undefined` when neither its reserve nor the shared part has one */
+  readonly tryAcquire: (stream: string) => Slot | undefined
   readonly count: () => number
 }
 
-export const makeInFlight = (max: number, onChange?: (count: number) => void): InFlight => {
+export const makeInFlight = (
+  max: number,
+  streams: ReadonlyArray<string>,
+  onChange?: (count: number) => void
+): InFlight => {
+  const reserve = streams.length === 0 ? 0 : Math.floor(max / 2 / streams.length)
+  const shared = max - reserve * streams.length
+  const held = new Map<string, number>(streams.map((s) => [s, 0]))
+  let sharedUsed = 0
   let count = 0
-  const tryAcquire = (): Slot | undefined => {
-    if (count >= max) return undefined
+  const tryAcquire = (stream: string): Slot | undefined => {
+    const mine = held.get(stream) ?? 0
+    // beyond its reserve a stream takes from the shared part (streams not listed have no reserve)
+    const ownReserve = held.has(stream) ? reserve : 0
+    const fromShared = mine >= ownReserve
+    if (fromShared && sharedUsed >= shared) return undefined
+    if (fromShared) sharedUsed++
+    held.set(stream, mine + 1)
     count++
     onChange?.(count)
     let holders = 1
@@ -33,10 +56,13 @@ export const makeInFlight = (max: number, onChange?: (count: number) => void): I
       release: () => {
         if (holders === 0) return
         holders--
-        if (holders === 0) {
-          count--
-          onChange?.(count)
-        }
+        if (holders > 0) return
+        const now = held.get(stream) ?? 1
+        // the slot above the reserve line goes back to the shared part, whichever request took it
+        if (now > ownReserve) sharedUsed--
+        held.set(stream, now - 1)
+        count--
+        onChange?.(count)
       }
     }
   }

@@ -7,9 +7,13 @@
  * A request goes through, in order:
  *   404  no served stream has this id (or another method/path)
  *   431  more header fields than allowed (total header bytes: Node's limit, also 431)
- *   401  IP allowlist, bearer, basic (before the body is read)
+ *   401  IP allowlist, bearer, basic, and the HMAC signature header's form and timestamp
+ *        (before the body is read)
  *   429  the stream's (or the client IP's) token bucket is empty, with Retry-After
- *   503  the in-flight cap is reached, or the ingress is shutting down, with Retry-After
+ *   503  no in-flight slot for this stream (its reserve and the shared part are taken: see
+ *        inFlight.ts), or the ingress is shutting down, with Retry-After
+ *   408  the request (headers and body) did not arrive within the request timeout; the
+ *        connection is closed and the slot freed
  *   413  body over the stream's max_payload_size (fastify, before buffering it all)
  *   401  HMAC signature (github, stripe, standard_webhooks) over the raw body
  *   415  not JSON and the stream does not allow raw bodies
@@ -20,7 +24,7 @@
  * Failures say no more than the status needs: a 401 never tells which check failed.
  */
 import { randomUUID } from "node:crypto"
-import type { IncomingMessage } from "node:http"
+import type { IncomingMessage, ServerResponse } from "node:http"
 import { STATUS_CODES } from "node:http"
 import type { Socket } from "node:net"
 import { Cause, Effect, Exit, Schema, type Scope } from "effect"
@@ -58,7 +62,11 @@ export interface IngressServerOptions {
   readonly trustProxy: ReadonlyArray<string>
   /** seconds in the Retry-After of a 503 */
   readonly retryAfterSeconds: number
-  /** how long a client may take to send its request (slow-loris guard) */
+  /**
+   * How long a client may take to send its whole request, headers and body (default 10 s):
+   * past it the answer is 408 and the connection closes, so a slow sender cannot keep an
+   * in-flight slot. Node checks every `min(1 s, timeout / 4)`.
+   */
   readonly requestTimeoutMs?: number
   readonly now?: () => number
 }
@@ -69,6 +77,8 @@ export interface IngressServer {
   readonly inFlight: () => number
   readonly closing: () => boolean
 }
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
 
 const EMPTY = Buffer.alloc(0)
 const REQUEST_ID = /^[\x21-\x7e]{1,200}$/
@@ -95,21 +105,39 @@ export const makeIngressServer = (
     const runPromiseExit = Effect.runPromiseExitWith(context)
     const now = options.now ?? Date.now
     const { producer } = options
-    const inFlight: InFlight = makeInFlight(options.maxInFlight, (n) => inFlightGauge.set(n))
+    const inFlight: InFlight = makeInFlight(
+      options.maxInFlight,
+      options.streams.map((s) => s.webhookId),
+      (n) => inFlightGauge.set(n)
+    )
     const states = new WeakMap<IncomingMessage, RequestState>()
+    /** the latest response on each connection: a timeout after its head went out must not write another */
+    const responses = new WeakMap<Socket, ServerResponse>()
     let closing = false
+    const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
 
     const app = Fastify({
       logger: false,
-      http: { maxHeaderSize: options.maxHeaderBytes },
+      http: {
+        maxHeaderSize: options.maxHeaderBytes,
+        requestTimeout,
+        headersTimeout: requestTimeout,
+        // Node's default looks every 30 s, which would let a slow sender keep its slot that much longer
+        connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(requestTimeout / 4)))
+      },
       trustProxy: options.trustProxy.length === 0 ? false : [...options.trustProxy],
-      requestTimeout: options.requestTimeoutMs ?? 60_000,
+      requestTimeout,
       return503OnClosing: true,
       forceCloseConnections: "idle",
       // routes without a limit of their own (unknown paths) read no body worth the name
       bodyLimit: 1024,
       clientErrorHandler: (error: NodeJS.ErrnoException, socket: Socket) => {
         if (error.code === "ECONNRESET" || socket.destroyed) return
+        // answered already (a 503 or 401 before the body came in): only close
+        if (responses.get(socket)?.headersSent === true) {
+          socket.destroy(error)
+          return
+        }
         const code = error.code === "HPE_HEADER_OVERFLOW" ? 431 : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400
         requestsTotal.inc({ webhook_id: "", code: String(code) })
         const body = JSON.stringify(errorBody(code))
@@ -134,6 +162,7 @@ export const makeIngressServer = (
     app.setNotFoundHandler((_request, reply) => send(reply, 404, errorBody(404)))
     // answer unknown paths before their body is read (else a large one would be a 413)
     app.addHook("onRequest", (request, reply, done) => {
+      responses.set(request.raw.socket, reply.raw)
       if (request.is404) {
         send(reply, 404, errorBody(404))
         return
@@ -157,7 +186,7 @@ export const makeIngressServer = (
         send(reply, rejection.code, errorBody(rejection.code), rejection.retryAfter)
         return
       }
-      const slot = inFlight.tryAcquire()
+      const slot = inFlight.tryAcquire(stream.webhookId)
       if (slot === undefined) {
         send(reply, 503, errorBody(503), options.retryAfterSeconds)
         return

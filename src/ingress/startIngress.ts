@@ -23,6 +23,8 @@ export interface IngressOptions {
   readonly produceTimeoutMs: number
   /** the client of the ingress's transactions (default platformatic) */
   readonly producerClient?: ProducerClient
+  /** how long a client may take to send a whole request (408 after); default 10 s */
+  readonly requestTimeoutMs?: number
   readonly maxInFlight: number
   readonly maxHeaders: number
   readonly maxHeaderBytes: number
@@ -69,6 +71,7 @@ export const startIngress = Effect.fnUntraced(function* (
     maxHeaderBytes: options.maxHeaderBytes,
     trustProxy: options.trustProxy,
     retryAfterSeconds: options.retryAfterSeconds,
+    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs }),
     now
   }
   const server = yield* makeIngressServer(serverOptions).pipe(

@@ -8,7 +8,7 @@
 import type { StreamDefinition } from "../config/StreamDefinition.ts"
 import { makeBasicCheck } from "./auth/basic.ts"
 import { makeBearerCheck } from "./auth/bearer.ts"
-import { type HmacCheck, makeHmacCheck } from "./auth/hmac.ts"
+import { type HmacCheck, makeHmacCheck, makeHmacHeaderCheck } from "./auth/hmac.ts"
 import { headerValue, type RequestHeaders } from "./headers.ts"
 import { makeIpAllowlist } from "./ipAllowlist.ts"
 import { makeRateLimiter, type RateDecision } from "./rateLimiter.ts"
@@ -20,7 +20,7 @@ export interface StreamIngress {
   readonly keyPointer: string | undefined
   readonly hmacStyle: string | undefined
   readonly authenticated: boolean
-  /** the checks that need no body (IP allowlist, bearer, basic): all must pass */
+  /** the checks that need no body (IP allowlist, bearer, basic, the signature header's form and time): all must pass */
   readonly checkHeaders: (headers: RequestHeaders, ip: string | undefined) => boolean
   /** the HMAC signature over the raw body, if configured */
   readonly checkBody: HmacCheck | undefined
@@ -36,6 +36,7 @@ export const compileStreamIngress = (stream: StreamDefinition, now: () => number
   const ip = auth.ip_allowlist === undefined ? undefined : makeIpAllowlist(auth.ip_allowlist)
   const bearer = auth.bearer === undefined ? undefined : makeBearerCheck(auth.bearer)
   const basic = auth.basic === undefined ? undefined : makeBasicCheck(auth.basic)
+  const signatureHeader = auth.hmac === undefined ? undefined : makeHmacHeaderCheck(auth.hmac)
   const limit = ingress.rate_limit
   const limiter =
     limit === undefined
@@ -51,7 +52,12 @@ export const compileStreamIngress = (stream: StreamDefinition, now: () => number
     checkHeaders: (headers, address) => {
       const authorization = headerValue(headers, "authorization")
       // every configured check runs (no short-circuit), so timing does not tell which failed
-      const results = [ip?.(address) ?? true, bearer?.(authorization) ?? true, basic?.(authorization) ?? true]
+      const results = [
+        ip?.(address) ?? true,
+        bearer?.(authorization) ?? true,
+        basic?.(authorization) ?? true,
+        signatureHeader?.(headers, now()) ?? true
+      ]
       return results.every(Boolean)
     },
     checkBody: auth.hmac === undefined ? undefined : makeHmacCheck(auth.hmac),

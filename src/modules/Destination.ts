@@ -17,12 +17,13 @@
 import type { Effect, Schema, Scope } from "effect"
 import type { DestinationError } from "../domain/DestinationError.ts"
 import type { ModuleName } from "../domain/ModuleName.ts"
+import type { Redactor } from "../outcomes/redact.ts"
 
 export interface Delivery<C = unknown> {
   readonly eventId: string
   readonly webhookId: string
   readonly moduleId: string
-  /** `<event_id>:<module id>`: stable across retries, redeliveries and replays */
+  /** `<webhook_id>:<event_id>:<module id>` (domain/IdempotencyKey.ts): stable across retries, redeliveries and replays */
   readonly idempotencyKey: string
   /** 1-based attempt number within this chain run */
   readonly attempt: number
@@ -76,7 +77,20 @@ export interface ModuleSchemas<C = unknown, K = unknown> {
   }
 }
 
+/** What a destination may know of the stream it serves (see `DestinationSpec.forStream`). */
+export interface StreamSettings {
+  readonly webhookId: string
+  /** the stream's redaction: the built-in secret names plus its own `redaction` fields and patterns */
+  readonly redactor: Redactor
+}
+
 export interface DestinationSpec<C = unknown, K = unknown> extends ModuleSchemas<C, K> {
   /** builds the shared client for one connection (or for none); released with the Scope */
   make(connection: K | undefined): Effect.Effect<Destination<C>, DestinationError, Scope.Scope>
+  /**
+   * The shared client as one stream's steps use it, for modules whose output depends on the
+   * stream's own settings (the log step redacts with the stream's `redaction`). Called once per
+   * stream when it is bound, never per event; absent: the shared client as is.
+   */
+  forStream?(destination: Destination<C>, stream: StreamSettings): Destination<C>
 }

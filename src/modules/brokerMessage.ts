@@ -7,7 +7,7 @@ import { TRACEPARENT, WEBHOOK_ID } from "../domain/KafkaHeaders.ts"
 import type { Delivery } from "./Destination.ts"
 
 export const EVENT_ID = "hookstream-event-id"
-/** `<event_id>:<module id>`: what consumers of sinks without server-side dedupe dedupe by */
+/** `<webhook_id>:<event_id>:<module id>`: what consumers of sinks without server-side dedupe dedupe by */
 export const IDEMPOTENCY_KEY = "hookstream-idempotency-key"
 
 export interface MessageBody {

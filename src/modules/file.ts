@@ -1,8 +1,9 @@
 /**
- * file: writes each event as `<event_id>.json` under a directory confined to the process's
- * file base directory (HOOKSTREAM_FILE_DIR, default ./data, read once per `make`). Naming by
- * event id (see file/eventFileName.ts) makes a redelivery overwrite the same file instead of
- * adding a copy: the sink dedupes. Files are written whole (temp + fsync + rename), mode 0600;
+ * file: writes each event as `<idempotency key>.json` (`<webhook_id>%3A<event_id>%3A<module id>.json`)
+ * under a directory confined to the process's file base directory (HOOKSTREAM_FILE_DIR, default
+ * ./data, read once per `make`). Naming by the delivery's idempotency key (see
+ * file/deliveryFileName.ts) makes a redelivery overwrite the same file instead of adding a
+ * copy (the sink dedupes), and keeps two streams whose events share an id apart. Files are written whole (temp + fsync + rename), mode 0600;
  * directories are created 0700 and must resolve inside the base directory (symlinks included).
  * No connection.
  */
@@ -14,7 +15,7 @@ import { rule, withDefault } from "../config/Checks.ts"
 import type { DestinationError } from "../domain/DestinationError.ts"
 import type { Delivery, DestinationSpec, ModuleSchemas, Receipt } from "./Destination.ts"
 import { confinedDirectory } from "./file/confinedDirectory.ts"
-import { eventFileName } from "./file/eventFileName.ts"
+import { deliveryFileName } from "./file/deliveryFileName.ts"
 import { fileError } from "./file/fileError.ts"
 
 const SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/
@@ -46,7 +47,8 @@ export type FileConfig = typeof FileConfig.Type
 
 export const fileSchemas: ModuleSchemas<FileConfig> = {
   name: "file",
-  description: "Write each event to <directory>/<event_id>.json under the file base directory",
+  description:
+    "Write each event to <directory>/<idempotency key>.json under the file base directory: the key <webhook_id>:<event_id>:<module id> percent-encoded (':' as %3A)",
   config: FileConfig
 }
 
@@ -134,7 +136,7 @@ export const fileDestination: DestinationSpec<FileConfig> = {
             try: () => confinedDirectory(realBase, shown),
             catch: (error) => fileError(`resolving directory '${shown}'`, error)
           })
-          const name = eventFileName(delivery.eventId)
+          const name = deliveryFileName(delivery.idempotencyKey)
           yield* writeAtomically(dir, name, body, shown)
           return { detail: shown === "." ? name : `${shown}/${name}` }
         })

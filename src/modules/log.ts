@@ -1,7 +1,9 @@
 /**
  * log: writes one structured line per delivery to the process log. No connection.
  * The payload and headers are left out unless asked for, because logs travel further
- * than the systems they describe; when they are asked for, secrets in them are redacted, and
+ * than the systems they describe; when they are asked for, secrets in them are redacted with
+ * the stream's own redaction (the built-in secret names plus its `redaction` fields and
+ * patterns, bound per stream through `forStream`), and
  * they are written at debug only (a step at info writes its line at info and the content on
  * a debug line of its own), so an info-level log never carries a payload.
  * The line goes through Effect's logger, so the process's format, sink and minimum level apply
@@ -10,7 +12,7 @@
 import { Effect, Schema } from "effect"
 import { text, withDefault } from "../config/Checks.ts"
 import type { DestinationError } from "../domain/DestinationError.ts"
-import { defaultRedactor } from "../outcomes/redact.ts"
+import { defaultRedactor, type Redactor } from "../outcomes/redact.ts"
 import type { Delivery, DestinationSpec, ModuleSchemas, Receipt } from "./Destination.ts"
 
 export const LogConfig = Schema.Struct({
@@ -40,41 +42,44 @@ const logAt = {
 
 const delivered: Receipt = {}
 
-const send = (delivery: Delivery<LogConfig>): Effect.Effect<Receipt, DestinationError> => {
-  const { config } = delivery
-  const annotations: Record<string, unknown> = {
-    event_id: delivery.eventId,
-    webhook_id: delivery.webhookId,
-    module_id: delivery.moduleId,
-    idempotency_key: delivery.idempotencyKey,
-    attempt: delivery.attempt
-  }
-  if (delivery.traceparent !== undefined) annotations.traceparent = delivery.traceparent
-  const line = logAt[config.level](config.message ?? MESSAGE).pipe(Effect.annotateLogs(annotations))
-  if (!config.include_payload && !config.include_headers) return Effect.as(line, delivered)
-  const detail: Record<string, unknown> = {}
-  if (config.include_payload) {
-    detail.payload_encoding = delivery.payloadEncoding
-    // a base64 payload is opaque bytes: nothing in it has a key to redact
-    detail.payload = delivery.payloadEncoding === "json" ? defaultRedactor.redact(delivery.payload) : delivery.payload
-  }
-  if (config.include_headers) detail.headers = defaultRedactor.redactHeaders(delivery.headers)
-  // payloads are never logged above debug: a step at another level writes its line there
-  // and the payload and headers on a debug line of their own
-  const withDetail =
-    config.level === "debug"
-      ? line.pipe(Effect.annotateLogs(detail))
-      : Effect.andThen(
-          line,
-          Effect.logDebug(`${config.message ?? MESSAGE} (content)`).pipe(
-            Effect.annotateLogs({ ...annotations, ...detail })
+const sender =
+  (redactor: Redactor) =>
+  (delivery: Delivery<LogConfig>): Effect.Effect<Receipt, DestinationError> => {
+    const { config } = delivery
+    const annotations: Record<string, unknown> = {
+      event_id: delivery.eventId,
+      webhook_id: delivery.webhookId,
+      module_id: delivery.moduleId,
+      idempotency_key: delivery.idempotencyKey,
+      attempt: delivery.attempt
+    }
+    if (delivery.traceparent !== undefined) annotations.traceparent = delivery.traceparent
+    const line = logAt[config.level](config.message ?? MESSAGE).pipe(Effect.annotateLogs(annotations))
+    if (!config.include_payload && !config.include_headers) return Effect.as(line, delivered)
+    const detail: Record<string, unknown> = {}
+    if (config.include_payload) {
+      detail.payload_encoding = delivery.payloadEncoding
+      // a base64 payload is opaque bytes: nothing in it has a key to redact
+      detail.payload = delivery.payloadEncoding === "json" ? redactor.redact(delivery.payload) : delivery.payload
+    }
+    if (config.include_headers) detail.headers = redactor.redactHeaders(delivery.headers)
+    // payloads are never logged above debug: a step at another level writes its line there
+    // and the payload and headers on a debug line of their own
+    const withDetail =
+      config.level === "debug"
+        ? line.pipe(Effect.annotateLogs(detail))
+        : Effect.andThen(
+            line,
+            Effect.logDebug(`${config.message ?? MESSAGE} (content)`).pipe(
+              Effect.annotateLogs({ ...annotations, ...detail })
+            )
           )
-        )
-  return Effect.as(withDetail, delivered)
-}
+    return Effect.as(withDetail, delivered)
+  }
 
 /** No client to build: the process's logger is the sink, so `make` cannot fail. */
 export const logDestination: DestinationSpec<LogConfig> = {
   ...logSchemas,
-  make: () => Effect.succeed({ send })
+  make: () => Effect.succeed({ send: sender(defaultRedactor) }),
+  forStream: (_shared, stream) => ({ send: sender(stream.redactor) })
 }

@@ -1,79 +1,24 @@
 /**
- * Redaction for everything hookstream prints or publishes (logs, result and DLQ records,
- * the console). A key is secret when its normalised name is in an exact list, or matches
- * one of a few explicit, anchored patterns (`*_password`, `*-token`, `x-*-key`…). The
- * original gateway matched substrings (`key`, `auth`, `token` anywhere), which masked
- * business fields like `author`, `keywords` or `monkey`; here those survive.
+ * Redaction of structured data for everything hookstream prints or shows (log fields, the log
+ * step's payload and headers, the console's record view): a value whose key names a secret is
+ * replaced whole. Which keys name one is domain/secretNames.ts, the same rule the text
+ * sanitizer (domain/sanitize.ts) applies to `name=value` in error text and log lines, so every
+ * output path agrees. Case and separators do not matter (`clientSecret`, `CLIENT_SECRET`,
+ * `X-Client-Secret`); whole words do, so `author`, `keywords` or `token_count` survive. A
+ * stream adds names of its own (`redaction.fields`, compared the same way) and patterns.
  *
  * Copy-on-write: a value with nothing to redact is returned as is (same reference), and a
  * redacted one shares every untouched subtree with the input. Nothing is deep-copied and
  * the input is never mutated.
  */
+import { compactName, isSecretName, snakeName } from "../domain/secretNames.ts"
 
 export const REDACTED = "***REDACTED***"
 
-const DEFAULT_FIELDS = [
-  "password",
-  "passwd",
-  "pwd",
-  "pass",
-  "secret",
-  "token",
-  "api_key",
-  "apikey",
-  "access_token",
-  "refresh_token",
-  "id_token",
-  "auth_token",
-  "authorization",
-  "proxy_authorization",
-  "credential",
-  "credentials",
-  "private_key",
-  "privatekey",
-  "client_secret",
-  "api_secret",
-  "secret_key",
-  "access_key",
-  "aws_secret_access_key",
-  "x_api_key",
-  "x_auth_token",
-  "x_access_token",
-  "session_id",
-  "sessionid",
-  "session_token",
-  "csrf_token",
-  "xsrf_token",
-  "oauth_token",
-  "oauth_secret",
-  "consumer_secret",
-  "token_secret",
-  "cookie",
-  "set_cookie",
-  "connection_string",
-  "database_url",
-  "dsn"
-]
-
-/** Anchored on whole name segments, so `author`, `keywords`, `tokenizer` are not secrets. */
-const DEFAULT_PATTERNS = [
-  /(^|_)(password|passwd|secret|token|credentials?)$/,
-  /^(password|passwd|secret)_/,
-  /(^|_)(api|private|secret|access|signing|encryption)_?key$/,
-  /^x_.+_(key|token|secret)$/
-]
-
-/** lower-case, `-`, `.` and spaces folded to `_`, trimmed */
-const normalise = (key: string): string =>
-  key
-    .trim()
-    .toLowerCase()
-    .replace(/[-.\s]+/g, "_")
-
 export interface RedactionConfig {
-  /** extra exact field names (matched after normalisation) */
+  /** extra field names, compared without case or separators (`card-number` also masks `cardNumber`) */
   readonly fields?: ReadonlyArray<string>
-  /** extra regular expressions tested against the normalised key */
+  /** extra regular expressions (case-insensitive), tested against the key as written and as `snake_case` words */
   readonly patterns?: ReadonlyArray<string>
 }
 
@@ -87,14 +32,16 @@ export interface Redactor {
 const MAX_DEPTH = 64
 
 export const makeRedactor = (config: RedactionConfig = {}): Redactor => {
-  const exact = new Set([...DEFAULT_FIELDS, ...(config.fields ?? []).map(normalise)])
-  const patterns = [...DEFAULT_PATTERNS, ...(config.patterns ?? []).map((p) => new RegExp(p, "i"))]
+  const fields = new Set((config.fields ?? []).map(compactName).filter((name) => name !== ""))
+  const patterns = (config.patterns ?? []).map((p) => new RegExp(p, "i"))
   const cache = new Map<string, boolean>()
   const isSecretKey = (key: string): boolean => {
     let verdict = cache.get(key)
     if (verdict === undefined) {
-      const n = normalise(key)
-      verdict = exact.has(n) || patterns.some((p) => p.test(n))
+      verdict =
+        isSecretName(key) ||
+        (fields.size > 0 && fields.has(compactName(key))) ||
+        (patterns.length > 0 && patterns.some((p) => p.test(key) || p.test(snakeName(key))))
       // bounded: payload keys are attacker-controlled
       if (cache.size < 10_000) cache.set(key, verdict)
     }
@@ -151,3 +98,9 @@ export const makeRedactor = (config: RedactionConfig = {}): Redactor => {
 }
 
 export const defaultRedactor: Redactor = makeRedactor()
+
+/** The redactor for a stream: the built-in names plus its `redaction` fields and patterns. */
+export const streamRedactor = (redaction: RedactionConfig): Redactor =>
+  (redaction.fields ?? []).length === 0 && (redaction.patterns ?? []).length === 0
+    ? defaultRedactor
+    : makeRedactor(redaction)

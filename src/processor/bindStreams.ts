@@ -11,7 +11,7 @@ import type { DestinationError } from "../domain/DestinationError.ts"
 import type { ChainEngine } from "../engine/ChainEngine.ts"
 import type { Destination, DestinationSpec } from "../modules/Destination.ts"
 import { destinations as defaultRegistry } from "../modules/destinations.ts"
-import { makeRedactor } from "../outcomes/redact.ts"
+import { streamRedactor } from "../outcomes/redact.ts"
 import type { RunnableStream } from "./handleRecord.ts"
 
 export class StartupError extends Error {
@@ -59,16 +59,17 @@ export const bindStreams = (
 
     const streams = new Map<string, RunnableStream>()
     for (const stream of config.streams) {
+      const settings = { webhookId: stream.plan.webhookId, redactor: streamRedactor(stream.redaction) }
       const bound = new Map<string, Destination>()
-      for (const step of stream.plan.modules) bound.set(step.id, yield* clientFor(step))
+      for (const step of stream.plan.modules) {
+        const client = yield* clientFor(step)
+        bound.set(step.id, registry[step.module]?.forStream?.(client, settings) ?? client)
+      }
       const chain = engine.bind(stream.plan, (step) => bound.get(step.id) as Destination)
-      const { redaction } = stream
       streams.set(stream.plan.webhookId, {
         chain,
         maxPayloadBytes: stream.maxPayloadBytes,
-        ...(redaction.payload
-          ? { payloadRedactor: makeRedactor({ fields: redaction.fields, patterns: redaction.patterns }) }
-          : {})
+        ...(stream.redaction.payload ? { payloadRedactor: settings.redactor } : {})
       })
     }
     return streams

@@ -8,7 +8,7 @@
  * - `hookstream-replay-of`: where the dead letter sits, for the curious.
  * The envelope keeps everything it had, plus `id` set to the dead letter's event id: an
  * envelope without an id would otherwise get a new id derived from its new offset, and the
- * destinations' idempotency keys (`<event_id>:<module id>`) would change. Pure.
+ * destinations' idempotency keys (`<webhook_id>:<event_id>:<module id>`) would change. Pure.
  */
 
 import { type DlqEntry, formatCoordinate } from "../dlq/DlqEntry.ts"

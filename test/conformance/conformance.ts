@@ -16,6 +16,7 @@
 import { Cause, Effect, Exit, Fiber, Schema, Scope } from "effect"
 import { describe, expect, it } from "vitest"
 import { DestinationError } from "../../src/domain/DestinationError.ts"
+import { idempotencyKey } from "../../src/domain/IdempotencyKey.ts"
 import type { Delivery, Destination, DestinationSpec } from "../../src/modules/Destination.ts"
 import { waitFor } from "../support/waitFor.ts"
 
@@ -66,7 +67,7 @@ export const delivery = <C>(config: C, overrides: Partial<Delivery<C>> = {}): De
     eventId,
     webhookId: "conformance",
     moduleId: "step-0",
-    idempotencyKey: `${eventId}:step-0`,
+    idempotencyKey: idempotencyKey("conformance", eventId, "step-0"),
     attempt: 1,
     payload: { order_id: seq, note: "conformance", nested: { ok: true } },
     payloadEncoding: "json",

@@ -1,7 +1,7 @@
 /**
  * file against the real file system, in a fresh base directory (HOOKSTREAM_FILE_DIR) for this
  * file. `effects` reads back every finished file of a directory and counts those holding the
- * event: one per event, because a redelivery overwrites `<event id>.json`. There is nothing to
+ * event: one per event, because a redelivery overwrites `<idempotency key>.json`. There is nothing to
  * be unreachable and nothing to hold from outside.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs"
@@ -9,7 +9,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Cause, Effect, Exit, Fiber, Schema } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { eventFileName } from "../../src/modules/file/eventFileName.ts"
+import { idempotencyKey } from "../../src/domain/IdempotencyKey.ts"
+import { deliveryFileName } from "../../src/modules/file/deliveryFileName.ts"
 import { type FileConfig, fileDestination } from "../../src/modules/file.ts"
 import { conformance, delivery } from "./conformance.ts"
 
@@ -73,11 +74,11 @@ const failure = (exit: Exit.Exit<unknown, unknown>) => {
 }
 
 describe("file destination", () => {
-  it("writes the event as JSON named by its id; a redelivery replaces the content whole", async () => {
+  it("writes the event as JSON named by its idempotency key; a redelivery replaces the content whole", async () => {
     const config = decodeConfig({ directory: uniqueDirectory(), include_headers: true, pretty: true })
     const first = await sendExit(config, { payload: { n: 1 } })
     expect(Exit.isSuccess(first.exit)).toBe(true)
-    const path = join(base, config.directory, eventFileName(first.d.eventId))
+    const path = join(base, config.directory, deliveryFileName(first.d.idempotencyKey))
     const written = readFileSync(path, "utf8")
     expect(written).toContain('\n  "event_id"')
     expect(JSON.parse(written)).toEqual({
@@ -91,15 +92,19 @@ describe("file destination", () => {
     const again = await sendExit(config, { ...first.d, payload: { n: 2 }, attempt: 2 })
     expect(Exit.isSuccess(again.exit)).toBe(true)
     expect(readJson(path).payload).toEqual({ n: 2 })
-    expect(finishedFiles(join(base, config.directory))).toEqual([eventFileName(first.d.eventId)])
+    expect(finishedFiles(join(base, config.directory))).toEqual([deliveryFileName(first.d.idempotencyKey)])
     expect(tempFiles(join(base, config.directory))).toEqual([])
   })
 
-  it("event ids become file names that cannot climb, hide or collide", async () => {
+  it("idempotency keys become file names that cannot climb, hide or collide", async () => {
     const config = decodeConfig({ directory: uniqueDirectory() })
     const ids = ["../../etc/passwd", ".hidden", "a/b", "a%2Fb", "x".repeat(150) + "/".repeat(50)]
+    const keys = ids.map((eventId) => idempotencyKey("conformance", eventId, "step-0"))
     for (const eventId of ids) {
-      const { exit } = await sendExit(config, { eventId, idempotencyKey: `${eventId}:step-0` })
+      const { exit } = await sendExit(config, {
+        eventId,
+        idempotencyKey: idempotencyKey("conformance", eventId, "step-0")
+      })
       expect(Exit.isSuccess(exit), eventId).toBe(true)
     }
     const names = finishedFiles(join(base, config.directory))
@@ -109,8 +114,9 @@ describe("file destination", () => {
       expect(name.startsWith(".")).toBe(false)
       expect(Buffer.byteLength(name)).toBeLessThanOrEqual(255)
     }
-    expect(eventFileName("../../etc/passwd")).toBe("%2E.%2F..%2Fetc%2Fpasswd.json")
-    expect(new Set(ids.map(eventFileName)).size).toBe(ids.length)
+    expect(deliveryFileName("../../etc/passwd")).toBe("%2E.%2F..%2Fetc%2Fpasswd.json")
+    expect(deliveryFileName(idempotencyKey("orders", "evt_1", "archive"))).toBe("orders%3Aevt_1%3Aarchive.json")
+    expect(new Set(keys.map(deliveryFileName)).size).toBe(ids.length)
     expect(readdirSync(outside)).toEqual([])
   })
 
@@ -136,7 +142,7 @@ describe("file destination", () => {
     symlinkSync(join(base, target), join(base, link))
     const { d, exit } = await sendExit(decodeConfig({ directory: link }))
     expect(Exit.isSuccess(exit)).toBe(true)
-    expect(finishedFiles(join(base, target))).toEqual([eventFileName(d.eventId)])
+    expect(finishedFiles(join(base, target))).toEqual([deliveryFileName(d.idempotencyKey)])
   })
 
   it("interrupted at any point: either the whole file or none, and never a temp file left", async () => {
@@ -149,8 +155,9 @@ describe("file destination", () => {
       const fiber = Effect.runFork(destinationScope.send(d))
       for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve))
       await Effect.runPromise(Fiber.interrupt(fiber))
-      const path = join(dir, eventFileName(d.eventId))
-      if (finishedFiles(dir).includes(eventFileName(d.eventId))) expect(readJson(path).payload).toEqual(payload)
+      const path = join(dir, deliveryFileName(d.idempotencyKey))
+      if (finishedFiles(dir).includes(deliveryFileName(d.idempotencyKey)))
+        expect(readJson(path).payload).toEqual(payload)
     }
     expect(tempFiles(dir)).toEqual([])
   })
@@ -176,7 +183,7 @@ describe("file destination", () => {
     try {
       const d = delivery(config)
       await Effect.runPromise(destination.send(d))
-      expect(finishedFiles(join(realpathSync(base), config.directory))).toEqual([eventFileName(d.eventId)])
+      expect(finishedFiles(join(realpathSync(base), config.directory))).toEqual([deliveryFileName(d.idempotencyKey)])
     } finally {
       process.env.HOOKSTREAM_FILE_DIR = base
     }

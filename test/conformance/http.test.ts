@@ -29,7 +29,7 @@ const uniquePath = () => `/hooks/${process.pid}-${Date.now().toString(36)}-${++s
 const pathOf = (config: HttpConfig) => new URL(config.url).pathname
 
 const requestsFor = (eventId: string) =>
-  server.requests.filter((r) => String(r.headers["idempotency-key"] ?? "").startsWith(`${eventId}:`))
+  server.requests.filter((r) => String(r.headers["idempotency-key"] ?? "").startsWith(`conformance:${eventId}:`))
 
 conformance<HttpConfig, HttpConnection>({
   name: "http",

@@ -63,7 +63,7 @@ describe("log destination", () => {
     expect(line?.level).toBe("Warn")
     expect(line?.message).toEqual(["order seen"])
     expect(line?.annotations).toMatchObject({ webhook_id: "conformance", module_id: "step-0", attempt: 1 })
-    expect(line?.annotations.idempotency_key).toBe(`${line?.annotations.event_id}:step-0`)
+    expect(line?.annotations.idempotency_key).toBe(`conformance:${line?.annotations.event_id}:step-0`)
     expect(line?.annotations).not.toHaveProperty("payload")
     expect(line?.annotations).not.toHaveProperty("headers")
   })

@@ -10,6 +10,7 @@ import type { Channel, ChannelModel, GetMessage } from "amqplib"
 import { connect } from "amqplib"
 import { Cause, Effect, Exit, Fiber, Schema } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
+import { idempotencyKey } from "../../src/domain/IdempotencyKey.ts"
 import { freePort } from "../../src/kafka/local/freePort.ts"
 import type { Destination } from "../../src/modules/Destination.ts"
 import { type RabbitmqConfig, RabbitmqConnection, rabbitmqDestination } from "../../src/modules/rabbitmq.ts"
@@ -71,7 +72,9 @@ const drain = async (queue: string): Promise<Array<GetMessage>> => {
 const queueOf = (config: RabbitmqConfig) => config.queue ?? `${config.exchange}.q`
 
 const effects = async (config: RabbitmqConfig, _connection: unknown, eventId: string) =>
-  (await drain(queueOf(config))).filter((m) => m.properties.messageId === `${eventId}:step-0`).length
+  (await drain(queueOf(config))).filter(
+    (m) => m.properties.messageId === idempotencyKey("conformance", eventId, "step-0")
+  ).length
 
 conformance<RabbitmqConfig, RabbitmqConnection>({
   name: "rabbitmq (queue)",

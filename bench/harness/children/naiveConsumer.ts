@@ -7,6 +7,7 @@
  */
 import { Effect, Schema, Scope } from "effect"
 import { Kafka, logLevel, Partitioners } from "kafkajs"
+import { idempotencyKey } from "../../../src/domain/IdempotencyKey.ts"
 import type { Delivery } from "../../../src/modules/Destination.ts"
 import { httpDestination } from "../../../src/modules/http.ts"
 import { childReporter, childSettings } from "../childProtocol.ts"
@@ -28,7 +29,7 @@ if (settings.chain === "http") {
         eventId,
         webhookId: "bench",
         moduleId: "notify",
-        idempotencyKey: `${eventId}:notify`,
+        idempotencyKey: idempotencyKey("bench", eventId, "notify"),
         attempt: 1,
         payload,
         payloadEncoding: "json",

@@ -8,7 +8,7 @@ import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import type { StreamDefinition } from "../../config/StreamDefinition.ts"
 import type { SimulatedBehaviour, StreamTest } from "../../config/StreamTest.ts"
-import { makeRedactor } from "../../outcomes/redact.ts"
+import { streamRedactor } from "../../outcomes/redact.ts"
 import { handleRecord } from "../../processor/handleRecord.ts"
 import type { InputRecord } from "../../processor/InputRecord.ts"
 import { ChainEngine } from "../ChainEngine.ts"
@@ -68,7 +68,7 @@ export const runStreamTest = (stream: StreamDefinition, test: StreamTest): Effec
     const runnable = {
       chain: engine.bind(stream.plan, () => destination),
       maxPayloadBytes: stream.maxPayloadBytes,
-      ...(redaction.payload ? { payloadRedactor: makeRedactor(redaction) } : {})
+      ...(redaction.payload ? { payloadRedactor: streamRedactor(redaction) } : {})
     }
     const ctx = { streams: new Map([[stream.plan.webhookId, runnable]]), engine, topics: TOPICS, now: () => 0 }
     const fiber = yield* Effect.forkChild(handleRecord(ctx, inputRecord(stream, test)))

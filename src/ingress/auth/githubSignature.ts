@@ -8,10 +8,12 @@ import { headerValue, type RequestHeaders } from "../headers.ts"
 import { macEquals } from "./constantTime.ts"
 
 export const GITHUB_SIGNATURE_HEADER = "x-hub-signature-256"
-const SIGNATURE = /^sha256=([0-9a-fA-F]{64})$/
+/** GitHub's id of a delivery, the same on its redeliveries (not covered by the signature) */
+export const GITHUB_DELIVERY_HEADER = "x-github-delivery"
+export const GITHUB_SIGNATURE = /^sha256=([0-9a-fA-F]{64})$/
 
 export const verifyGithub = (secrets: ReadonlyArray<Buffer>, headers: RequestHeaders, body: Buffer): boolean => {
-  const match = SIGNATURE.exec(headerValue(headers, GITHUB_SIGNATURE_HEADER)?.trim() ?? "")
+  const match = GITHUB_SIGNATURE.exec(headerValue(headers, GITHUB_SIGNATURE_HEADER)?.trim() ?? "")
   const presented = match?.[1] === undefined ? undefined : Buffer.from(match[1], "hex")
   let matched = 0
   for (const secret of secrets) {

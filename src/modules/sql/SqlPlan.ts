@@ -15,8 +15,8 @@ import type { Delivery } from "../Destination.ts"
 
 /**
  * The field types of the original, folded onto one name each, plus `identifier` for the
- * ids the destination writes itself (event ids run to 200+ characters, with the module id
- * the idempotency key to 265+).
+ * ids the destination writes itself (event ids run to 200 characters, with the stream and
+ * module ids the idempotency key to 330).
  */
 export type SqlColumnType =
   | "identifier"

@@ -3,7 +3,8 @@
  * a wrong credential, a missing one, and for the timestamped HMAC styles a replay older than
  * the tolerance (401 each, with no detail). GitHub, bearer, basic and the IP allowlist carry
  * no timestamp: they have no replay window to test (a GitHub replay keeps its
- * X-GitHub-Delivery, i.e. its event id, which is what lets destinations drop it).
+ * X-GitHub-Delivery, i.e. its event id, which is what lets destinations drop it). Event ids
+ * come only from what a stream's signature covers: forged delivery headers change nothing.
  * Last, the topic is read back: exactly the 202s are on it, once each.
  */
 import { randomUUID } from "node:crypto"
@@ -52,6 +53,10 @@ const refused: Array<string> = []
 
 const json = "application/json"
 
+/** streams whose signature yields the event id (GitHub's delivery header, webhook-id, Stripe's evt_) */
+const SIGNED_IDS = new Set(["t-github", "t-stripe", "t-standard", "t-combo", "t-both"])
+const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/
+
 /** POST with a fresh delivery id; records the outcome for the read-back at the end. */
 const send = async (webhookId: string, headers: Record<string, string>, body: string) => {
   const delivery = (headers["webhook-id"] as string | undefined) ?? randomUUID()
@@ -62,7 +67,8 @@ const send = async (webhookId: string, headers: Record<string, string>, body: st
   const text = await response.text()
   if (response.status === 202) {
     const eventId = (JSON.parse(text) as { event_id: string }).event_id
-    expect(eventId).toBe(delivery)
+    if (SIGNED_IDS.has(webhookId)) expect(eventId).toBe(delivery)
+    else expect(eventId).toMatch(ULID)
     accepted.push(eventId)
   } else {
     refused.push(delivery)
@@ -195,6 +201,50 @@ describe("HMAC, Standard Webhooks style", () => {
     const id = `msg_${randomUUID()}`
     const result = await send("t-standard", standardWebhooksHeaders(STANDARD_SECRET, id, "{}", nowSeconds()), "{}")
     expect(JSON.parse(result.text)).toEqual({ event_id: id })
+  })
+})
+
+describe("event ids come only from what the stream's signature covers", () => {
+  const forged = () => ({
+    "x-github-delivery": `forged-${randomUUID()}`,
+    "svix-id": `forged-${randomUUID()}`,
+    "x-gitlab-event-uuid": `forged-${randomUUID()}`,
+    "x-shopify-webhook-id": `forged-${randomUUID()}`
+  })
+  const post = async (webhookId: string, headers: Record<string, string>, body: string) => {
+    const response = await ingress.post(webhookId, { headers: { "content-type": json, ...headers }, body })
+    expect(response.status).toBe(202)
+    const { event_id } = (await response.json()) as { event_id: string }
+    accepted.push(event_id)
+    return event_id
+  }
+
+  it("Stripe: the body's evt_ id, whatever delivery headers come with it; a replay within the tolerance keeps it", async () => {
+    const id = `evt_${randomUUID().replace(/-/g, "")}`
+    const body = `{"id":"${id}","object":"event"}`
+    const signature = stripeSignature(STRIPE_SECRET, body, nowSeconds())
+    const captured = { "stripe-signature": signature, "webhook-id": `forged-${randomUUID()}` }
+    expect(await post("t-stripe", { ...forged(), ...captured }, body)).toBe(id)
+    // the same captured request, replayed with fresh headers: same id, so destinations drop it
+    expect(await post("t-stripe", { ...forged(), ...captured }, body)).toBe(id)
+  })
+
+  it("Standard Webhooks: the signed webhook-id, never svix-id or X-GitHub-Delivery", async () => {
+    const id = `msg_${randomUUID()}`
+    const headers = standardWebhooksHeaders(STANDARD_SECRET, id, "{}", nowSeconds())
+    expect(await post("t-standard", { ...forged(), ...headers }, "{}")).toBe(id)
+  })
+
+  it("bearer, basic, IP allowlist: no header names the event, each request gets a new ULID", async () => {
+    const headers = { ...forged(), "webhook-id": `forged-${randomUUID()}` }
+    const ids = [
+      await post("t-bearer", { ...headers, authorization: "Bearer token-new" }, "{}"),
+      await post("t-bearer", { ...headers, authorization: "Bearer token-new" }, "{}"),
+      await post("t-basic", { ...headers, authorization: basic("shop", "pa:ss") }, "{}"),
+      await post("t-ip-ok", headers, "{}")
+    ]
+    for (const id of ids) expect(id).toMatch(ULID)
+    expect(new Set(ids).size).toBe(ids.length)
   })
 })
 

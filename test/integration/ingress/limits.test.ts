@@ -37,8 +37,11 @@ const post = async (webhookId: string, body: string | Uint8Array, headers: Recor
     body
   })
   const text = await response.text()
-  ;(response.status === 202 ? accepted : refused).push(delivery)
-  return { status: response.status, text, headers: response.headers, delivery }
+  // these streams sign nothing, so the event id is the ingress's own ULID (the delivery header is just a header)
+  const eventId = response.status === 202 ? (JSON.parse(text) as { event_id: string }).event_id : undefined
+  if (eventId === undefined) refused.push(delivery)
+  else accepted.push(eventId)
+  return { status: response.status, text, headers: response.headers, delivery, eventId }
 }
 
 const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth)
@@ -209,7 +212,7 @@ describe("in-flight cap", () => {
     for (const h of held) {
       const answer = await h.response
       expect(answer.status).toBe(202)
-      accepted.push(h.delivery)
+      accepted.push((JSON.parse(answer.body) as { event_id: string }).event_id)
     }
     await waitFor(() => ingress.inFlight() === 0, { description: () => `in flight ${ingress.inFlight()}` })
     expect((await post("t-open", "{}")).status).toBe(202)
@@ -235,7 +238,7 @@ describe("what a 202 puts on the topic", () => {
     expect(record?.headers["tracestate"]?.toString()).toBe("rojo=00f067aa0ba902b7")
     expect(record?.value).toContain('"payload":{"customer": {"id": "cust-42"}, "big": 12345678901234567890}')
     const event = Schema.decodeUnknownSync(WebhookEvent)(JSON.parse(record?.value ?? "{}"))
-    expect(event).toMatchObject({ webhook_id: "t-open", id: result.delivery, payload: { customer: { id: "cust-42" } } })
+    expect(event).toMatchObject({ webhook_id: "t-open", id: result.eventId, payload: { customer: { id: "cust-42" } } })
     expect(event.headers?.["x-request-id"]).toBe("req-abc")
     expect(event.headers?.["authorization"]).toBeUndefined()
     expect(Date.now() - Date.parse(event.received_at ?? "")).toBeLessThan(60_000)

@@ -7,6 +7,7 @@
 import { Effect, Fiber, Schema } from "effect"
 import mysql from "mysql2/promise"
 import { afterAll, describe, expect, it } from "vitest"
+import { idempotencyKey } from "../../../src/domain/IdempotencyKey.ts"
 import type { Destination } from "../../../src/modules/Destination.ts"
 import { type MysqlConfig, mysqlDestination } from "../../../src/modules/mysql.ts"
 import { delivery } from "../../conformance/conformance.ts"
@@ -260,13 +261,19 @@ describe("mysql destination", () => {
     })
   })
 
-  it("the longest ids an event can carry fit (200-character event id, 64-character module id)", async () => {
+  it("the longest ids an event can carry fit (64-character stream id, 200-character event id, 64-character module id)", async () => {
     const table = uniqueTable("my_long_ids")
     created.push(table)
     const config = decodeConfig({ table })
     const eventId = `e${"x".repeat(199)}`
     const moduleId = `m${"y".repeat(63)}`
-    const d = delivery(config, { eventId, moduleId, idempotencyKey: `${eventId}:${moduleId}` })
+    const webhookId = `w${"z".repeat(63)}`
+    const d = delivery(config, {
+      webhookId,
+      eventId,
+      moduleId,
+      idempotencyKey: idempotencyKey(webhookId, eventId, moduleId)
+    })
     await withDestination(async (destination) => {
       await succeeded(destination, d)
       await succeeded(destination, { ...d, attempt: 2 })

@@ -23,10 +23,41 @@ describe("sanitizeMessage", () => {
     expect(sanitizeMessage(msg)).toBe(msg)
   })
 
-  it("removes known secret values verbatim, even in unexpected places", () => {
+  it("removes known secret values verbatim, as whole tokens, even in unexpected places", () => {
     const s = makeSanitizer(["correct-horse-battery", "xyz"])
     expect(s("driver said: login correct-horse-battery rejected (xyz)")).toBe(
       "driver said: login [REDACTED] rejected (xyz)"
+    )
+  })
+
+  it("never lets a secret value rewrite ordinary words: whole tokens only, 8 characters or more", () => {
+    // a DB password `postgres` used to turn "postgresql" into "[REDACTED]ql", telling the password away
+    const s = makeSanitizer(["postgres", "pg", "s3cret-value"])
+    expect(s('{"module":"postgresql","table":"pgbench_accounts","user":"ops"}')).toBe(
+      '{"module":"postgresql","table":"pgbench_accounts","user":"ops"}'
+    )
+    expect(s("password for user postgres rejected")).toBe("password for user [REDACTED] rejected")
+    expect(s("xs3cret-valuex and s3cret-value_2 stay, s3cret-value goes")).toBe(
+      "xs3cret-valuex and s3cret-value_2 stay, [REDACTED] goes"
+    )
+    const short = makeSanitizer(["hunter2", "pw"])
+    expect(short("hunter2 typed, pw kept, spew kept")).toBe("hunter2 typed, pw kept, spew kept")
+  })
+
+  it("masks values by the name they are given, in any spelling, JSON included", () => {
+    const body = JSON.stringify({
+      clientSecret: "cs-1",
+      nested: { dbPassword: "db-2", note: "kept" },
+      "X-Authorization": "xa-3",
+      "access token": { grants: ["g-4", { deep: "d-5" }] },
+      author: "ada",
+      tokenCount: 7
+    })
+    const out = sanitizeMessage(`HTTP 400 from crm: ${body}`)
+    for (const secret of ["cs-1", "db-2", "xa-3", "g-4", "d-5"]) expect(out).not.toContain(secret)
+    for (const kept of ['"note":"kept"', '"author":"ada"', '"tokenCount":7']) expect(out).toContain(kept)
+    expect(sanitizeMessage("refreshToken=rt-1&scope=read idToken: it-2; newPassword='np-3'")).toBe(
+      "refreshToken=[REDACTED]&scope=read idToken: [REDACTED]; newPassword='[REDACTED]'"
     )
   })
 

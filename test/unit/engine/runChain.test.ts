@@ -206,7 +206,8 @@ describe("deliveries", () => {
         60_000,
         input("evt-9")
       )
-      assert.deepStrictEqual(h2.recorder.keys, ["evt-9:a", "evt-9:a", "evt-9:a"])
+      // `<webhook_id>:<event_id>:<module id>`: scoped by stream
+      assert.deepStrictEqual(h2.recorder.keys, ["orders:evt-9:a", "orders:evt-9:a", "orders:evt-9:a"])
     })
   )
 

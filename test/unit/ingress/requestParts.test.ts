@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest"
 import { WebhookEvent } from "../../../src/domain/WebhookEvent.ts"
 import { envelopeHeaders, envelopeValue, traceHeaders } from "../../../src/ingress/envelope.ts"
 import { providerEventId, ulid } from "../../../src/ingress/eventId.ts"
-import { makeInFlight } from "../../../src/ingress/inFlight.ts"
+import { makeInFlight, type Slot } from "../../../src/ingress/inFlight.ts"
 import { kafkaKeyFrom, resolvePointer } from "../../../src/ingress/kafkaKey.ts"
 import { headerCount, isJsonMediaType, parseJsonBody } from "../../../src/ingress/limits.ts"
 
@@ -27,24 +27,37 @@ describe("ULID", () => {
 })
 
 describe("provider event ids", () => {
-  it("take the provider's delivery id from its header", () => {
-    expect(providerEventId({ "x-github-delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958" }, {}, "github")).toBe(
-      "72d3162e-cc78-11e3-81ab-4c9367dc0958"
-    )
-    expect(providerEventId({ "webhook-id": "msg_p5jXN8AQM9LWM0D4loKWxJek" }, {}, undefined)).toBe(
+  const forged = {
+    "x-github-delivery": "forged-1",
+    "webhook-id": "forged-2",
+    "svix-id": "forged-3",
+    "x-gitlab-event-uuid": "forged-4",
+    "x-shopify-webhook-id": "forged-5"
+  }
+
+  it("come only from what the stream's signature covers", () => {
+    expect(providerEventId({ ...forged, "webhook-id": "msg_p5jXN8AQM9LWM0D4loKWxJek" }, {}, "standard_webhooks")).toBe(
       "msg_p5jXN8AQM9LWM0D4loKWxJek"
+    )
+    expect(providerEventId(forged, { id: "evt_1", object: "event" }, "stripe")).toBe("evt_1")
+    // GitHub signs no header; its delivery id counts on GitHub-verified streams only
+    expect(providerEventId({ ...forged, "x-github-delivery": "72d3162e-cc78" }, { id: "evt_1" }, "github")).toBe(
+      "72d3162e-cc78"
     )
   })
 
-  it("take Stripe's event id from the body only with Stripe signatures", () => {
-    expect(providerEventId({}, { id: "evt_1", object: "event" }, "stripe")).toBe("evt_1")
-    expect(providerEventId({}, { id: "evt_1" }, "github")).toBeUndefined()
+  it("never from a header the stream's auth does not sign: those events get a ULID", () => {
+    for (const style of [undefined, "stripe"]) expect(providerEventId(forged, {}, style)).toBeUndefined()
+    expect(providerEventId({ "svix-id": "forged-3" }, {}, "standard_webhooks")).toBeUndefined()
+    expect(providerEventId({ "webhook-id": "forged-2" }, {}, "github")).toBeUndefined()
     expect(providerEventId({}, { id: "cus_1" }, "stripe")).toBeUndefined()
+    expect(providerEventId({}, { id: "evt_1" }, undefined)).toBeUndefined()
   })
 
   it("ignore unusable values (spaces, too long), leaving a ULID to be generated", () => {
-    expect(providerEventId({ "x-github-delivery": "has space" }, {}, undefined)).toBeUndefined()
-    expect(providerEventId({ "x-github-delivery": "x".repeat(201) }, {}, undefined)).toBeUndefined()
+    expect(providerEventId({ "x-github-delivery": "has space" }, {}, "github")).toBeUndefined()
+    expect(providerEventId({ "webhook-id": "x".repeat(201) }, {}, "standard_webhooks")).toBeUndefined()
+    expect(providerEventId({}, { id: "evt_ with space" }, "stripe")).toBeUndefined()
     expect(providerEventId({}, undefined, undefined)).toBeUndefined()
   })
 })
@@ -168,19 +181,47 @@ describe("the envelope", () => {
 describe("in-flight slots", () => {
   it("caps concurrent slots and frees one only when its last holder releases it", () => {
     const counts: Array<number> = []
-    const inFlight = makeInFlight(2, (n) => counts.push(n))
-    const a = inFlight.tryAcquire()
-    const b = inFlight.tryAcquire()
-    expect(inFlight.tryAcquire()).toBeUndefined()
+    const inFlight = makeInFlight(2, ["s"], (n) => counts.push(n))
+    const a = inFlight.tryAcquire("s")
+    const b = inFlight.tryAcquire("s")
+    expect(inFlight.tryAcquire("s")).toBeUndefined()
     a?.hold() // the producer holds the record after the answer went out
     a?.release()
-    expect(inFlight.tryAcquire()).toBeUndefined()
+    expect(inFlight.tryAcquire("s")).toBeUndefined()
     a?.release()
     expect(inFlight.count()).toBe(1)
     a?.release() // extra releases are ignored
     expect(inFlight.count()).toBe(1)
-    expect(inFlight.tryAcquire()).toBeDefined()
+    expect(inFlight.tryAcquire("s")).toBeDefined()
     b?.release()
     expect(counts).toEqual([1, 2, 1, 2, 1])
+  })
+
+  it("a flood on one stream leaves every other stream its reserve; the total never passes the cap", () => {
+    // 1,024 slots, 4 streams: a reserve of 128 each, 512 shared
+    const inFlight = makeInFlight(1_024, ["flood", "b", "c", "d"])
+    const flood: Array<Slot> = []
+    for (let s = inFlight.tryAcquire("flood"); s !== undefined; s = inFlight.tryAcquire("flood")) flood.push(s)
+    expect(flood.length).toBe(128 + 512)
+    for (const other of ["b", "c", "d"]) {
+      const got = Array.from({ length: 200 }, () => inFlight.tryAcquire(other)).filter((s) => s !== undefined)
+      expect(got.length).toBe(128)
+    }
+    expect(inFlight.count()).toBe(1_024)
+    // a slot the flood gives back returns to the shared part: anyone may take it, once
+    flood.pop()?.release()
+    expect(inFlight.tryAcquire("b")).toBeDefined()
+    expect(inFlight.tryAcquire("flood")).toBeUndefined()
+    for (const s of flood) s.release()
+    expect(inFlight.count()).toBe(3 * 128 + 1)
+    expect(inFlight.tryAcquire("flood")).toBeDefined()
+  })
+
+  it("one stream may use the whole cap; a cap smaller than the streams is shared only", () => {
+    const alone = makeInFlight(10, ["only"])
+    expect(Array.from({ length: 12 }, () => alone.tryAcquire("only")).filter(Boolean).length).toBe(10)
+    const tiny = makeInFlight(3, ["a", "b", "c", "d"])
+    expect(Array.from({ length: 5 }, () => tiny.tryAcquire("a")).filter(Boolean).length).toBe(3)
+    expect(tiny.tryAcquire("b")).toBeUndefined()
   })
 })

@@ -12,7 +12,7 @@
 import { Redacted } from "effect"
 import { describe, expect, it } from "vitest"
 import { verifyGithub } from "../../../src/ingress/auth/githubSignature.ts"
-import { makeHmacCheck } from "../../../src/ingress/auth/hmac.ts"
+import { makeHmacCheck, makeHmacHeaderCheck } from "../../../src/ingress/auth/hmac.ts"
 import { standardWebhooksKey, verifyStandardWebhooks } from "../../../src/ingress/auth/standardWebhooksSignature.ts"
 import { parseStripeSignature, verifyStripe } from "../../../src/ingress/auth/stripeSignature.ts"
 
@@ -192,5 +192,34 @@ describe("Standard Webhooks", () => {
     const check = makeHmacCheck({ style: "standard_webhooks", secrets: [Redacted.make(secret)], tolerance: 10_000 })
     expect(check(headers(), body, (t + 10) * 1000)).toBe(true)
     expect(check(headers(), body, (t + 11) * 1000)).toBe(false)
+  })
+})
+
+describe("what the signature headers tell before the body is read", () => {
+  const now = 1_700_000_000_000
+  const seconds = now / 1000
+  const config = (style: "github" | "stripe" | "standard_webhooks") =>
+    makeHmacHeaderCheck({ style, secrets: [Redacted.make("whsec_x")], tolerance: FIVE_MINUTES })
+
+  it("a missing, malformed or stale signature header fails; a well-formed, fresh one passes (unverified)", () => {
+    const github = config("github")
+    expect(github({ "x-hub-signature-256": `sha256=${"ab".repeat(32)}` }, now)).toBe(true)
+    for (const value of [undefined, "", "sha1=abc", `sha256=${"ab".repeat(31)}`, `sha256=${"zz".repeat(32)}`])
+      expect(github(value === undefined ? {} : { "x-hub-signature-256": value }, now)).toBe(false)
+
+    const stripe = config("stripe")
+    const v1 = "ab".repeat(32)
+    expect(stripe({ "stripe-signature": `t=${seconds},v1=${v1}` }, now)).toBe(true)
+    expect(stripe({ "stripe-signature": `t=${seconds - 301},v1=${v1}` }, now)).toBe(false)
+    expect(stripe({ "stripe-signature": `t=${seconds + 301},v1=${v1}` }, now)).toBe(false)
+    expect(stripe({ "stripe-signature": `t=${seconds}` }, now)).toBe(false)
+    expect(stripe({}, now)).toBe(false)
+
+    const standard = config("standard_webhooks")
+    const ok = { "webhook-id": "msg_1", "webhook-timestamp": String(seconds), "webhook-signature": "v1,AAAA" }
+    expect(standard(ok, now)).toBe(true)
+    expect(standard({ ...ok, "webhook-timestamp": String(seconds - 301) }, now)).toBe(false)
+    expect(standard({ ...ok, "webhook-signature": "v2,AAAA" }, now)).toBe(false)
+    expect(standard({ ...ok, "webhook-id": "" }, now)).toBe(false)
   })
 })

@@ -20,7 +20,45 @@ describe("redaction", () => {
     "auth_token",
     "Stripe-Secret-Key",
     "cookie",
-    "Set-Cookie"
+    "Set-Cookie",
+    // how secrets are named in the wild: camelCase, PascalCase, kebab, SCREAMING, x- prefixes, run together
+    "accessToken",
+    "clientSecret",
+    "refreshToken",
+    "userPassword",
+    "dbPassword",
+    "X-Authorization",
+    "idToken",
+    "apiSecret",
+    "newPassword",
+    "passphrase",
+    "auth",
+    "AccessToken",
+    "CLIENT_SECRET",
+    "client-secret",
+    "X-Client-Secret",
+    "x_refresh_token",
+    "apiKey",
+    "APIKey",
+    "API_KEY",
+    "privateKey",
+    "aws_secret_access_key",
+    "awsSecretAccessKey",
+    "sessionId",
+    "connectionString",
+    "DATABASE_URL",
+    "basicAuth",
+    "X-Auth",
+    "password2",
+    "passwordHash",
+    "secret_value",
+    "accesstoken",
+    "clientsecret",
+    "PGPASSWORD",
+    "x-apikey",
+    "oauth2Token",
+    "Proxy-Authorization",
+    "x-amz-security-token"
   ])("treats %s as a secret", (key) => {
     expect(r.isSecretKey(key)).toBe(true)
   })
@@ -38,7 +76,24 @@ describe("redaction", () => {
     "tokenizer",
     "token_count",
     "passenger",
-    "secretary"
+    "secretary",
+    // whole words only, and a secret noun that qualifies another is not the secret
+    "authority",
+    "authored_at",
+    "authorName",
+    "authenticated",
+    "auth_method",
+    "tokenType",
+    "token_expires_at",
+    "client_secret_expires_at",
+    "primary_key",
+    "idempotency_key",
+    "routing_key",
+    "passport",
+    "bypass",
+    "x-hub-signature-256",
+    "Content-Type",
+    "session"
   ])("keeps the business field %s", (key) => {
     expect(r.isSecretKey(key)).toBe(false)
   })
@@ -48,14 +103,16 @@ describe("redaction", () => {
       username: "ada",
       author: "ada",
       user: { password: "p", profile: { api_key: "k", name: "n" } },
-      tokens: [{ access_token: "a" }, { refresh_token: "b", scope: "s" }],
+      grants: [{ access_token: "a" }, { refresh_token: "b", scope: "s" }],
+      tokens: [{ access_token: "a" }],
       credentials: { user: "u", pass: "p" }
     }
     expect(r.redact(input)).toEqual({
       username: "ada",
       author: "ada",
       user: { password: REDACTED, profile: { api_key: REDACTED, name: "n" } },
-      tokens: [{ access_token: REDACTED }, { refresh_token: REDACTED, scope: "s" }],
+      grants: [{ access_token: REDACTED }, { refresh_token: REDACTED, scope: "s" }],
+      tokens: REDACTED,
       credentials: REDACTED
     })
   })
@@ -95,14 +152,32 @@ describe("redaction", () => {
     expect(r.redactHeaders(clean)).toBe(clean)
   })
 
-  it("per stream: extra exact fields and explicit patterns, defaults still apply", () => {
+  it("per stream: extra fields (any case or separators) and explicit patterns, defaults still apply", () => {
     const custom = makeRedactor({ fields: ["ssn", "card-number"], patterns: ["^internal_"] })
-    expect(custom.redact({ ssn: "1", card_number: "4242", internal_note: "x", password: "p", note: "n" })).toEqual({
+    expect(
+      custom.redact({
+        ssn: "1",
+        SSN: "1",
+        card_number: "4242",
+        cardNumber: "4242",
+        "Card-Number": "4242",
+        internal_note: "x",
+        internalNote: "x",
+        password: "p",
+        note: "n",
+        card: "c"
+      })
+    ).toEqual({
       ssn: REDACTED,
+      SSN: REDACTED,
       card_number: REDACTED,
+      cardNumber: REDACTED,
+      "Card-Number": REDACTED,
       internal_note: REDACTED,
+      internalNote: REDACTED,
       password: REDACTED,
-      note: "n"
+      note: "n",
+      card: "c"
     })
   })
 
