@@ -254,6 +254,10 @@ export const noisyNeighbour = async (ctx: ChaosContext, size: Sizes["noisy_neigh
     checks.add("every B event succeeded", bFailed === 0, `${bFailed} of ${bIds.length} did not`)
     const metrics = await processor.metrics()
     figures["deferred_total"] = metricSum(metrics, "hookstream_deferred_total")
+    // by stream and reason: B should never be deferred (its sink is fast)
+    for (const [series, value] of metrics)
+      if (series.startsWith("hookstream_deferred_total{"))
+        figures[series.slice("hookstream_deferred_total".length)] = value
     const violations = orderViolations(sinkA, "/a") + orderViolations(sinkB, "/b")
     figures["order_violations"] = violations
     checks.add("per-key order at the sinks (first arrivals)", violations === 0, `${violations}`)

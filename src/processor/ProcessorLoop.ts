@@ -147,8 +147,11 @@ export const startProcessorLoop = (
           wake()
         }
       }
+      // a paused partition resumes only once half its cap is free: resuming at the first free
+      // slot would fetch (and decode) the same batch again for one record each time
       for (const partition of paused) {
-        if (hasRoom(partition)) {
+        const w = workers.get(partition)
+        if (hasRoom(partition) && (w === undefined || w.pending <= cap / 2)) {
           paused.delete(partition)
           consumer.resume([partition])
         }
