@@ -107,7 +107,9 @@ export const dlqView = () => {
       ])
       return
     }
-    const failed = (r.result?.modules ?? []).filter((m) => m.status !== "succeeded")
+    const failed = (r.result?.modules ?? []).filter(
+      (m) => m.status !== "succeeded" && !(m.status === "skipped" && m.error?.reason === "condition_false")
+    )
     body.innerHTML = `${kv([
       ["reason", `<span class="pill s-failed">${escapeHtml(r.reason)}</span>`],
       ["webhook", escapeHtml(r.webhook_id ?? "–")],

@@ -1,0 +1,117 @@
+/**
+ * JSONata expressions (`transform:`, the placeholders of `headers:`), compiled once when the
+ * stream loads. jsonata 2.x evaluates asynchronously; its guardrails bound one evaluation's time
+ * (checked at every evaluation step, so a pathological expression is interrupted, not waited
+ * out), its nesting depth and its sequence sizes. At load, `$eval` (code from event data) is
+ * refused and regular expression literals must be safe from exponential backtracking.
+ */
+import jsonata from "jsonata"
+import { type ExpressionContext, type ExpressionFailure, expressionFailure } from "../domain/Expression.ts"
+import { regexProblem } from "./safeRegex.ts"
+import { type CompileProblem, expressionLimits } from "./limits.ts"
+
+export interface JsonataExpression {
+  readonly source: string
+  /** resolves to the value (`undefined`: the expression matched nothing), or an ExpressionFailure */
+  readonly evaluate: (context: ExpressionContext) => Promise<unknown>
+}
+
+const OPTIONS: jsonata.JsonataOptions = {
+  timeout: expressionLimits.evaluationMs,
+  stack: expressionLimits.jsonataDepth,
+  sequence: expressionLimits.jsonataSequence
+}
+
+/** D1011: too deep, D1012: too long, D2015: a sequence too long. */
+const LIMIT_CODES = new Set(["D1011", "D1012", "D2015"])
+
+interface JsonataErrorShape {
+  readonly code?: string
+  readonly position?: number
+  readonly token?: string
+  readonly message?: string
+  readonly value?: unknown
+  readonly value2?: unknown
+}
+
+const shape = (error: unknown): JsonataErrorShape => (typeof error === "object" && error !== null ? error : {})
+
+const clip = (source: string): string => {
+  const flat = source.replace(/\s+/g, " ").trim()
+  return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat
+}
+
+const problemAt = (node: jsonata.ExprNode, message: string): CompileProblem =>
+  node.position === undefined ? { message } : { message, column: node.position }
+
+/** Walks the compiled AST for what is refused at load. */
+const astProblem = (root: jsonata.ExprNode): CompileProblem | undefined => {
+  const stack: Array<unknown> = [root]
+  const seen = new Set<unknown>()
+  while (stack.length > 0) {
+    const node = stack.pop()
+    if (typeof node !== "object" || node === null || seen.has(node)) continue
+    seen.add(node)
+    if (node instanceof RegExp) continue
+    const n = node as jsonata.ExprNode & { readonly value?: unknown }
+    if ((n.type as string) === "regex" && n.value instanceof RegExp) {
+      const problem = regexProblem(n.value.source)
+      if (problem !== undefined) return problemAt(n, problem)
+    }
+    if (n.type === "variable" && n.value === "eval") {
+      return problemAt(n, "$eval is not allowed (it would run code taken from the event)")
+    }
+    for (const value of Object.values(n)) stack.push(value)
+  }
+  return undefined
+}
+
+export const compileJsonata = (
+  source: string
+): { readonly ok: JsonataExpression } | { readonly problem: CompileProblem } => {
+  if (source.trim() === "") return { problem: { message: "the expression is empty" } }
+  if (source.length > expressionLimits.sourceChars) {
+    return { problem: { message: `longer than ${expressionLimits.sourceChars} characters` } }
+  }
+  let compiled: jsonata.Expression
+  try {
+    compiled = jsonata(source, OPTIONS)
+  } catch (error) {
+    const e = shape(error)
+    const message = `${e.code === undefined ? "" : `${e.code}: `}${e.message ?? String(error)}`
+    return { problem: e.position === undefined ? { message } : { message, column: e.position } }
+  }
+  const problem = astProblem(compiled.ast())
+  if (problem !== undefined) return { problem }
+  return { ok: { source, evaluate: (context) => compiled.evaluate(context) } }
+}
+
+/**
+ * The failure for a rejected evaluation: the error's code, the token and position in the
+ * expression; the library's message only when it quotes no value from the event.
+ */
+export const jsonataFailure = (
+  source: string,
+  path: string,
+  error: unknown,
+  reason: "transform_failed" = "transform_failed"
+): ExpressionFailure => {
+  if (error instanceof RangeError) {
+    return expressionFailure("expression_limit", `${path} \`${clip(source)}\`: ${error.message}`)
+  }
+  const e = shape(error)
+  const code = e.code ?? "error"
+  const where =
+    e.position === undefined ? "" : ` at position ${e.position}${e.token === undefined ? "" : ` ('${e.token}')`}`
+  const quotesValue = e.value !== undefined || e.value2 !== undefined
+  const detail = !quotesValue && e.message !== undefined ? `: ${e.message}` : ""
+  const limited = LIMIT_CODES.has(code)
+  const limitDetail = limited
+    ? code === "D1012"
+      ? `: ran for more than ${expressionLimits.evaluationMs} ms`
+      : code === "D1011"
+        ? `: nested deeper than ${expressionLimits.jsonataDepth}`
+        : `: a sequence grew past ${expressionLimits.jsonataSequence} items`
+    : detail
+  return expressionFailure(limited ? "expression_limit" : reason, `${path} \`${clip(source)}\`: ${code}${where}${limitDetail}`)
+}
