@@ -78,8 +78,10 @@ export type ChainRun = ChainOutcome | DeferredRun
 export const CONDITION_FALSE = "condition_false"
 
 /** A step its `when` condition left out: not run, and not owed a run (never in failed_modules). */
-export const isConditionSkip = (m: { readonly status: string; readonly error?: { readonly reason: string } }): boolean =>
-  m.status === "skipped" && m.error?.reason === CONDITION_FALSE
+export const isConditionSkip = (m: {
+  readonly status: string
+  readonly error?: { readonly reason: string }
+}): boolean => m.status === "skipped" && m.error?.reason === CONDITION_FALSE
 
 /** Done as far as the chain is concerned: succeeded, or left out by its condition. */
 export const isDone = (m: { readonly status: string; readonly error?: { readonly reason: string } }): boolean =>

@@ -11,7 +11,14 @@
  *   running siblings (`interrupted`) and never starts the rest (`skipped`).
  */
 import { Clock, Effect, Exit, References } from "effect"
-import { type ChainRun, type ChainStatus, type ErrorInfo, isDone, type ModuleOutcome, type StepOutcome } from "../domain/Outcome.ts"
+import {
+  type ChainRun,
+  type ChainStatus,
+  type ErrorInfo,
+  isDone,
+  type ModuleOutcome,
+  type StepOutcome
+} from "../domain/Outcome.ts"
 import type { Sanitizer } from "../domain/sanitize.ts"
 import { spanContextOf } from "../domain/TraceContext.ts"
 import { expressionContext } from "../expressions/expressionContext.ts"

@@ -18,8 +18,8 @@ import type { BoundStep, DeferrableInput } from "./BoundChain.ts"
 import { retryDelayMs } from "./backoff.ts"
 import { exitWithin } from "./exitWithin.ts"
 import type { Admission } from "./Guard.ts"
-import { expressionError, whenVerdict } from "./stepExpressions.ts"
 import { attemptSpanName, attemptSpanOptions, endAttemptSpan, NO_STACK } from "./spans.ts"
+import { expressionError, whenVerdict } from "./stepExpressions.ts"
 
 export interface StepState {
   started: boolean
@@ -207,7 +207,8 @@ export const runStep = (step: BoundStep, ctx: StepContext, state: StepState): Ef
     }
     // before the congestion check: a step its condition leaves out is never deferred
     const verdict = whenVerdict(step, ctx.expressions)
-    if (verdict !== undefined) return Effect.succeed(finish(step, state, verdict.status, state.startedAt, verdict.error))
+    if (verdict !== undefined)
+      return Effect.succeed(finish(step, state, verdict.status, state.startedAt, verdict.error))
     return shape === undefined ? nextAttempt(step, ctx, state) : shapeFirst(step, shape, ctx.expressions, ctx, state)
   })
 

@@ -7,8 +7,9 @@
  *   `webhook_id`, `event`, literals), so one iteration costs what its element costs;
  * - `matches` takes a literal pattern that cannot backtrack exponentially (safeRegex.ts).
  */
-import { regexProblem } from "./safeRegex.ts"
+
 import type { CompileProblem } from "./limits.ts"
+import { regexProblem } from "./safeRegex.ts"
 
 interface Node {
   readonly op: string
@@ -61,7 +62,10 @@ const patternOf = (node: Node): Node | undefined => {
 export const celRuleProblem = (root: unknown): CompileProblem | undefined => {
   const visit = (node: Node, inBody: ReadonlySet<string> | undefined): CompileProblem | undefined => {
     if (node.op === "id" && inBody !== undefined && node.args === "payload" && !inBody.has("payload")) {
-      return at(node, "a comprehension's body cannot read payload (only its own variable): it would cost the payload's size per element")
+      return at(
+        node,
+        "a comprehension's body cannot read payload (only its own variable): it would cost the payload's size per element"
+      )
     }
     const pattern = patternOf(node)
     if (pattern !== undefined || (Array.isArray(node.args) && node.args[0] === "matches")) {

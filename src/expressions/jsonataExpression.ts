@@ -1,14 +1,15 @@
 /**
  * JSONata expressions (`transform:`, the placeholders of `headers:`), compiled once when the
- * stream loads. jsonata 2.x evaluates asynchronously; its guardrails bound one evaluation's time
+ * stream loads. They read the payload as `$` (so `data.object.id` is a path into it) and the
+ * rest of the context as variables (`$headers`, `$event`, `$webhook_id`, `$payload`). jsonata 2.x evaluates asynchronously; its guardrails bound one evaluation's time
  * (checked at every evaluation step, so a pathological expression is interrupted, not waited
  * out), its nesting depth and its sequence sizes. At load, `$eval` (code from event data) is
  * refused and regular expression literals must be safe from exponential backtracking.
  */
 import jsonata from "jsonata"
 import { type ExpressionContext, type ExpressionFailure, expressionFailure } from "../domain/Expression.ts"
-import { regexProblem } from "./safeRegex.ts"
 import { type CompileProblem, expressionLimits } from "./limits.ts"
+import { regexProblem } from "./safeRegex.ts"
 
 export interface JsonataExpression {
   readonly source: string
@@ -83,7 +84,13 @@ export const compileJsonata = (
   }
   const problem = astProblem(compiled.ast())
   if (problem !== undefined) return { problem }
-  return { ok: { source, evaluate: (context) => compiled.evaluate(context) } }
+  // `$` is the payload; the context's names are variables: $payload, $headers, $webhook_id, $event
+  return {
+    ok: {
+      source,
+      evaluate: (context) => compiled.evaluate(context.payload, context as unknown as Record<string, unknown>)
+    }
+  }
 }
 
 /**
@@ -113,5 +120,8 @@ export const jsonataFailure = (
         ? `: nested deeper than ${expressionLimits.jsonataDepth}`
         : `: a sequence grew past ${expressionLimits.jsonataSequence} items`
     : detail
-  return expressionFailure(limited ? "expression_limit" : reason, `${path} \`${clip(source)}\`: ${code}${where}${limitDetail}`)
+  return expressionFailure(
+    limited ? "expression_limit" : reason,
+    `${path} \`${clip(source)}\`: ${code}${where}${limitDetail}`
+  )
 }

@@ -113,7 +113,10 @@ const renderShape = async (
       return jsonataFailure(transform.source, transformPath, error)
     }
     if (body === undefined) {
-      return expressionFailure("transform_failed", `${transformPath} \`${transform.source.slice(0, 120)}\` produced nothing (no match)`)
+      return expressionFailure(
+        "transform_failed",
+        `${transformPath} \`${transform.source.slice(0, 120)}\` produced nothing (no match)`
+      )
     }
     const size = jsonSize(body, maxBodyBytes)
     if ("over" in size) {
