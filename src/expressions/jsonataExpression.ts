@@ -23,8 +23,40 @@ const OPTIONS: jsonata.JsonataOptions = {
   sequence: expressionLimits.jsonataSequence
 }
 
-/** D1011: too deep, D1012: too long, D2015: a sequence too long. */
-const LIMIT_CODES = new Set(["D1011", "D1012", "D2015"])
+/**
+ * jsonata's time bound is wall-clock time since the evaluation started, and its evaluation
+ * awaits at every step, so concurrent evaluations would interleave and each would be charged
+ * for the others' time (under load, a simple transform timed out in the benchmark). Running one
+ * evaluation at a time makes the bound measure the expression's own time; the CPU is one thread
+ * anyway, so nothing is lost but the interleaving.
+ */
+let tail: Promise<unknown> = Promise.resolve()
+const settle = () => undefined
+const oneAtATime = <A>(run: () => Promise<A>): Promise<A> => {
+  const next = tail.then(run)
+  tail = next.then(settle, settle)
+  return next
+}
+
+/** D1011: too deep, D1012: too long, D2015: a sequence too long; ours: too many steps. */
+const TOO_MANY_STEPS = "HS_STEPS"
+const LIMIT_CODES = new Set(["D1011", "D1012", "D2015", TOO_MANY_STEPS])
+
+interface EvaluationFrame {
+  readonly base: { steps?: number }
+}
+
+/**
+ * jsonata calls this before every evaluation step (its documented `__evaluate_entry` hook);
+ * `base` is the frame of one evaluation, so the count is per evaluation. A step budget, unlike
+ * time, does not depend on the machine's load or on garbage-collection pauses.
+ */
+const countStep = (_expr: unknown, _input: unknown, environment: EvaluationFrame): void => {
+  const base = environment.base
+  const steps = (base.steps ?? 0) + 1
+  base.steps = steps
+  if (steps > expressionLimits.jsonataSteps) throw { code: TOO_MANY_STEPS }
+}
 
 interface JsonataErrorShape {
   readonly code?: string
@@ -84,12 +116,11 @@ export const compileJsonata = (
   }
   const problem = astProblem(compiled.ast())
   if (problem !== undefined) return { problem }
+  compiled.assign(Symbol.for("jsonata.__evaluate_entry") as unknown as string, countStep)
   // `$` is the payload; the context's names are variables: $payload, $headers, $webhook_id, $event
+  const bindings = (context: ExpressionContext) => context as unknown as Record<string, unknown>
   return {
-    ok: {
-      source,
-      evaluate: (context) => compiled.evaluate(context.payload, context as unknown as Record<string, unknown>)
-    }
+    ok: { source, evaluate: (context) => oneAtATime(() => compiled.evaluate(context.payload, bindings(context))) }
   }
 }
 
@@ -118,7 +149,9 @@ export const jsonataFailure = (
       ? `: ran for more than ${expressionLimits.evaluationMs} ms`
       : code === "D1011"
         ? `: nested deeper than ${expressionLimits.jsonataDepth}`
-        : `: a sequence grew past ${expressionLimits.jsonataSequence} items`
+        : code === TOO_MANY_STEPS
+          ? `: took more than ${expressionLimits.jsonataSteps} evaluation steps`
+          : `: a sequence grew past ${expressionLimits.jsonataSequence} items`
     : detail
   return expressionFailure(
     limited ? "expression_limit" : reason,

@@ -9,8 +9,13 @@ export const expressionLimits = {
   celAstNodes: 1_000,
   /** CEL: elements of one list literal (`event_type in [...]`) */
   celListElements: 500,
-  /** evaluation time of one expression, ms (JSONata: interrupted; CEL: a ceiling, see celCondition) */
-  evaluationMs: 50,
+  /**
+   * wall-clock time of one evaluation, ms: a backstop (JSONata: interrupted; CEL: a ceiling, see
+   * celCondition), wide enough that a garbage-collection pause never fails a simple expression
+   */
+  evaluationMs: 1_000,
+  /** JSONata: evaluation steps of one evaluation, the deterministic bound (≈ 0.2–1 µs each) */
+  jsonataSteps: 250_000,
   /** JSONata: nesting of evaluation (recursion) */
   jsonataDepth: 200,
   /** JSONata: items in one sequence */
