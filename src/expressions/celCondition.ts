@@ -4,7 +4,8 @@
  * synchronously per event. CEL has no loops, and the static rules below keep one evaluation
  * linear in the size of the event (see celRules.ts); a measured ceiling backs that up.
  */
-import { Environment } from "@marcbachmann/cel-js"
+import { createRequire } from "node:module"
+import type { Environment } from "@marcbachmann/cel-js"
 import {
   type Condition,
   type ExpressionContext,
@@ -14,19 +15,28 @@ import {
 import { celRuleProblem } from "./celRules.ts"
 import { type CompileProblem, expressionLimits } from "./limits.ts"
 
-const environment = new Environment({
-  limits: {
-    maxAstNodes: expressionLimits.celAstNodes,
-    maxDepth: 32,
-    maxListElements: expressionLimits.celListElements,
-    maxMapEntries: 100,
-    maxCallArguments: 8
+// Loaded on first use: a process whose streams have no conditions (and every CLI command that
+// loads no streams) does not pay for the library at startup.
+let loaded: Environment | undefined
+const environment = (): Environment => {
+  if (loaded === undefined) {
+    const cel = createRequire(import.meta.url)("@marcbachmann/cel-js") as typeof import("@marcbachmann/cel-js")
+    loaded = new cel.Environment({
+      limits: {
+        maxAstNodes: expressionLimits.celAstNodes,
+        maxDepth: 32,
+        maxListElements: expressionLimits.celListElements,
+        maxMapEntries: 100,
+        maxCallArguments: 8
+      }
+    })
+      .registerVariable("payload", "dyn")
+      .registerVariable("headers", "map<string, string>")
+      .registerVariable("webhook_id", "string")
+      .registerVariable("event", "map<string, dyn>")
   }
-})
-  .registerVariable("payload", "dyn")
-  .registerVariable("headers", "map<string, string>")
-  .registerVariable("webhook_id", "string")
-  .registerVariable("event", "map<string, dyn>")
+  return loaded
+}
 
 interface CelError {
   readonly summary?: string
@@ -53,7 +63,7 @@ export const compileCondition = (source: string, path: string): Compiled<Conditi
   }
   let parsed: ReturnType<Environment["parse"]>
   try {
-    parsed = environment.parse(source)
+    parsed = environment().parse(source)
   } catch (error) {
     return { problem: compileProblem(error) }
   }

@@ -6,10 +6,18 @@
  * out), its nesting depth and its sequence sizes. At load, `$eval` (code from event data) is
  * refused and regular expression literals must be safe from exponential backtracking.
  */
-import jsonata from "jsonata"
+import { createRequire } from "node:module"
+import type jsonata from "jsonata"
 import { type ExpressionContext, type ExpressionFailure, expressionFailure } from "../domain/Expression.ts"
 import { type CompileProblem, expressionLimits } from "./limits.ts"
 import { regexProblem } from "./safeRegex.ts"
+
+// Loaded on first use, like the CEL library (see celCondition.ts).
+let loaded: typeof jsonata | undefined
+const library = (): typeof jsonata => {
+  loaded ??= createRequire(import.meta.url)("jsonata") as typeof jsonata
+  return loaded
+}
 
 export interface JsonataExpression {
   readonly source: string
@@ -108,7 +116,7 @@ export const compileJsonata = (
   }
   let compiled: jsonata.Expression
   try {
-    compiled = jsonata(source, OPTIONS)
+    compiled = library()(source, OPTIONS)
   } catch (error) {
     const e = shape(error)
     const message = `${e.code === undefined ? "" : `${e.code}: `}${e.message ?? String(error)}`
