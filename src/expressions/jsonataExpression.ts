@@ -9,6 +9,7 @@
 import { createRequire } from "node:module"
 import type jsonata from "jsonata"
 import { type ExpressionContext, type ExpressionFailure, expressionFailure } from "../domain/Expression.ts"
+import { BAIL, compileFastPath } from "./jsonataFastPath.ts"
 import { type CompileProblem, expressionLimits } from "./limits.ts"
 import { regexProblem } from "./safeRegex.ts"
 
@@ -21,9 +22,13 @@ const library = (): typeof jsonata => {
 
 export interface JsonataExpression {
   readonly source: string
-  /** resolves to the value (`undefined`: the expression matched nothing), or an ExpressionFailure */
+  /** resolves to the value (`undefined`: the expression matched nothing); rejects with jsonata's error */
   readonly evaluate: (context: ExpressionContext) => Promise<unknown>
+  /** the same value at once, or `BAIL` when only jsonata can tell (see jsonataFastPath.ts) */
+  readonly evaluateSync: (context: ExpressionContext) => unknown
 }
+
+const bailing = (): unknown => BAIL
 
 const OPTIONS: jsonata.JsonataOptions = {
   timeout: expressionLimits.evaluationMs,
@@ -127,8 +132,15 @@ export const compileJsonata = (
   compiled.assign(Symbol.for("jsonata.__evaluate_entry") as unknown as string, countStep)
   // `$` is the payload; the context's names are variables: $payload, $headers, $webhook_id, $event
   const bindings = (context: ExpressionContext) => context as unknown as Record<string, unknown>
+  const fast = compileFastPath(compiled.ast())
   return {
-    ok: { source, evaluate: (context) => oneAtATime(() => compiled.evaluate(context.payload, bindings(context))) }
+    ok: {
+      source,
+      evaluate: (context) => oneAtATime(() => compiled.evaluate(context.payload, bindings(context))),
+      // an array payload is a sequence to jsonata: its rules, not the fast path's
+      evaluateSync:
+        fast === undefined ? bailing : (context) => (Array.isArray(context.payload) ? BAIL : fast(context.payload))
+    }
   }
 }
 

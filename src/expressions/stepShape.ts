@@ -13,6 +13,7 @@ import {
   type StepShape
 } from "../domain/Expression.ts"
 import { compileJsonata, type JsonataExpression, jsonataFailure } from "./jsonataExpression.ts"
+import { BAIL } from "./jsonataFastPath.ts"
 import { jsonSize } from "./jsonSize.ts"
 import { type CompileProblem, expressionLimits } from "./limits.ts"
 
@@ -82,13 +83,16 @@ export const compileStepShape = (
   }
   if (problems.length > 0 || (transform === undefined && templates.length === 0)) return { shape: undefined, problems }
   const transformPath = `${input.path}.transform`
-  const render = (context: ExpressionContext): Effect.Effect<ShapedDelivery, ExpressionFailure> =>
-    Effect.callback<ShapedDelivery, ExpressionFailure>((resume) => {
+  const render = (context: ExpressionContext): Effect.Effect<ShapedDelivery, ExpressionFailure> => {
+    const now = renderSync(transform, templates, context, transformPath, input.path, input.maxBodyBytes)
+    if (now !== BAIL) return isExpressionFailure(now) ? Effect.fail(now) : Effect.succeed(now)
+    return Effect.callback<ShapedDelivery, ExpressionFailure>((resume) => {
       renderShape(transform, templates, context, transformPath, input.path, input.maxBodyBytes).then(
         (result) => resume(isExpressionFailure(result) ? Effect.fail(result) : Effect.succeed(result)),
         (error: unknown) => resume(Effect.fail(jsonataFailure(transform?.source ?? "", transformPath, error)))
       )
     })
+  }
   const shape: StepShape = {
     ...(transform === undefined ? {} : { transform: transform.source }),
     ...(templates.length === 0 ? {} : { headerNames: templates.map((t) => t.name) }),
@@ -96,6 +100,83 @@ export const compileStepShape = (
   }
   return { shape, problems }
 }
+
+/** The body and headers checked as one (the same rules whichever evaluator produced them). */
+const checked = (
+  body: unknown,
+  headers: Record<string, string> | undefined,
+  hasTransform: boolean,
+  transform: JsonataExpression | undefined,
+  transformPath: string,
+  maxBodyBytes: number
+): ShapedDelivery | ExpressionFailure => {
+  if (hasTransform) {
+    if (body === undefined) {
+      return expressionFailure(
+        "transform_failed",
+        `${transformPath} \`${transform?.source.slice(0, 120) ?? ""}\` produced nothing (no match)`
+      )
+    }
+    const size = jsonSize(body, maxBodyBytes)
+    if ("over" in size) {
+      return expressionFailure("expression_limit", `${transformPath}: the body is larger than ${maxBodyBytes} bytes`)
+    }
+    if ("notJson" in size) {
+      return expressionFailure("transform_failed", `${transformPath}: the body holds ${size.notJson}, not JSON`)
+    }
+  }
+  if (headers === undefined) return hasTransform ? { body } : {}
+  return hasTransform ? { body, headers } : { headers }
+}
+
+/** Everything through the fast path, or BAIL as soon as one expression needs jsonata. */
+const renderSync = (
+  transform: JsonataExpression | undefined,
+  templates: ReadonlyArray<HeaderTemplate>,
+  context: ExpressionContext,
+  transformPath: string,
+  stepPath: string,
+  maxBodyBytes: number
+): ShapedDelivery | ExpressionFailure | typeof BAIL => {
+  const body = transform === undefined ? undefined : transform.evaluateSync(context)
+  if (body === BAIL) return BAIL
+  let headers: Record<string, string> | undefined
+  for (const template of templates) {
+    let value = ""
+    for (const part of template.parts) {
+      if (typeof part === "string") {
+        value += part
+        continue
+      }
+      const rendered = part.evaluateSync(context)
+      if (rendered === BAIL) return BAIL
+      const text = headerText(rendered, part, `${stepPath}.headers.${template.name}`)
+      if (typeof text !== "string") return text
+      value += text
+    }
+    const problem = headerProblem(value, `${stepPath}.headers.${template.name}`)
+    if (problem !== undefined) return problem
+    headers ??= {}
+    headers[template.name] = value
+  }
+  return checked(body, headers, transform !== undefined, transform, transformPath, maxBodyBytes)
+}
+
+const headerText = (rendered: unknown, part: JsonataExpression, headerPath: string): string | ExpressionFailure => {
+  if (typeof rendered === "string" || typeof rendered === "number" || typeof rendered === "boolean") {
+    return String(rendered)
+  }
+  const what = rendered === undefined ? "nothing (no match)" : "a value that is not a string, number or boolean"
+  return expressionFailure("transform_failed", `${headerPath} \`{{${part.source}}}\` produced ${what}`)
+}
+
+const headerProblem = (value: string, headerPath: string): ExpressionFailure | undefined =>
+  value.length > expressionLimits.headerValueChars || !SAFE_HEADER_VALUE.test(value)
+    ? expressionFailure(
+        "transform_failed",
+        `${headerPath}: the rendered value is not a valid header value (line breaks, NUL, or over ${expressionLimits.headerValueChars} characters)`
+      )
+    : undefined
 
 const renderShape = async (
   transform: JsonataExpression | undefined,
@@ -112,49 +193,30 @@ const renderShape = async (
     } catch (error) {
       return jsonataFailure(transform.source, transformPath, error)
     }
-    if (body === undefined) {
-      return expressionFailure(
-        "transform_failed",
-        `${transformPath} \`${transform.source.slice(0, 120)}\` produced nothing (no match)`
-      )
-    }
-    const size = jsonSize(body, maxBodyBytes)
-    if ("over" in size) {
-      return expressionFailure("expression_limit", `${transformPath}: the body is larger than ${maxBodyBytes} bytes`)
-    }
-    if ("notJson" in size) {
-      return expressionFailure("transform_failed", `${transformPath}: the body holds ${size.notJson}, not JSON`)
-    }
   }
-  if (templates.length === 0) return { body }
-  const headers: Record<string, string> = {}
+  let headers: Record<string, string> | undefined
   for (const template of templates) {
+    const headerPath = `${stepPath}.headers.${template.name}`
     let value = ""
     for (const part of template.parts) {
       if (typeof part === "string") {
         value += part
         continue
       }
-      const headerPath = `${stepPath}.headers.${template.name}`
       let rendered: unknown
       try {
         rendered = await part.evaluate(context)
       } catch (error) {
         return jsonataFailure(part.source, headerPath, error)
       }
-      if (typeof rendered !== "string" && typeof rendered !== "number" && typeof rendered !== "boolean") {
-        const what = rendered === undefined ? "nothing (no match)" : "a value that is not a string, number or boolean"
-        return expressionFailure("transform_failed", `${headerPath} \`{{${part.source}}}\` produced ${what}`)
-      }
-      value += String(rendered)
+      const text = headerText(rendered, part, headerPath)
+      if (typeof text !== "string") return text
+      value += text
     }
-    if (value.length > expressionLimits.headerValueChars || !SAFE_HEADER_VALUE.test(value)) {
-      return expressionFailure(
-        "transform_failed",
-        `${stepPath}.headers.${template.name}: the rendered value is not a valid header value (line breaks, NUL, or over ${expressionLimits.headerValueChars} characters)`
-      )
-    }
+    const problem = headerProblem(value, headerPath)
+    if (problem !== undefined) return problem
+    headers ??= {}
     headers[template.name] = value
   }
-  return transform === undefined ? { headers } : { body, headers }
+  return checked(body, headers, transform !== undefined, transform, transformPath, maxBodyBytes)
 }
