@@ -14,13 +14,23 @@
  * I/O), or `native` (Effect's built-in tracer, which records nothing anywhere).
  *
  * Allocation is measured with V8's sampling heap profiler (bench/harness/allocatedBytes.ts).
+ *
+ * Expression rows (docs/expressions.md): the sequential chain with a CEL `when` on each of its
+ * three steps (true, so every step still runs), and with a JSONata `transform` on one step;
+ * `expr_us` is the difference to the plain chain per condition / per transform. Micro rows time
+ * one condition and one transform alone (no engine): the transform once in the synchronous fast
+ * path's subset (src/expressions/jsonataFastPath.ts), once with a function call (jsonata itself).
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import { BatchSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base"
 import { Effect, Layer } from "effect"
 import type { ChainPlan, ModulePlan } from "../src/domain/ChainPlan.ts"
+import type { Condition, StepShape } from "../src/domain/Expression.ts"
 import type { BoundChain, ChainInput } from "../src/engine/BoundChain.ts"
 import { ChainEngine } from "../src/engine/ChainEngine.ts"
+import { compileCondition } from "../src/expressions/celCondition.ts"
+import { expressionContext } from "../src/expressions/expressionContext.ts"
+import { compileStepShape } from "../src/expressions/stepShape.ts"
 import type { Destination } from "../src/modules/Destination.ts"
 import { tracingDisabled, tracingWith } from "../src/observability/tracing.ts"
 import { allocatedBytes } from "./harness/allocatedBytes.ts"
@@ -67,12 +77,43 @@ const plan = (execution: "sequential" | "parallel"): ChainPlan => ({
   modules: ["a", "b", "c"].map(step)
 })
 
-const event: ChainInput = { eventId: "e", payload: { a: 1 }, payloadEncoding: "json", headers: {} }
+const event: ChainInput = {
+  eventId: "e",
+  payload: { a: 1, type: "order.created", order: { id: "o-1", total: 1250, customer: { id: "c-9" } } },
+  payloadEncoding: "json",
+  headers: { "x-event-type": "order.created" }
+}
+
+const CONDITION = 'payload.type == "order.created"'
+const TRANSFORM = '{ "id": order.id, "customer": order.customer.id, "total": order.total / 100 }'
+
+const condition = (path: string): Condition => {
+  const compiled = compileCondition(CONDITION, path)
+  if ("problem" in compiled) throw new Error(compiled.problem.message)
+  return compiled.ok
+}
+// outside the fast path's subset (a function call): what jsonata itself costs
+const TRANSFORM_JSONATA = '{ "id": order.id, "kind": $uppercase(type), "total": order.total / 100 }'
+
+const transform = (source = TRANSFORM): StepShape => {
+  const compiled = compileStepShape({ transform: source, path: "chain.0", maxBodyBytes: 1_048_576 })
+  if (compiled.shape === undefined) throw new Error(JSON.stringify(compiled.problems))
+  return compiled.shape
+}
 
 const engine = ChainEngine.make()
+const sequential = plan("sequential")
 const chains: Record<string, BoundChain> = {
-  sequential: engine.bind(plan("sequential"), () => noop),
-  parallel: engine.bind(plan("parallel"), () => noop)
+  sequential: engine.bind(sequential, () => noop),
+  parallel: engine.bind(plan("parallel"), () => noop),
+  "sequential, a when per step": engine.bind(
+    { ...sequential, modules: sequential.modules.map((m, i) => ({ ...m, when: condition(`chain.${i}.when`) })) },
+    () => noop
+  ),
+  "sequential, one transform": engine.bind(
+    { ...sequential, modules: sequential.modules.map((m, i) => (i === 0 ? { ...m, shape: transform() } : m)) },
+    () => noop
+  )
 }
 
 const baseline = (execution: string): Effect.Effect<unknown, unknown> => {
@@ -117,20 +158,54 @@ const measure = (label: string, once: () => Effect.Effect<unknown, unknown>, inF
     }
   })
 
+/** Per expression over the plain sequential chain at the same in-flight level. */
+const EXPRESSIONS_PER_CHAIN: Record<string, number> = {
+  "sequential, a when per step": 3,
+  "sequential, one transform": 1
+}
+
+const context = expressionContext({
+  payload: event.payload,
+  headers: event.headers,
+  webhookId: "bench",
+  eventId: "e"
+})
+const micro = Effect.gen(function* () {
+  const cond = condition("filter")
+  const shape = transform()
+  const slow = transform(TRANSFORM_JSONATA)
+  const rows = []
+  for (const [label, once] of [
+    ["micro: one CEL condition", () => Effect.sync(() => cond.test(context))],
+    ["micro: one JSONata transform (fast path)", () => shape.render(context)],
+    ["micro: one JSONata transform (jsonata)", () => slow.render(context)]
+  ] as const) {
+    const m = yield* measure(label, once as () => Effect.Effect<unknown, unknown>, 1)
+    rows.push({ ...m, baseline_us: 0, overhead_us: 0, expr_us: m.us_per_chain })
+  }
+  return rows
+})
+
 const main = Effect.gen(function* () {
   const rows = []
-  for (const execution of ["sequential", "parallel"]) {
+  const plain: Record<number, number> = {}
+  for (const execution of Object.keys(chains)) {
     for (const inFlight of [1, 256]) {
       const bound = chains[execution] as BoundChain
+      const base = execution === "parallel" ? "parallel" : "sequential"
       const e = yield* measure(`engine ${execution}`, () => engine.run(bound, event), inFlight)
-      const b = yield* measure(`baseline ${execution}`, () => baseline(execution), inFlight)
+      const b = yield* measure(`baseline ${base}`, () => baseline(base), inFlight)
+      if (execution === "sequential") plain[inFlight] = e.us_per_chain
+      const per = EXPRESSIONS_PER_CHAIN[execution]
       rows.push({
         ...e,
         baseline_us: b.us_per_chain,
-        overhead_us: Number((e.us_per_chain - b.us_per_chain).toFixed(2))
+        overhead_us: Number((e.us_per_chain - b.us_per_chain).toFixed(2)),
+        ...(per === undefined ? {} : { expr_us: Number(((e.us_per_chain - (plain[inFlight] ?? 0)) / per).toFixed(2)) })
       })
     }
   }
+  rows.push(...(yield* micro))
   return rows
 })
 

@@ -12,7 +12,7 @@ import { moduleSchemas } from "../modules/registry.ts"
 import { ByteSize, MiB } from "./ByteSize.ts"
 import { intBetween, numberBetween, rule, text, withDefault } from "./Checks.ts"
 import { Duration, formatDuration } from "./Duration.ts"
-import { ConnectionName, ModuleId, StreamId } from "./Identifiers.ts"
+import { ConnectionName, HeaderName, ModuleId, StreamId } from "./Identifiers.ts"
 import { Ingress } from "./Ingress.ts"
 import { StreamTestFile } from "./StreamTest.ts"
 
@@ -63,6 +63,9 @@ export const Redaction = Schema.Struct({
   payload: withDefault(Schema.Boolean, false)
 })
 
+const celCondition = (description: string) =>
+  text(4_000).annotate({ description: `${description} (CEL, see docs/expressions.md)` })
+
 /** The fields of one chain step, given its `module` and `config` schemas. */
 const stepFields = <M extends Schema.Top, C extends Schema.Top, K extends Schema.Top>(
   module: M,
@@ -76,7 +79,20 @@ const stepFields = <M extends Schema.Top, C extends Schema.Top, K extends Schema
   config: Schema.optionalKey(config),
   retry: withDefault(Retry, {}),
   /** per-attempt timeout; default min(10s, chain timeout) */
-  timeout: Schema.optionalKey(Duration({ min: 1, max: limits.chainTimeoutMs, description: "Per-attempt timeout" }))
+  timeout: Schema.optionalKey(Duration({ min: 1, max: limits.chainTimeoutMs, description: "Per-attempt timeout" })),
+  when: Schema.optionalKey(
+    celCondition("Run this step only when true; false: the step is skipped (reason condition_false)")
+  ),
+  transform: Schema.optionalKey(
+    text(4_000).annotate({
+      description: "The body this step's destination receives instead of the payload (JSONata, see docs/expressions.md)"
+    })
+  ),
+  headers: Schema.optionalKey(
+    Schema.Record(HeaderName, text(4_000)).annotate({
+      description: "http only: headers templated from the event, `{{ <JSONata> }}` placeholders in literal text"
+    })
+  )
 })
 
 // Only "at least one" here: the maximum depends on `execution`, so the loader reports it
@@ -89,6 +105,9 @@ const chainLength = rule<ReadonlyArray<unknown>>(
 const streamFields = <S extends Schema.Top, T extends Schema.Top>(step: S, test: T) => ({
   id: StreamId.annotate({ description: "The webhook_id this stream answers" }),
   description: Schema.optionalKey(text(500)),
+  filter: Schema.optionalKey(
+    celCondition("Run the chain only when true; false: the result's status is filtered, no dead letter")
+  ),
   execution: withDefault(Schema.Literals(["sequential", "parallel"]), "sequential"),
   continue_on_error: withDefault(Schema.Boolean, true),
   timeout: withDefault(

@@ -7,6 +7,7 @@ import { Schema } from "effect"
 import { DlqReason } from "../domain/DeadLetterRecord.ts"
 import { DestinationErrorReason, retryableByDefault } from "../domain/DestinationError.ts"
 import { ChainStatus, ModuleStatus } from "../domain/Outcome.ts"
+import { Rfc3339 } from "../domain/Timestamp.ts"
 import { EventIdString, PayloadEncoding } from "../domain/WebhookEvent.ts"
 import { intBetween, rule, text } from "./Checks.ts"
 import { Duration } from "./Duration.ts"
@@ -48,7 +49,8 @@ export const StreamTestFile = Schema.Struct({
     headers: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
     key: Schema.optionalKey(Schema.String),
     id: Schema.optionalKey(EventIdString),
-    payload_encoding: Schema.optionalKey(PayloadEncoding)
+    payload_encoding: Schema.optionalKey(PayloadEncoding),
+    received_at: Schema.optionalKey(Rfc3339)
   }),
   /** simulated behaviour per module id; unlisted modules succeed */
   modules: Schema.optionalKey(Schema.Record(ModuleId, SimulatedModuleFile)),
@@ -57,7 +59,11 @@ export const StreamTestFile = Schema.Struct({
     /** module id → status; a subset of the chain is fine */
     modules: Schema.optionalKey(Schema.Record(ModuleId, ModuleStatus)),
     /** the DLQ reason expected, or null/absent for "no dead-letter record" */
-    dlq_reason: Schema.optionalKey(Schema.NullOr(DlqReason))
+    dlq_reason: Schema.optionalKey(Schema.NullOr(DlqReason)),
+    /** module id → the exact body it received (its transform's output, or the payload) */
+    bodies: Schema.optionalKey(Schema.Record(ModuleId, Schema.Unknown)),
+    /** module id → headers its `headers:` templates rendered (http steps) */
+    headers: Schema.optionalKey(Schema.Record(ModuleId, Schema.Record(Schema.String, Schema.String)))
   })
 })
 export type StreamTestFile = typeof StreamTestFile.Type
@@ -86,6 +92,7 @@ export interface StreamTest {
     readonly headers: Readonly<Record<string, string>>
     readonly key?: string
     readonly id?: string
+    readonly receivedAt?: string
   }
   /** every module id of the chain is present (unlisted ones: succeed, no delay) */
   readonly modules: Readonly<Record<string, SimulatedBehaviour>>
@@ -93,6 +100,9 @@ export interface StreamTest {
     readonly status: ChainStatus
     readonly modules: Readonly<Record<string, ModuleStatus>>
     readonly dlqReason: DlqReason | null
+    /** absent: not checked */
+    readonly bodies?: Readonly<Record<string, unknown>>
+    readonly headers?: Readonly<Record<string, Readonly<Record<string, string>>>>
   }
 }
 
@@ -127,13 +137,16 @@ export const normalizeStreamTest = (test: StreamTestFile, moduleIds: ReadonlyArr
       payloadEncoding: test.event.payload_encoding ?? "json",
       headers: test.event.headers ?? {},
       ...(test.event.key === undefined ? {} : { key: test.event.key }),
-      ...(test.event.id === undefined ? {} : { id: test.event.id })
+      ...(test.event.id === undefined ? {} : { id: test.event.id }),
+      ...(test.event.received_at === undefined ? {} : { receivedAt: test.event.received_at })
     },
     modules,
     expect: {
       status: test.expect.status,
       modules: test.expect.modules ?? {},
-      dlqReason: test.expect.dlq_reason ?? null
+      dlqReason: test.expect.dlq_reason ?? null,
+      ...(test.expect.bodies === undefined ? {} : { bodies: test.expect.bodies }),
+      ...(test.expect.headers === undefined ? {} : { headers: test.expect.headers })
     }
   }
 }

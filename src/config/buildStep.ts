@@ -8,6 +8,7 @@ import { suggestionSuffix } from "../domain/didYouMean.ts"
 import { moduleAliases, moduleNames, resolveModuleName } from "../domain/ModuleName.ts"
 import { formatValue } from "../domain/SchemaIssues.ts"
 import { moduleSchemas } from "../modules/registry.ts"
+import { buildStepExpressions } from "./buildExpressions.ts"
 import type { ConfigIssue } from "./ConfigIssue.ts"
 import { DEFAULT_COOLDOWN_MS, DEFAULT_FAILURE_THRESHOLD, DEFAULT_MAX_IN_FLIGHT } from "./ConnectionCommon.ts"
 import { formatDuration } from "./Duration.ts"
@@ -20,6 +21,8 @@ export interface StepContext {
   readonly streamId: string
   readonly chainTimeoutMs: number
   readonly connections: ConnectionsLoad
+  /** the stream's max_payload_size: the largest body a transform may produce */
+  readonly maxPayloadBytes: number
 }
 
 export interface BuiltStep {
@@ -80,6 +83,20 @@ export const buildStep = (raw: unknown, index: number, context: StepContext): Bu
   if (typeof ownTimeout === "number" && ownTimeout > context.chainTimeoutMs) {
     issues.push(issue(exceeds("config.timeout", ownTimeout, context.chainTimeoutMs), "config", "timeout"))
   }
+  const expressions =
+    step._tag === "Ok"
+      ? buildStepExpressions(
+          {
+            module: moduleName,
+            when: step.value.when,
+            transform: step.value.transform,
+            headers: step.value.headers,
+            maxPayloadBytes: context.maxPayloadBytes
+          },
+          at
+        )
+      : undefined
+  for (const problem of expressions?.issues ?? []) issues.push(issue(problem.message, ...problem.at.slice(at.length)))
   if (issues.length > 0 || step._tag === "Failed" || config._tag === "Failed" || id === undefined) {
     return { id, plan: undefined, issues }
   }
@@ -99,7 +116,9 @@ export const buildStep = (raw: unknown, index: number, context: StepContext): Bu
       jitter: retry.jitter
     },
     config: config.value,
-    guard: guardFor(connectionName, `${context.streamId}/${id}`, context.connections)
+    guard: guardFor(connectionName, `${context.streamId}/${id}`, context.connections),
+    ...(expressions?.when === undefined ? {} : { when: expressions.when }),
+    ...(expressions?.shape === undefined ? {} : { shape: expressions.shape })
   }
   return { id, plan, issues }
 }

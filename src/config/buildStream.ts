@@ -6,6 +6,7 @@
  */
 import type { ChainPlan, ModulePlan } from "../domain/ChainPlan.ts"
 import { formatValue, type IssuePath } from "../domain/SchemaIssues.ts"
+import { buildCondition } from "./buildExpressions.ts"
 import { buildStep } from "./buildStep.ts"
 import { buildTests } from "./buildTests.ts"
 import type { ConfigIssue } from "./ConfigIssue.ts"
@@ -79,9 +80,18 @@ export const buildStream = (documentValue: unknown, options: StreamBuildOptions)
         : limits.chainTimeoutMs
 
   const rawChain = Array.isArray(raw["chain"]) ? (raw["chain"] as ReadonlyArray<unknown>) : undefined
+  const maxPayloadBytes = top._tag === "Ok" ? top.value.max_payload_size : limits.defaultPayloadBytes
   const steps = (rawChain ?? []).map((step, index) =>
-    buildStep(step, index, { document, streamId: id ?? "", chainTimeoutMs, connections: options.connections })
+    buildStep(step, index, {
+      document,
+      streamId: id ?? "",
+      chainTimeoutMs,
+      connections: options.connections,
+      maxPayloadBytes
+    })
   )
+  const filter = buildCondition(top._tag === "Ok" ? top.value.filter : undefined, ["filter"])
+  for (const problem of filter.issues) issue(problem.message, ...problem.at)
   for (const step of steps) issues.push(...step.issues)
 
   const max = execution === "parallel" ? limits.parallelChain : limits.sequentialChain
@@ -122,7 +132,8 @@ export const buildStream = (documentValue: unknown, options: StreamBuildOptions)
     continueOnError: value.continue_on_error,
     timeoutMs: value.timeout,
     maxParallel: value.execution === "parallel" ? Math.min(value.max_parallel ?? modules.length, modules.length) : 1,
-    modules
+    modules,
+    ...(filter.condition === undefined ? {} : { filter: filter.condition })
   }
   const stream: StreamDefinition = {
     plan,

@@ -49,6 +49,8 @@ export const buildTests = (
     }
     unknownIds(Object.keys(test.modules ?? {}), "modules")
     unknownIds(Object.keys(test.expect.modules ?? {}), "expect", "modules")
+    unknownIds(Object.keys(test.expect.bodies ?? {}), "expect", "bodies")
+    unknownIds(Object.keys(test.expect.headers ?? {}), "expect", "headers")
     tests.push(normalizeStreamTest(test, moduleIds))
   })
   return { tests, issues }

@@ -3,6 +3,7 @@
  * (config/), shared read-only by every event; nothing downstream copies or mutates it.
  * All durations are milliseconds.
  */
+import type { Condition, StepShape } from "./Expression.ts"
 import type { ModuleName } from "./ModuleName.ts"
 
 export interface RetryPolicy {
@@ -30,6 +31,10 @@ export interface ModulePlan {
   /** the module's config, decoded by that module's own schema and frozen */
   readonly config: unknown
   readonly guard: GuardPolicy
+  /** `when:` false: the step is `skipped` (reason `condition_false`), never called */
+  readonly when?: Condition
+  /** `transform:` / `headers:`: what this step's destination receives instead of the shared payload */
+  readonly shape?: StepShape
 }
 
 /**
@@ -65,4 +70,6 @@ export interface ChainPlan {
   /** parallel only: modules in flight at once */
   readonly maxParallel: number
   readonly modules: ReadonlyArray<ModulePlan>
+  /** `filter:` false: the chain does not run; the result's status is `filtered` */
+  readonly filter?: Condition
 }

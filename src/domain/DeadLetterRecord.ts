@@ -24,7 +24,9 @@ export const DlqReason = Schema.Literals([
   /** no stream has this webhook_id */
   "unknown_webhook",
   /** the payload is larger than the stream's max_payload_size */
-  "payload_too_large"
+  "payload_too_large",
+  /** the stream's `filter` could not be evaluated for this event (error says why) */
+  "filter_failed"
 ])
 export type DlqReason = typeof DlqReason.Type
 

@@ -15,7 +15,8 @@ export const ModuleStatus = Schema.Literals([
 ])
 export type ModuleStatus = typeof ModuleStatus.Type
 
-export const ChainStatus = Schema.Literals(["succeeded", "partial", "failed", "timed_out"])
+/** `filtered`: the stream's `filter` was false, so the chain did not run (no modules, no dead letter) */
+export const ChainStatus = Schema.Literals(["succeeded", "partial", "failed", "timed_out", "filtered"])
 export type ChainStatus = typeof ChainStatus.Type
 
 export const ErrorInfo = Schema.Struct({
@@ -72,6 +73,19 @@ export interface DeferredRun {
 }
 
 export type ChainRun = ChainOutcome | DeferredRun
+
+/** The reason of a step skipped because its `when` was false. */
+export const CONDITION_FALSE = "condition_false"
+
+/** A step its `when` condition left out: not run, and not owed a run (never in failed_modules). */
+export const isConditionSkip = (m: {
+  readonly status: string
+  readonly error?: { readonly reason: string }
+}): boolean => m.status === "skipped" && m.error?.reason === CONDITION_FALSE
+
+/** Done as far as the chain is concerned: succeeded, or left out by its condition. */
+export const isDone = (m: { readonly status: string; readonly error?: { readonly reason: string } }): boolean =>
+  m.status === "succeeded" || isConditionSkip(m)
 
 /** Module statuses that count as "this module needs to run again" for DLQ and replay. */
 export const isFailedStatus = (status: ModuleStatus): boolean =>

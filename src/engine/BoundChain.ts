@@ -15,6 +15,8 @@ export interface BoundStep {
 export interface BoundChain {
   readonly plan: ChainPlan
   readonly steps: ReadonlyArray<BoundStep>
+  /** some step has a `when` or a shape: runs build the expression context (others pay nothing) */
+  readonly expressions: boolean
 }
 
 /** One event as the engine sees it. Nothing here is copied per module. */
@@ -24,6 +26,9 @@ export interface ChainInput {
   readonly payloadEncoding: "json" | "base64"
   readonly headers: Readonly<Record<string, string>>
   readonly key?: string
+  /** the envelope's `received_at` and the replay count: what expressions see as `event` */
+  readonly receivedAt?: string
+  readonly replayCount?: number
   /** W3C trace context of the event: the chain span's remote parent, and what sinks get when no tracer records */
   readonly traceparent?: string
   /** extra attributes for the chain span (the input record's topic, partition, offset…) */
@@ -54,5 +59,6 @@ export const bindChain = (
   guards: GuardRegistry
 ): BoundChain => ({
   plan,
-  steps: plan.modules.map((step) => ({ plan: step, destination: destinationFor(step), guard: guards.get(step.guard) }))
+  steps: plan.modules.map((step) => ({ plan: step, destination: destinationFor(step), guard: guards.get(step.guard) })),
+  expressions: plan.modules.some((step) => step.when !== undefined || step.shape !== undefined)
 })

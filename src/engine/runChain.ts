@@ -11,9 +11,17 @@
  *   running siblings (`interrupted`) and never starts the rest (`skipped`).
  */
 import { Clock, Effect, Exit, References } from "effect"
-import type { ChainRun, ChainStatus, ErrorInfo, ModuleOutcome, StepOutcome } from "../domain/Outcome.ts"
+import {
+  type ChainRun,
+  type ChainStatus,
+  type ErrorInfo,
+  isDone,
+  type ModuleOutcome,
+  type StepOutcome
+} from "../domain/Outcome.ts"
 import type { Sanitizer } from "../domain/sanitize.ts"
 import { spanContextOf } from "../domain/TraceContext.ts"
+import { expressionContext } from "../expressions/expressionContext.ts"
 import type { BoundChain, BoundStep, DeferrableInput } from "./BoundChain.ts"
 import { finishedWithin } from "./exitWithin.ts"
 import { moduleOutcome, newStepState, runStep, type StepContext, type StepState } from "./runStep.ts"
@@ -38,7 +46,7 @@ const runSequential = (
     ? Effect.void
     : Effect.flatMap(runStep(steps[from] as BoundStep, ctx, states[from] as StepState), (outcome) =>
         // a deferred step takes the rest of a sequence with it: they run after it, on the deferred path
-        outcome.status === "deferred" || (stopOnFailure && outcome.status !== "succeeded")
+        outcome.status === "deferred" || (stopOnFailure && !isDone(outcome))
           ? Effect.void
           : runSequential(steps, states, ctx, stopOnFailure, from + 1)
       )
@@ -57,7 +65,7 @@ const runParallel = (
       // a deferred step is not a failure: its siblings go on
       return stopOnFailure
         ? Effect.flatMap(run, (outcome) =>
-            outcome.status === "succeeded" || outcome.status === "deferred" ? Effect.void : Effect.fail(stopSignal)
+            isDone(outcome) || outcome.status === "deferred" ? Effect.void : Effect.fail(stopSignal)
           )
         : Effect.asVoid(run)
     },
@@ -104,11 +112,20 @@ const unfinished = (
   return moduleOutcome(step, "skipped", 0, 0, error)
 }
 
+/**
+ * A step its `when` left out counts as done: a chain whose other steps succeeded has succeeded
+ * (and one whose every step was left out too). `failed` when nothing ran successfully but
+ * something failed; `partial` when some steps succeeded and others did not.
+ */
 export const chainStatus = (modules: ReadonlyArray<StepOutcome>, timedOut: boolean): ChainStatus => {
   if (timedOut) return "timed_out"
+  let done = 0
   let succeeded = 0
-  for (const m of modules) if (m.status === "succeeded") succeeded++
-  if (succeeded === modules.length) return "succeeded"
+  for (const m of modules) {
+    if (m.status === "succeeded") succeeded++
+    if (isDone(m)) done++
+  }
+  if (done === modules.length) return "succeeded"
   return succeeded === 0 ? "failed" : "partial"
 }
 
@@ -124,7 +141,18 @@ const execute = (
     const steps = selectSteps(chain, input.onlyModules)
     const startedAt = clock.currentTimeMillisUnsafe()
     const deadline = startedAt + plan.timeoutMs
-    const ctx: StepContext = { webhookId: plan.webhookId, input, deadline, sanitize, clock, traced }
+    const expressions = chain.expressions
+      ? expressionContext({
+          payload: input.payload,
+          headers: input.headers,
+          webhookId: plan.webhookId,
+          eventId: input.eventId,
+          key: input.key,
+          receivedAt: input.receivedAt,
+          replayCount: input.replayCount
+        })
+      : undefined
+    const ctx: StepContext = { webhookId: plan.webhookId, input, deadline, sanitize, clock, traced, expressions }
     const states = steps.map(newStepState)
     const stopOnFailure = !plan.continueOnError
     const body =
@@ -149,7 +177,7 @@ const chainOutcome = (
 ): ChainRun => {
   const finishedAt = clock.currentTimeMillisUnsafe()
   const failedId = states.findIndex(
-    (s) => s.outcome !== undefined && s.outcome.status !== "succeeded" && s.outcome.status !== "deferred"
+    (s) => s.outcome !== undefined && !isDone(s.outcome) && s.outcome.status !== "deferred"
   )
   const failed = failedId >= 0 ? steps[failedId]?.plan.id : undefined
   const deferredAt = plan.execution === "sequential" ? states.findIndex((s) => s.outcome?.status === "deferred") : -1

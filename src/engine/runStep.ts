@@ -9,6 +9,7 @@
  */
 import { Cause, type Clock, Effect, Exit, Random } from "effect"
 import { DestinationError } from "../domain/DestinationError.ts"
+import type { ExpressionContext, ShapedDelivery, StepShape } from "../domain/Expression.ts"
 import { idempotencyKey } from "../domain/IdempotencyKey.ts"
 import type { ErrorInfo, StepOutcome, StepStatus } from "../domain/Outcome.ts"
 import type { Sanitizer } from "../domain/sanitize.ts"
@@ -19,6 +20,7 @@ import { retryDelayMs } from "./backoff.ts"
 import { exitWithin } from "./exitWithin.ts"
 import type { Admission } from "./Guard.ts"
 import { attemptSpanName, attemptSpanOptions, endAttemptSpan, NO_STACK } from "./spans.ts"
+import { expressionError, whenVerdict } from "./stepExpressions.ts"
 
 export interface StepState {
   started: boolean
@@ -27,6 +29,8 @@ export interface StepState {
   outcome: StepOutcome | undefined
   /** `<webhook id>:<event id>:<module id>` (domain/IdempotencyKey.ts): the same for every attempt, retry and redelivery of this step */
   idempotencyKey: string
+  /** the step's transformed body and templated headers, rendered once before its first attempt */
+  shaped: ShapedDelivery | undefined
 }
 
 export const newStepState = (): StepState => ({
@@ -34,7 +38,8 @@ export const newStepState = (): StepState => ({
   startedAt: 0,
   attempts: 0,
   outcome: undefined,
-  idempotencyKey: ""
+  idempotencyKey: "",
+  shaped: undefined
 })
 
 /** Everything a step needs from its chain run. */
@@ -48,6 +53,8 @@ export interface StepContext {
   readonly clock: Clock.Clock
   /** a tracer records spans: one per attempt, and sinks get the attempt's context */
   readonly traced: boolean
+  /** what `when`, `transform` and `headers` read; built once per run, only for chains that have them */
+  readonly expressions: ExpressionContext | undefined
 }
 
 export const moduleOutcome = (
@@ -143,18 +150,21 @@ const attemptExit = (
 ): Effect.Effect<Exit.Exit<unknown, DestinationError | Cause.TimeoutError>> => {
   const { plan, guard } = step
   const { input } = ctx
+  const shaped = state.shaped
+  const transformed = shaped !== undefined && "body" in shaped
   const delivery: { -readonly [K in keyof Delivery]: Delivery[K] } = {
     eventId: input.eventId,
     webhookId: ctx.webhookId,
     moduleId: plan.id,
     idempotencyKey: state.idempotencyKey,
     attempt: state.attempts,
-    payload: input.payload,
-    payloadEncoding: input.payloadEncoding,
+    payload: transformed ? shaped.body : input.payload,
+    payloadEncoding: transformed ? "json" : input.payloadEncoding,
     headers: input.headers,
     config: plan.config
   }
   if (input.key !== undefined) delivery.key = input.key
+  if (shaped?.headers !== undefined) delivery.templatedHeaders = shaped.headers
   if (traceparent !== undefined) delivery.traceparent = traceparent
   const send = step.destination.send(delivery)
   // When the attempt timeout reaches past the chain deadline, the deadline is what bounds
@@ -192,8 +202,35 @@ export const runStep = (step: BoundStep, ctx: StepContext, state: StepState): Ef
     state.started = true
     state.startedAt = ctx.clock.currentTimeMillisUnsafe()
     state.idempotencyKey = idempotencyKey(ctx.webhookId, ctx.input.eventId, step.plan.id)
-    return nextAttempt(step, ctx, state)
+    const { when, shape } = step.plan
+    if (ctx.expressions === undefined || (when === undefined && shape === undefined)) {
+      return nextAttempt(step, ctx, state)
+    }
+    // before the congestion check: a step its condition leaves out is never deferred
+    const verdict = whenVerdict(step, ctx.expressions)
+    if (verdict !== undefined)
+      return Effect.succeed(finish(step, state, verdict.status, state.startedAt, verdict.error))
+    return shape === undefined ? nextAttempt(step, ctx, state) : shapeFirst(step, shape, ctx.expressions, ctx, state)
   })
+
+/** Renders the step's body and headers once, before its first attempt (after the congestion check). */
+const shapeFirst = (
+  step: BoundStep,
+  shape: StepShape,
+  context: ExpressionContext,
+  ctx: StepContext,
+  state: StepState
+): Effect.Effect<StepOutcome> => {
+  if (ctx.input.congestion === "defer" && step.guard.congested()) return nextAttempt(step, ctx, state)
+  return Effect.matchEffect(shape.render(context), {
+    onFailure: (failure) =>
+      Effect.succeed(finish(step, state, "failed", ctx.clock.currentTimeMillisUnsafe(), expressionError(failure))),
+    onSuccess: (shaped) => {
+      state.shaped = shaped
+      return nextAttempt(step, ctx, state)
+    }
+  })
+}
 
 const nextAttempt = (step: BoundStep, ctx: StepContext, state: StepState): Effect.Effect<StepOutcome> => {
   const now = ctx.clock.currentTimeMillisUnsafe()

@@ -11,7 +11,7 @@
  */
 import { Exit, type Tracer } from "effect"
 import type { ChainPlan, ModulePlan } from "../domain/ChainPlan.ts"
-import type { ChainRun, ErrorInfo } from "../domain/Outcome.ts"
+import { type ChainRun, type ErrorInfo, isDone } from "../domain/Outcome.ts"
 import { externalParent, parseTraceparent } from "../domain/TraceContext.ts"
 import type { DeferrableInput } from "./BoundChain.ts"
 
@@ -57,7 +57,7 @@ export const endChainSpan = (span: Tracer.Span, outcome: ChainRun, nowNanos: big
     span.end(nowNanos, Exit.void)
     return
   }
-  const failed = outcome.modules.filter((m) => m.status !== "succeeded").map((m) => `${m.id} (${m.status})`)
+  const failed = outcome.modules.filter((m) => !isDone(m)).map((m) => `${m.id} (${m.status})`)
   span.attribute("hookstream.failed_modules", failed.length)
   span.end(nowNanos, Exit.fail(new SpanError("ChainNotSucceeded", `chain ${outcome.status}: ${failed.join(", ")}`)))
 }

@@ -29,7 +29,8 @@ export interface Delivery<C = unknown> {
   readonly attempt: number
   /**
    * The payload as the producer sent it, shared and read-only (never copied): the decoded
-   * JSON value, or, when `payloadEncoding` is `base64`, the base64 string of raw bytes.
+   * JSON value, or, when `payloadEncoding` is `base64`, the base64 string of raw bytes. With
+   * the step's `transform:`, the transform's output (JSON, and may share parts of the payload).
    */
   readonly payload: unknown
   readonly payloadEncoding: "json" | "base64"
@@ -37,6 +38,8 @@ export interface Delivery<C = unknown> {
   readonly headers: Readonly<Record<string, string>>
   /** the Kafka key of the input record, when it had one */
   readonly key?: string
+  /** the step's `headers:` rendered for this event (http only; names lower-cased) */
+  readonly templatedHeaders?: Readonly<Record<string, string>>
   /** W3C trace context to propagate to the sink */
   readonly traceparent?: string
   /** this module's config, decoded and frozen when the stream loaded */

@@ -218,6 +218,7 @@ export const makeHttpDestination = (
         const headers = forwardedHeaders(delivery.headers, config.forward_headers)
         overlay(headers, baseHeaders)
         overlay(headers, config.headers)
+        if (delivery.templatedHeaders !== undefined) overlay(headers, delivery.templatedHeaders)
         if (!hasHeader(headers, "content-type"))
           headers["content-type"] = raw ? "application/octet-stream" : "application/json"
         headers["idempotency-key"] = delivery.idempotencyKey

@@ -8,7 +8,7 @@ import { type DeadLetterRecord, DLQ_SCHEMA_ID, type DlqReason, deadLetterHeaders
 import { type DeferredRecord, deferredHeaders } from "../domain/DeferredRecord.ts"
 import * as H from "../domain/KafkaHeaders.ts"
 import type { KafkaSource } from "../domain/KafkaSource.ts"
-import type { ChainOutcome, ErrorInfo } from "../domain/Outcome.ts"
+import { type ChainOutcome, type ErrorInfo, isDone } from "../domain/Outcome.ts"
 import { RESULT_SCHEMA_ID, type ResultRecord } from "../domain/ResultRecord.ts"
 import { toRfc3339 } from "../domain/Timestamp.ts"
 import type { WebhookEvent } from "../domain/WebhookEvent.ts"
@@ -78,9 +78,12 @@ export const resultRecord = (
   }
 }
 
-/** The module ids a replay must run again: everything that did not succeed, in chain order. */
+/**
+ * The module ids a replay must run again: everything that did not succeed, in chain order. A
+ * step its `when` left out is not owed a run (a replay of the chain would evaluate it again).
+ */
 export const failedModules = (result: ResultRecord): ReadonlyArray<string> =>
-  result.modules.filter((m) => m.status !== "succeeded").map((m) => m.id)
+  result.modules.filter((m) => !isDone(m)).map((m) => m.id)
 
 export const deadLetter = (fields: {
   readonly reason: DlqReason
@@ -153,9 +156,13 @@ export const deadLetterOutput = (
   return { ...out, value: JSON.stringify(slim) }
 }
 
-/** The DLQ reason for a chain that did not fully succeed. */
+/** The DLQ reason for a chain that did not fully succeed; none for one that succeeded or was filtered out. */
 export const chainDlqReason = (outcome: ChainOutcome): DlqReason | undefined =>
-  outcome.status === "succeeded" ? undefined : outcome.status === "timed_out" ? "timed_out" : "chain_failed"
+  outcome.status === "succeeded" || outcome.status === "filtered"
+    ? undefined
+    : outcome.status === "timed_out"
+      ? "timed_out"
+      : "chain_failed"
 
 /**
  * The deferred record as a record on `topic`, keyed by its webhook id (one stream's deferred

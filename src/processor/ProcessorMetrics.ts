@@ -72,7 +72,7 @@ const make = (registry: Registry): ProcessorMetrics => {
   ).labels()
   const chains = new HotCounter(
     "hookstream_chain_executions_total",
-    "Chains run to their outcome, by stream and chain status (succeeded, partial, failed, timed_out)",
+    "Chains run to their outcome, by stream and chain status (succeeded, partial, failed, timed_out; filtered: the stream's filter left the event out)",
     ["webhook_id", "status"],
     registers
   )
@@ -104,7 +104,7 @@ const make = (registry: Registry): ProcessorMetrics => {
   })
   const deadLetters = new Counter({
     name: "hookstream_dlq_records_total",
-    help: "Dead-letter records produced, by reason (chain_failed, timed_out, invalid_event, unknown_webhook, payload_too_large)",
+    help: "Dead-letter records produced, by reason (chain_failed, timed_out, invalid_event, unknown_webhook, payload_too_large, filter_failed)",
     labelNames: ["reason"] as const,
     registers
   })

@@ -9,9 +9,10 @@ import { formatTraceparent } from "../domain/TraceContext.ts"
 import type { WebhookEvent } from "../domain/WebhookEvent.ts"
 import type { DeferrableInput } from "../engine/BoundChain.ts"
 import { chainStatus } from "../engine/runChain.ts"
+import { expressionContext } from "../expressions/expressionContext.ts"
 import type { OutputRecord } from "../outcomes/records.ts"
 import { type DeferInput, type DeferralSettings, deferOutcome, logDeferred } from "./deferOutcome.ts"
-import type { EventView } from "./EventView.ts"
+import { type EventView, rejectEvent } from "./EventView.ts"
 import type { HandlerContext, RunnableStream } from "./HandlerContext.ts"
 import { settleOutcome } from "./settleOutcome.ts"
 
@@ -54,6 +55,8 @@ export const runEvent = (
     payloadEncoding: event.payload_encoding ?? "json",
     headers: event.headers ?? {},
     ...(meta.key === null ? {} : { key: meta.key.toString("utf8") }),
+    ...(event.received_at === undefined ? {} : { receivedAt: event.received_at }),
+    replayCount: meta.replayCount,
     ...(eventTrace === undefined
       ? {}
       : { traceparent: inbound !== undefined ? (meta.traceparent as string) : formatTraceparent(eventTrace) }),
@@ -87,6 +90,31 @@ export const runEvent = (
       inbound: inbound !== undefined,
       debug: view.debug
     })
+  // the filter decides on the input path (a replay decides again); the deferred path runs what passed
+  const filter = stream.chain.plan.filter
+  if (filter !== undefined && decoded.prior === undefined) {
+    const verdict = filter.test(
+      expressionContext({
+        payload: input.payload,
+        headers: input.headers,
+        webhookId: ids.webhookId,
+        eventId: ids.eventId,
+        key: input.key,
+        receivedAt: input.receivedAt,
+        replayCount: input.replayCount
+      })
+    )
+    if (verdict === false) {
+      const now = ctx.now()
+      return settle({ status: "filtered", modules: [], startedAt: now, finishedAt: now }).pipe(
+        Effect.annotateLogs(fields)
+      )
+    }
+    if (verdict !== true) {
+      const error = { tag: "ExpressionError", reason: verdict.reason, retryable: false, message: verdict.message }
+      return rejectEvent(ctx, view, "filter_failed", error, event, ids)
+    }
+  }
   // while earlier work of this key and stream is deferred, this event follows it there
   const laneKey = deferral === undefined || meta.key === null ? undefined : meta.key.toString("latin1")
   if (

@@ -4,7 +4,7 @@
  * the deferred path (which settles the chains the input path handed off).
  */
 import { Effect } from "effect"
-import type { ChainOutcome } from "../domain/Outcome.ts"
+import { type ChainOutcome, isDone } from "../domain/Outcome.ts"
 import type { TraceContext } from "../domain/TraceContext.ts"
 import { formatTraceparent } from "../domain/TraceContext.ts"
 import type { WebhookEvent } from "../domain/WebhookEvent.ts"
@@ -27,7 +27,7 @@ export const withTrace = (meta: RecordMeta, trace: TraceContext): RecordMeta => 
 /** What the logs say about a chain that did not fully succeed: which modules, and why. */
 const failedModules = (outcome: ChainOutcome) =>
   outcome.modules
-    .filter((m) => m.status !== "succeeded")
+    .filter((m) => !isDone(m))
     .map((m) => ({ id: m.id, module: m.module, status: m.status, attempts: m.attempts, error: m.error?.message }))
 
 export interface SettleInput {

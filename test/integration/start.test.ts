@@ -114,6 +114,39 @@ describe("npm start (embedded default)", () => {
     expect(JSON.parse(stats.stdout)).toMatchObject({ topic: "webhooks.dlq" })
   }, 60_000)
 
+  it("stripe: filter, when and transform through the real pipeline", async () => {
+    const subscription = (id: string, livemode: boolean, type: string) => ({
+      id,
+      livemode,
+      type,
+      data: {
+        object: {
+          id: "sub_1",
+          customer: "cus_1",
+          status: "active",
+          items: { data: [{ price: { id: "p", unit_amount: 4900 } }] }
+        }
+      }
+    })
+    const live = await send("stripe", subscription("evt_s1", true, "customer.subscription.updated"), "cus_1")
+    expect(
+      live.modules.map((m) => [m.id, m.status]),
+      JSON.stringify(live.modules)
+    ).toEqual([
+      ["archive", "succeeded"],
+      ["crm", "succeeded"]
+    ])
+    const invoice = await send("stripe", subscription("evt_s2", true, "invoice.paid"), "cus_1")
+    expect(invoice.status).toBe("succeeded")
+    expect(invoice.modules.map((m) => [m.id, m.status])).toEqual([
+      ["archive", "succeeded"],
+      ["crm", "skipped"]
+    ])
+    const testMode = await send("stripe", subscription("evt_s3", false, "customer.subscription.updated"), "cus_1")
+    expect(testMode.status).toBe("filtered")
+    expect(testMode.modules).toEqual([])
+  }, 90_000)
+
   it("SIGTERM stops it cleanly with exit code 0, and its broker is no longer announced", async () => {
     main?.kill("SIGTERM")
     expect(await exited).toBe(0)

@@ -14,6 +14,7 @@ export const COLORS = {
   partial: "#e0a23b",
   failed: "#ef5b5b",
   timed_out: "#c77dff",
+  filtered: "#8a97a8",
   dlq: "#ff8a65",
   p50: "#5aa9ff",
   p99: "#f0c75e",

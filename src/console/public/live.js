@@ -4,7 +4,7 @@ import { escapeHtml, fmtMs, fmtNum, fmtTime } from "./api.js"
 import { COLORS, lineChart, paletteColor } from "./charts.js"
 
 const HISTORY = 120
-const STATUSES = ["succeeded", "partial", "failed", "timed_out"]
+const STATUSES = ["succeeded", "partial", "failed", "timed_out", "filtered"]
 const TAIL_ROWS = 15
 
 export const liveView = () => {
@@ -48,11 +48,13 @@ export const liveView = () => {
   const renderKpis = (f) => {
     const perS = (n) => (n * 1000) / f.windowMs
     const ok = f.byStatus.succeeded ?? 0
+    // filtered events did not run: the success rate is over the events that did
+    const ran = f.events - (f.byStatus.filtered ?? 0)
     const lag = f.gauges.lag.reduce((a, l) => a + l.lag, 0)
     const open = f.gauges.circuits.filter((c) => c.state === "open").length
     document.getElementById("kpis").innerHTML = [
       kpi("events", fmtNum(perS(f.events)), "/s"),
-      kpi("succeeded", f.events === 0 ? "–" : `${Math.round((ok / f.events) * 100)}`, f.events === 0 ? "" : "%"),
+      kpi("succeeded", ran === 0 ? "–" : `${Math.round((ok / ran) * 100)}`, ran === 0 ? "" : "%"),
       kpi("dead letters", fmtNum(perS(f.deadLetters)), "/s", f.deadLetters > 0),
       kpi("in flight", f.gauges.inFlight === null ? "n/a" : fmtNum(f.gauges.inFlight)),
       kpi("lag", fmtNum(lag), "records", lag > 1000),

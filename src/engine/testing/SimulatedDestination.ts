@@ -49,6 +49,11 @@ export interface Recorder {
   readonly interrupted: Array<string>
   /** idempotency keys seen, in order */
   readonly keys: Array<string>
+  /** per module id, the body and templated headers of its latest attempt */
+  readonly received: Map<
+    string,
+    { readonly body: unknown; readonly headers: Readonly<Record<string, string>> | undefined }
+  >
   /** attempts currently in flight */
   inFlight: number
   maxInFlight: number
@@ -59,6 +64,7 @@ export const makeRecorder = (): Recorder => ({
   effects: [],
   interrupted: [],
   keys: [],
+  received: new Map(),
   inFlight: 0,
   maxInFlight: 0
 })
@@ -101,6 +107,7 @@ export const simulatedDestination = (
     Effect.suspend(() => {
       recorder.started.push(`${delivery.moduleId}#${delivery.attempt}`)
       recorder.keys.push(delivery.idempotencyKey)
+      recorder.received.set(delivery.moduleId, { body: delivery.payload, headers: delivery.templatedHeaders })
       recorder.inFlight++
       recorder.maxInFlight = Math.max(recorder.maxInFlight, recorder.inFlight)
       return behave(behaviourFor(delivery.moduleId), delivery)

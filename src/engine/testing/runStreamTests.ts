@@ -4,6 +4,7 @@
  * destinations and a TestClock, so a test of a 30 s deadline takes microseconds and
  * always gives the same answer. Used by `hookstream test` and by our own test suite.
  */
+import { isDeepStrictEqual } from "node:util"
 import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import type { StreamDefinition } from "../../config/StreamDefinition.ts"
@@ -12,7 +13,7 @@ import { streamRedactor } from "../../outcomes/redact.ts"
 import { handleRecord } from "../../processor/handleRecord.ts"
 import type { InputRecord } from "../../processor/InputRecord.ts"
 import { ChainEngine } from "../ChainEngine.ts"
-import { type Behaviour, simulatedDestination } from "./SimulatedDestination.ts"
+import { type Behaviour, makeRecorder, type Recorder, simulatedDestination } from "./SimulatedDestination.ts"
 
 export interface StreamTestResult {
   readonly stream: string
@@ -44,7 +45,8 @@ const inputRecord = (stream: StreamDefinition, test: StreamTest): InputRecord =>
     payload: test.event.payload,
     ...(test.event.id === undefined ? {} : { id: test.event.id }),
     headers: test.event.headers,
-    payload_encoding: test.event.payloadEncoding
+    payload_encoding: test.event.payloadEncoding,
+    ...(test.event.receivedAt === undefined ? {} : { received_at: test.event.receivedAt })
   }
   return {
     topic: "webhooks",
@@ -60,10 +62,11 @@ const inputRecord = (stream: StreamDefinition, test: StreamTest): InputRecord =>
 export const runStreamTest = (stream: StreamDefinition, test: StreamTest): Effect.Effect<StreamTestResult> =>
   Effect.gen(function* () {
     const engine = ChainEngine.make()
+    const recorder = makeRecorder()
     const destination = simulatedDestination((id) => {
       const behaviour = test.modules[id]
       return behaviour === undefined ? { _tag: "succeed" } : toBehaviour(behaviour)
-    })
+    }, recorder)
     const { redaction } = stream
     const runnable = {
       chain: engine.bind(stream.plan, () => destination),
@@ -92,6 +95,7 @@ export const runStreamTest = (stream: StreamDefinition, test: StreamTest): Effec
     if (dlqReason !== test.expect.dlqReason) {
       mismatches.push(`dead letter: expected ${test.expect.dlqReason ?? "none"}, got ${dlqReason ?? "none"}`)
     }
+    mismatches.push(...receivedMismatches(test, recorder))
     return {
       stream: stream.plan.webhookId,
       file: stream.file,
@@ -100,6 +104,30 @@ export const runStreamTest = (stream: StreamDefinition, test: StreamTest): Effec
       mismatches
     }
   }).pipe(Effect.provide(TestClock.layer()))
+
+/** What the sinks received against `expect.bodies` / `expect.headers`, as JSON (what a sink would be sent). */
+const receivedMismatches = (test: StreamTest, recorder: Recorder): Array<string> => {
+  const out: Array<string> = []
+  const asJson = (value: unknown): unknown => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)))
+  for (const [id, expected] of Object.entries(test.expect.bodies ?? {})) {
+    const received = recorder.received.get(id)
+    if (received === undefined)
+      out.push(`module ${id}: expected body ${JSON.stringify(expected)}, but it was not called`)
+    else if (!isDeepStrictEqual(asJson(received.body), expected)) {
+      out.push(`module ${id}: expected body ${JSON.stringify(expected)}, got ${JSON.stringify(received.body)}`)
+    }
+  }
+  for (const [id, expected] of Object.entries(test.expect.headers ?? {})) {
+    const received = recorder.received.get(id)
+    const actual = received?.headers ?? {}
+    if (received === undefined)
+      out.push(`module ${id}: expected headers ${JSON.stringify(expected)}, but it was not called`)
+    else if (!isDeepStrictEqual({ ...actual }, expected)) {
+      out.push(`module ${id}: expected headers ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`)
+    }
+  }
+  return out
+}
 
 export const runStreamTests = (
   streams: ReadonlyArray<StreamDefinition>

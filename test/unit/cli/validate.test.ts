@@ -26,7 +26,10 @@ const broken = {
 describe("hookstream validate", () => {
   it("exits 0 on the example streams and says which streams are valid", async () => {
     const result = await hookstream(["validate"])
-    expect(result).toMatchObject({ code: 0, stdout: "3 streams valid: github-push, orders, payments\n" })
+    expect(result).toMatchObject({
+      code: 0,
+      stdout: "5 streams valid: github-events, github-push, orders, payments, stripe\n"
+    })
   })
 
   it("exits 1 and prints every error as <file>:<path>: <reason>, sorted by file then path", async () => {

@@ -26,7 +26,9 @@ describe("stream top level", () => {
 
   it("lists the allowed keys when no key is close", () => {
     const [line] = problems(validate(stream(logs(1), { zzz: 1 })))
-    expect(line).toMatch(/^zzz: unknown key 'zzz' \(allowed: chain, continue_on_error, description, execution, id/)
+    expect(line).toMatch(
+      /^zzz: unknown key 'zzz' \(allowed: chain, continue_on_error, description, execution, filter, id/
+    )
   })
 
   it("rejects booleans where numbers are expected, and says why", () => {

@@ -49,7 +49,8 @@ describe("schemas/", () => {
       "timed_out",
       "invalid_event",
       "unknown_webhook",
-      "payload_too_large"
+      "payload_too_large",
+      "filter_failed"
     ])
     const event = parse("event.schema.json")
     expect(event.required).toEqual(["webhook_id", "payload"])

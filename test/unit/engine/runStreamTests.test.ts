@@ -19,7 +19,7 @@ describe("inline stream tests (hookstream test)", () => {
 
   it("a wrong expectation fails with the mismatch spelled out", async () => {
     const config = await examples()
-    const stream = config.streams[0] as StreamDefinition
+    const stream = config.streams.find((s) => s.plan.webhookId === "github-push") as StreamDefinition
     const [first] = stream.plan.modules
     const broken = {
       name: "broken",
@@ -37,7 +37,7 @@ describe("inline stream tests (hookstream test)", () => {
 
   it("a hanging module is decided by the chain deadline on the test clock, instantly", async () => {
     const config = await examples()
-    const stream = config.streams[0] as StreamDefinition
+    const stream = config.streams.find((s) => s.plan.webhookId === "github-push") as StreamDefinition
     const hangAll = Object.fromEntries(stream.plan.modules.map((m) => [m.id, { behaviour: "hang" as const }]))
     const started = Date.now()
     const result = await Effect.runPromise(
