@@ -6,8 +6,19 @@
  */
 import { createRequire } from "node:module"
 import { Effect, Logger } from "effect"
-import { Kafka, type LogEntry, logLevel, type RetryOptions, type SASLOptions } from "kafkajs"
+import {
+  type AdminConfig,
+  type ConsumerConfig,
+  Kafka,
+  type KafkaConfig,
+  type LogEntry,
+  logLevel,
+  type ProducerConfig,
+  type RetryOptions,
+  type SASLOptions
+} from "kafkajs"
 import { withProcessLogger } from "../observability/logging.ts"
+import { type ConnectionWatch, makeConnectionWatch } from "./ConnectionWatch.ts"
 
 export interface KafkaClientOptions {
   readonly brokers: ReadonlyArray<string>
@@ -93,20 +104,62 @@ const madeWith = new WeakMap<Kafka, KafkaClientOptions>()
 /** How `kafka` was made (`undefined`: not by `makeKafka`). */
 export const kafkaClientOptions = (kafka: Kafka): KafkaClientOptions | undefined => madeWith.get(kafka)
 
+const kafkaConfig = (options: KafkaClientOptions): KafkaConfig => ({
+  clientId: options.clientId,
+  brokers: [...options.brokers],
+  connectionTimeout: options.connectionTimeoutMs ?? 3_000,
+  // retries of individual requests; reconnection after a broker outage is ours to drive
+  retry: options.retry ?? { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000 },
+  ...(options.ssl === true ? { ssl: true } : {}),
+  ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
+  logLevel: options.logLevel ?? logLevel.WARN,
+  logCreator: () => (entry) => forward(entry.level, entry, options.logToStderr ?? false)
+})
+
 export const makeKafka = (options: KafkaClientOptions): Kafka => {
-  const kafka = new Kafka({
-    clientId: options.clientId,
-    brokers: [...options.brokers],
-    connectionTimeout: options.connectionTimeoutMs ?? 3_000,
-    // retries of individual requests; reconnection after a broker outage is ours to drive
-    retry: options.retry ?? { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000 },
-    ...(options.ssl === true ? { ssl: true } : {}),
-    ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
-    logLevel: options.logLevel ?? logLevel.WARN,
-    logCreator: () => (entry) => forward(entry.level, entry, options.logToStderr ?? false)
-  })
+  const kafka = new Kafka(kafkaConfig(options))
   madeWith.set(kafka, options)
   return kafka
+}
+
+/**
+ * A client whose connection state a ConnectionWatch follows (for /readyz): its sockets come
+ * from the watch, and every producer, consumer and admin it makes reports its request
+ * timeouts (and crashes) to it. The watch's probe uses the same settings (TLS, SASL). A
+ * producer of the other client (platformatic) opens sockets of its own, which the watch does
+ * not see.
+ */
+export const makeWatchedKafka = (
+  options: KafkaClientOptions
+): { readonly kafka: Kafka; readonly watch: ConnectionWatch } => {
+  const config = kafkaConfig(options)
+  const watch = makeConnectionWatch({
+    bootstrap: options.brokers,
+    probeClient: (brokers, socketFactory) =>
+      new Kafka({
+        ...config,
+        brokers: [...brokers],
+        socketFactory,
+        connectionTimeout: 1_000,
+        requestTimeout: 2_000,
+        retry: { retries: 0 },
+        logLevel: logLevel.NOTHING
+      })
+  })
+  class WatchedKafka extends Kafka {
+    override producer(producerConfig?: ProducerConfig) {
+      return watch.observe(super.producer(producerConfig))
+    }
+    override consumer(consumerConfig: ConsumerConfig) {
+      return watch.observe(super.consumer(consumerConfig))
+    }
+    override admin(adminConfig?: AdminConfig) {
+      return watch.observe(super.admin(adminConfig))
+    }
+  }
+  const kafka = new WatchedKafka({ ...config, socketFactory: watch.socketFactory })
+  madeWith.set(kafka, options)
+  return { kafka, watch }
 }
 
 export const parseBrokers = (value: string): ReadonlyArray<string> =>
