@@ -121,7 +121,11 @@ export const startOutcomeCollector = async (
     partitionsConsumedConcurrently: 4,
     eachBatch: async ({ batch }) => {
       const kind = batch.topic === topics.results ? "result" : "dlq"
+      const read = `${batch.topic}:${batch.partition}`
       for (const m of batch.messages) {
+        // a record read again is not a second outcome: when the group coordinator moves (a
+        // broker restart), KafkaJS rejoins and, with nothing committed, starts over from the beginning
+        if (BigInt(m.offset) < (position.get(read) ?? 0n)) continue
         const raw = m.value?.toString("utf8") ?? ""
         let value: Record<string, unknown>
         try {
