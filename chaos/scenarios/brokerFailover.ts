@@ -16,7 +16,7 @@ export const brokerFailover = (ctx: ChaosContext, size: Sizes["broker_failover"]
   let victim = 0
   return runClusterScenario(ctx, {
     name: "broker_failover",
-    exactlyOnce: process.env["CHAOS_EOS"] === "1",
+    exactlyOnce: false,
     size,
     drive: async (run) => {
       victim = await busiestLeader(ctx.kafka, [run.ws.topics.input, run.ws.topics.results])
