@@ -204,8 +204,8 @@ export const ingressFailover = async (ctx: ChaosContext, size: Sizes["ingress_fa
       { events: accepted.length, outcomes: records.length, lost: lost.length, duplicates },
       checks,
       started,
-      `node ${victim} SIGKILLed for ${size.downMs / 1_000} s under ${size.clients} clients: ${accepted.length}×202 (all on the topic once), ` +
-        `${rejected.length}×503 (none visible); full throughput again after ${recoveryList.join(" / ")} s; ` +
+      `node ${victim} SIGKILLed for ${size.downMs / 1_000} s under ${size.clients} clients: ${accepted.length}×202 (${lost.length} not on the topic, ${duplicates} repeats), ` +
+        `${rejected.length}×503 (${visible503.length} visible); full throughput again after ${recoveryList.join(" / ")} s; ` +
         `/readyz 503 ${figures["readyz_503_after_ms"]} ms after the kill, 200 again after ${figures["readyz_200_again_after_s"]} s`,
       figures
     )
