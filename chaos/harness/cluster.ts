@@ -36,3 +36,23 @@ export const awaitInSync = (kafka: Kafka, timeoutMs: number): Promise<void> => {
     { timeoutMs, intervalMs: 500, description: () => `every replica in sync (${behind} partitions behind)` }
   )
 }
+
+/**
+ * Waits until every node answers metadata for `topics`: a node that came back a moment ago can
+ * still answer UNKNOWN_TOPIC_OR_PARTITION for a topic created meanwhile, and KafkaJS clients
+ * that happen to ask it first give up on that.
+ */
+export const awaitTopicsOnEveryNode = (
+  nodes: ReadonlyArray<{ readonly address: string }>,
+  kafkaFor: (brokers: ReadonlyArray<string>) => Kafka,
+  topics: ReadonlyArray<string>,
+  timeoutMs: number
+): Promise<void> =>
+  waitFor(
+    async () => {
+      for (const node of nodes)
+        await withAdmin(kafkaFor([node.address]), (admin) => admin.fetchTopicMetadata({ topics: [...topics] }))
+      return true
+    },
+    { timeoutMs, intervalMs: 500, description: `every node to know ${topics.join(", ")}` }
+  )

@@ -14,9 +14,11 @@
  * - per fault, the time until the sink receives at least 80 % of the pre-fault rate again.
  */
 import { Effect } from "effect"
-import type { Kafka } from "kafkajs"
+import { type Kafka, logLevel } from "kafkajs"
+import { makeKafka } from "../../src/kafka/kafkaClient.ts"
 import { readCommitted } from "../../src/kafka/TopicReader.ts"
 import { waitFor } from "../../test/support/waitFor.ts"
+import { awaitTopicsOnEveryNode } from "./cluster.ts"
 import { waitForGroupCommitted } from "./kafkaState.ts"
 import { startOrderSink } from "./orderSink.ts"
 import { type OutcomeCollector, startOutcomeCollector, tally } from "./outcomes.ts"
@@ -63,6 +65,10 @@ export interface ClusterScenario {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 const MAX_IN_FLIGHT = 1_024
+
+/** a quiet client on some of the cluster's nodes */
+export const nodeClient = (brokers: ReadonlyArray<string>): Kafka =>
+  makeKafka({ brokers, clientId: "chaos-node-probe", logLevel: logLevel.NOTHING, retry: { retries: 0 } })
 
 interface InputEvents {
   /** distinct event ids on the topic, in offset order per partition */
@@ -143,6 +149,8 @@ export const runClusterScenario = async (ctx: ChaosContext, scenario: ClusterSce
       }
     }
   })
+  if (ctx.cluster !== undefined)
+    await awaitTopicsOnEveryNode(ctx.cluster.nodes, nodeClient, Object.values(ws.topics), 60_000)
   // where each event's outcome records are: a duplicate's positions tell a re-run from a repeated write
   const positions = new Map<string, Array<string>>()
   const collector = await startOutcomeCollector(ctx.kafka, ws.topics, {

@@ -12,7 +12,8 @@
  */
 import { Effect } from "effect"
 import { readCommitted } from "../../src/kafka/TopicReader.ts"
-import { awaitInSync, busiestLeader } from "../harness/cluster.ts"
+import { awaitInSync, awaitTopicsOnEveryNode, busiestLeader } from "../harness/cluster.ts"
+import { nodeClient } from "../harness/clusterRun.ts"
 import { startIngressProcess } from "../harness/processes.ts"
 import type { Sizes } from "../harness/sizes.ts"
 import { type Fault, recoveries, reportRecoveries } from "../harness/throughput.ts"
@@ -48,6 +49,7 @@ export const ingressFailover = async (ctx: ChaosContext, size: Sizes["ingress_fa
     connections: {},
     streams: { hooks: { id: "hooks", ingress: { key: "/client" }, chain: [{ module: "log" }] } }
   })
+  await awaitTopicsOnEveryNode(cluster.nodes, nodeClient, Object.values(ws.topics), 60_000)
   const ingress = startIngressProcess(ws, {
     brokers: ctx.brokers,
     label: "ingress_failover",
