@@ -23,6 +23,11 @@ export interface ConnectionWatch {
   readonly problem: () => string | undefined
   /** follows a client's REQUEST_TIMEOUT events (and a consumer's CRASH and GROUP_JOIN) */
   readonly observe: <C extends Producer | Consumer | Admin>(client: C) => C
+  /**
+   * follows a client that opens its own connections and says so in events (@platformatic/kafka:
+   * `client:broker:connect`, `…:disconnect`, `…:failed`, each with the broker's host and port)
+   */
+  readonly observeBrokerEvents: (client: BrokerEventSource) => void
   /** stops the probe */
   readonly close: () => void
 }
@@ -34,6 +39,14 @@ export interface ConnectionWatchOptions {
   readonly probeClient: (brokers: ReadonlyArray<string>, socketFactory: ISocketFactory) => Kafka
   readonly probeIntervalMs?: number
   readonly now?: () => number
+}
+
+/** What the watch needs of an @platformatic/kafka client (its base client is an EventEmitter). */
+export interface BrokerEventSource {
+  on(
+    event: string,
+    listener: (payload: { readonly broker: { readonly host: string; readonly port: number } }) => void
+  ): unknown
 }
 
 interface Lost {
@@ -148,6 +161,15 @@ export const makeConnectionWatch = (options: ConnectionWatchOptions): Connection
     return client
   }
 
+  const observeBrokerEvents = (client: BrokerEventSource) => {
+    const at = (payload: { readonly broker: { readonly host: string; readonly port: number } }) =>
+      `${payload.broker.host}:${payload.broker.port}`
+    client.on("client:broker:connect", (payload) => lost.delete(at(payload)))
+    // it closes a connection itself only when the client closes, and by then readiness says "shutting down"
+    client.on("client:broker:disconnect", (payload) => markLost(at(payload), "connection closed"))
+    client.on("client:broker:failed", (payload) => markLost(at(payload), "connection failed"))
+  }
+
   const problem = (): string | undefined => {
     if (crashed !== undefined) return crashed
     const first = [...lost].sort(([, a], [, b]) => a.since - b.since)[0]
@@ -161,6 +183,7 @@ export const makeConnectionWatch = (options: ConnectionWatchOptions): Connection
     socketFactory,
     problem,
     observe,
+    observeBrokerEvents,
     close: () => {
       closed = true
       if (timer !== undefined) clearTimeout(timer)

@@ -33,6 +33,8 @@ export interface KafkaClientOptions {
   readonly logLevel?: logLevel
   /** KafkaJS lines go to stderr: for commands whose stdout is data (`dlq list` JSON…) */
   readonly logToStderr?: boolean
+  /** set by makeWatchedKafka: clients made from these options report their connections to it */
+  readonly watch?: ConnectionWatch
 }
 
 // KafkaJS's table of Kafka protocol errors (not part of its typed API): the ones marked
@@ -126,8 +128,8 @@ export const makeKafka = (options: KafkaClientOptions): Kafka => {
  * A client whose connection state a ConnectionWatch follows (for /readyz): its sockets come
  * from the watch, and every producer, consumer and admin it makes reports its request
  * timeouts (and crashes) to it. The watch's probe uses the same settings (TLS, SASL). A
- * producer of the other client (platformatic) opens sockets of its own, which the watch does
- * not see.
+ * producer of the other client (platformatic), made from `kafkaClientOptions(kafka)`, opens
+ * connections of its own and reports them to `watch` through its broker events.
  */
 export const makeWatchedKafka = (
   options: KafkaClientOptions
@@ -158,7 +160,8 @@ export const makeWatchedKafka = (
     }
   }
   const kafka = new WatchedKafka({ ...config, socketFactory: watch.socketFactory })
-  madeWith.set(kafka, options)
+  // a producer of the other client, made from these options, reports its connections too
+  madeWith.set(kafka, { ...options, watch })
   return { kafka, watch }
 }
 
