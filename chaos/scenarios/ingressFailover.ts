@@ -1,6 +1,6 @@
 /**
  * ingress_failover: the real `hookstream ingress` under load from clients that each post
- * their own key's events one after another (event id in X-GitHub-Delivery), while the node
+ * their own key's events one after another (each answer names its event id), while the node
  * leading the most input partitions is SIGKILLed, stays down, and comes back. Read back with
  * a read_committed consumer afterwards:
  * - every 202 is on the input topic exactly once (lost 0, duplicates 0);
@@ -80,14 +80,16 @@ export const ingressFailover = async (ctx: ChaosContext, size: Sizes["ingress_fa
     })()
     const client = async (c: number) => {
       for (let seq = 0; loading; seq++) {
-        const sent = { id: `${ctx.runId}-c${c}-${seq}`, client: c, seq }
         try {
           const r = await fetch(url, {
             method: "POST",
-            headers: { "content-type": "application/json", "x-github-delivery": sent.id },
+            headers: { "content-type": "application/json" },
             body: JSON.stringify({ client: `c${c}`, seq })
           })
-          await r.arrayBuffer()
+          // the ingress names the event in its answer, 202 or 503 alike (an unsigned delivery id
+          // header is not taken as the event id)
+          const answer = (await r.json().catch(() => ({}))) as { event_id?: string }
+          const sent = { id: answer.event_id ?? `unnamed-c${c}-${seq}`, client: c, seq }
           codes.set(String(r.status), (codes.get(String(r.status)) ?? 0) + 1)
           if (r.status === 202) {
             accepted.push(sent)
@@ -138,10 +140,13 @@ export const ingressFailover = async (ctx: ChaosContext, size: Sizes["ingress_fa
     const onTopic = new Map<string, number>()
     const offsetsOf = new Map<number, Array<{ seq: number; partition: number; offset: bigint }>>()
     for (const r of records) {
-      const value = JSON.parse(r.value?.toString("utf8") ?? "{}") as { id?: string; payload?: { seq?: number } }
+      const value = JSON.parse(r.value?.toString("utf8") ?? "{}") as {
+        id?: string
+        payload?: { client?: string; seq?: number }
+      }
       const id = value.id ?? `@${r.partition}:${r.offset}`
       onTopic.set(id, (onTopic.get(id) ?? 0) + 1)
-      const c = Number(/-c(\d+)-\d+$/.exec(id)?.[1] ?? -1)
+      const c = Number(/^c(\d+)$/.exec(value.payload?.client ?? "")?.[1] ?? -1)
       const list = offsetsOf.get(c) ?? []
       list.push({ seq: value.payload?.seq ?? -1, partition: r.partition, offset: BigInt(r.offset) })
       offsetsOf.set(c, list)
