@@ -11,7 +11,8 @@
  *   --verbose               echo the processes' output
  *   --keep                  keep the work directory (stream files, processor logs)
  *   KAFKA_BROKERS=host:port use that cluster instead of starting a broker (broker_restart
- *                           always starts one of its own)
+ *                           always starts one of its own, the cluster scenarios a 3-node cluster)
+ *   CHAOS_LOG_LEVEL=debug   the cluster scenarios' processors log at this level (post-mortems)
  *
  * Exit code 0 when every scenario that ran passed, 1 otherwise.
  */

@@ -2,7 +2,11 @@
 import type { Kafka } from "kafkajs"
 import { waitFor } from "../../test/support/waitFor.ts"
 
-const withAdmin = async <A>(kafka: Kafka, use: (admin: ReturnType<Kafka["admin"]>) => Promise<A>): Promise<A> => {
+/** Runs `use` with a connected admin client and always disconnects it. */
+export const withAdmin = async <A>(
+  kafka: Kafka,
+  use: (admin: ReturnType<Kafka["admin"]>) => Promise<A>
+): Promise<A> => {
   const admin = kafka.admin()
   await admin.connect()
   try {

@@ -98,6 +98,8 @@ export const startOutcomeCollector = async (
   let results = 0
   let deadLetters = 0
   const position = new Map<string, bigint>()
+  /** the highest offset handed to us per topic:partition */
+  const delivered = new Map<string, bigint>()
   const consumer: Consumer = kafka.consumer({
     groupId: `chaos-read-${randomUUID()}`,
     readUncommitted: options.readCommitted === false,
@@ -121,7 +123,15 @@ export const startOutcomeCollector = async (
     partitionsConsumedConcurrently: 4,
     eachBatch: async ({ batch }) => {
       const kind = batch.topic === topics.results ? "result" : "dlq"
+      const read = `${batch.topic}:${batch.partition}`
       for (const m of batch.messages) {
+        // a record read again is not a second outcome: when the group coordinator moves (a
+        // broker restart), KafkaJS rejoins and, with nothing committed, starts over from the
+        // beginning. (Not `position`: an empty read_committed fetch moves that to the high
+        // watermark, past records of transactions still open.)
+        const offset = BigInt(m.offset)
+        if (offset <= (delivered.get(read) ?? -1n)) continue
+        delivered.set(read, offset)
         const raw = m.value?.toString("utf8") ?? ""
         let value: Record<string, unknown>
         try {

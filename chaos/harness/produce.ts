@@ -94,6 +94,66 @@ export const produceMessages = async (
   }
 }
 
+export interface SteadyLoad {
+  /** records built (0…built-1) */
+  readonly built: number
+  /** [from, to) ranges the producer said were acknowledged (acks=all) */
+  readonly acked: ReadonlyArray<readonly [number, number]>
+  /** sends retried on a fresh producer */
+  readonly retries: number
+}
+
+/**
+ * A steady load for drills that kill brokers: one producer (so a key's records reach the topic
+ * in the order built), `ratePerS` records per second, until `stop()`; answers what it
+ * built. KafkaJS's producer does not come through a leader's SIGKILL intact (it can be stuck
+ * on OUT_OF_ORDER_SEQUENCE_NUMBER for good, or lose acknowledged records: see
+ * docs/reliability.md), so a failed send is retried on a fresh producer and the load goes
+ * on; what actually reached the topic is read back from the topic, never taken from here.
+ */
+export const produceSteadily = async (
+  kafka: Kafka,
+  topic: string,
+  build: (i: number) => Message,
+  options: { readonly ratePerS: number; readonly stop: () => boolean; readonly batch?: number }
+): Promise<SteadyLoad> => {
+  const batch = options.batch ?? 200
+  let producer = await makeProducer(kafka)
+  let next = 0
+  let retries = 0
+  const acked: Array<readonly [number, number]> = []
+  const started = Date.now()
+  try {
+    while (!options.stop()) {
+      const due = Math.floor(((Date.now() - started) * options.ratePerS) / 1_000)
+      if (due <= next) {
+        await sleep(5)
+        continue
+      }
+      const from = next
+      const messages = Array.from({ length: Math.min(batch, due - next) }, (_, j) => build(from + j))
+      next += messages.length
+      for (;;) {
+        try {
+          await producer.send({ topic, acks: -1, messages })
+          acked.push([from, next])
+          break
+        } catch {
+          retries++
+          // given up at the end: whatever of it reached the topic is read back from there
+          if (options.stop() && retries > 20) break
+          await producer.disconnect().catch(() => undefined)
+          await sleep(500)
+          producer = await makeProducer(kafka).catch(() => producer)
+        }
+      }
+    }
+    return { built: next, acked, retries }
+  } finally {
+    await producer.disconnect().catch(() => undefined)
+  }
+}
+
 /** `count` events with ids `<prefix>-<i>`, keyed over `keys` keys. */
 export const produceEvents = (
   kafka: Kafka,

@@ -1,5 +1,6 @@
 /**
- * The driver: a broker for the run (a bench-profile local one, or KAFKA_BROKERS), then each
+ * The driver: a broker for the run (a bench-profile local one, or KAFKA_BROKERS), a three-node
+ * cluster for the cluster scenarios (started before the first of them), then each
  * selected scenario in turn, each in its own topics, group, tables and subjects. A scenario
  * that throws is reported as an error (not passed); the next one still runs. Every child
  * process is killed on the way out, whatever happened.
@@ -8,12 +9,30 @@ import { availableParallelism } from "node:os"
 import { logLevel } from "kafkajs"
 import { makeKafka } from "../../src/kafka/kafkaClient.ts"
 import { KAFKA_VERSION } from "../../src/kafka/local/KafkaVersion.ts"
-import { startLocalKafka } from "../../src/kafka/local/startLocalKafka.ts"
+import { type LocalKafkaHandle, startLocalKafka } from "../../src/kafka/local/startLocalKafka.ts"
 import { scenarioRunners } from "../scenarios/index.ts"
 import { killAll } from "./processes.ts"
 import type { ChaosReport } from "./report.ts"
 import { FULL, QUICK } from "./sizes.ts"
-import { type ChaosContext, SCENARIOS, type ScenarioName, type ScenarioResult } from "./types.ts"
+import { type ChaosContext, CLUSTER_SCENARIOS, SCENARIOS, type ScenarioName, type ScenarioResult } from "./types.ts"
+
+/**
+ * The context of the cluster scenarios: a three-node cluster of the run's own (always: they
+ * kill its nodes, so never KAFKA_BROKERS), test JVM profile (three bench-profile JVMs would
+ * not leave the processors much of a 2-core machine).
+ */
+export const clusterContext = async (
+  ctx: Omit<ChaosContext, "brokers" | "kafka" | "cluster">
+): Promise<ChaosContext & { cluster: LocalKafkaHandle }> => {
+  const cluster = await startLocalKafka({ nodes: 3, brokers: "" })
+  ctx.log(`chaos cluster of 3 nodes at ${cluster.brokers} (ready in ${cluster.startedInMs} ms)`)
+  return {
+    ...ctx,
+    brokers: cluster.brokers,
+    kafka: makeKafka({ brokers: cluster.brokers.split(","), clientId: "chaos-cluster", logLevel: logLevel.NOTHING }),
+    cluster
+  }
+}
 
 export interface ChaosOptions {
   readonly quick: boolean
@@ -38,6 +57,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
   )
   const scenarios: Partial<Record<ScenarioName, ScenarioResult>> = {}
   const errors: Partial<Record<ScenarioName, string>> = {}
+  let clusterCtx: (ChaosContext & { cluster: LocalKafkaHandle }) | undefined
   try {
     const ctx: ChaosContext = {
       brokers: broker.brokers,
@@ -55,7 +75,9 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       const t0 = Date.now()
       log(`${name}…`)
       try {
-        const result = await scenarioRunners[name](ctx, sizes)
+        const onCluster = CLUSTER_SCENARIOS.includes(name)
+        if (onCluster) clusterCtx ??= await clusterContext(ctx)
+        const result = await scenarioRunners[name](onCluster && clusterCtx !== undefined ? clusterCtx : ctx, sizes)
         scenarios[name] = result
         log(
           `  ${name}: ${result.passed ? "passed" : "FAILED"} — ${result.events} events, ${result.outcomes} outcomes, ` +
@@ -71,6 +93,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
     }
   } finally {
     killAll()
+    await clusterCtx?.cluster.stop()
     await broker.stop()
   }
   const ran = Object.values(scenarios)
@@ -82,7 +105,11 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosReport> => {
       cpus: availableParallelism(),
       node: process.version,
       kafka: KAFKA_VERSION,
-      broker: broker.external ? "external (KAFKA_BROKERS)" : "local single node, bench JVM profile"
+      broker: `${broker.external ? "external (KAFKA_BROKERS)" : "local single node, bench JVM profile"}${
+        clusterCtx === undefined
+          ? ""
+          : "; cluster scenarios: local 3-node cluster (RF 3, min.insync.replicas 2), test JVM profile"
+      }`
     },
     wall_s: Math.round((Date.now() - started) / 1_000),
     passed: Object.keys(errors).length === 0 && ran.length > 0 && ran.every((r) => r.passed),

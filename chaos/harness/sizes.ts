@@ -1,3 +1,5 @@
+import type { LoadSize } from "./clusterRun.ts"
+
 /**
  * Scenario sizes: the full run (`npm run chaos`, the issue's figures) and the CI subset
  * (`npm run chaos -- --quick` and test/integration/chaos.test.ts: the same checks on small
@@ -40,6 +42,16 @@ export interface Sizes {
     /** how long A may take to drain once its sink is back */
     readonly drainTimeoutMs: number
   }
+  readonly broker_failover: LoadSize & { readonly downMs: number }
+  readonly rolling_restart: LoadSize & { readonly betweenMs: number }
+  readonly scale_out: LoadSize & { readonly phaseMs: number }
+  readonly ingress_failover: {
+    readonly clients: number
+    readonly warmupMs: number
+    readonly downMs: number
+    readonly tailMs: number
+    readonly produceTimeout: string
+  }
 }
 
 export const FULL: Sizes = {
@@ -68,7 +80,13 @@ export const FULL: Sizes = {
     hangTimeoutMs: 10_000,
     cooldownMs: 30_000,
     drainTimeoutMs: 600_000
-  }
+  },
+  // rates well under what one processor does on a 2-core machine next to three brokers (the
+  // exactly-once one lower: ~110 events/s there), so "full throughput" is the offered rate
+  broker_failover: { ratePerS: 300, keys: 97, warmupMs: 15_000, tailMs: 20_000, downMs: 30_000 },
+  rolling_restart: { ratePerS: 100, keys: 97, warmupMs: 15_000, tailMs: 15_000, betweenMs: 5_000 },
+  scale_out: { ratePerS: 300, keys: 97, warmupMs: 15_000, tailMs: 20_000, phaseMs: 20_000 },
+  ingress_failover: { clients: 16, warmupMs: 15_000, downMs: 30_000, tailMs: 15_000, produceTimeout: "5s" }
 }
 
 export const QUICK: Sizes = {
@@ -97,5 +115,9 @@ export const QUICK: Sizes = {
     hangTimeoutMs: 3_000,
     cooldownMs: 3_000,
     drainTimeoutMs: 120_000
-  }
+  },
+  broker_failover: { ratePerS: 200, keys: 31, warmupMs: 6_000, tailMs: 6_000, downMs: 14_000 },
+  rolling_restart: { ratePerS: 80, keys: 31, warmupMs: 6_000, tailMs: 5_000, betweenMs: 1_000 },
+  scale_out: { ratePerS: 200, keys: 31, warmupMs: 6_000, tailMs: 6_000, phaseMs: 8_000 },
+  ingress_failover: { clients: 8, warmupMs: 6_000, downMs: 14_000, tailMs: 5_000, produceTimeout: "5s" }
 }

@@ -5,6 +5,7 @@
  * answers a ScenarioResult: the figures for the report and every check with its verdict.
  */
 import type { Kafka } from "kafkajs"
+import type { LocalKafkaHandle } from "../../src/kafka/local/startLocalKafka.ts"
 
 export const SCENARIOS = [
   "kill9",
@@ -16,9 +17,21 @@ export const SCENARIOS = [
   "overload",
   "poison",
   "secrets",
-  "noisy_neighbour"
+  "noisy_neighbour",
+  "broker_failover",
+  "rolling_restart",
+  "scale_out",
+  "ingress_failover"
 ] as const
 export type ScenarioName = (typeof SCENARIOS)[number]
+
+/** Scenarios that kill and restart brokers: they run on a three-node cluster of the run's own. */
+export const CLUSTER_SCENARIOS: ReadonlyArray<ScenarioName> = [
+  "broker_failover",
+  "rolling_restart",
+  "scale_out",
+  "ingress_failover"
+]
 
 export interface Check {
   readonly name: string
@@ -56,6 +69,8 @@ export interface ChaosContext {
   readonly log: (line: string) => void
   /** echo the processors' output */
   readonly verbose: boolean
+  /** the three-node cluster (CLUSTER_SCENARIOS only; `brokers` and `kafka` then point at it) */
+  readonly cluster?: LocalKafkaHandle
 }
 
 /** Collects checks; a scenario's verdict is that all of them passed. */

@@ -6,7 +6,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
-import { Effect } from "effect"
+import { Effect, Schedule } from "effect"
 import type { Kafka } from "kafkajs"
 import { ensureTopics } from "../../src/kafka/topics.ts"
 import type { ChaosContext } from "./types.ts"
@@ -67,7 +67,11 @@ export const makeWorkspace = async (ctx: ChaosContext, name: string, spec: Works
       { topic: topics.input, partitions: spec.partitions },
       { topic: topics.results, partitions: spec.partitions },
       { topic: topics.dlq, partitions: spec.partitions }
-    ])
+    ]).pipe(
+      // on a cluster a node that just came back may not know a new topic yet when KafkaJS asks it
+      // for the leaders (UNKNOWN_TOPIC_OR_PARTITION): ask again; what exists is left as it is
+      Effect.retry({ times: 5, schedule: Schedule.spaced("2 seconds") })
+    )
   )
   return {
     name,

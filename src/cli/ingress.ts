@@ -13,8 +13,8 @@ import { DEFAULT_STREAMS_DIR } from "../config/loadStreams.ts"
 import { DEFAULT_INPUT_TOPIC } from "../domain/WebhookEvent.ts"
 import { DEFAULT_MAX_HEADER_BYTES, DEFAULT_MAX_HEADERS } from "../ingress/limits.ts"
 import { WEBHOOK_PATH_PREFIX } from "../ingress/paths.ts"
-import { makeKafka } from "../kafka/kafkaClient.ts"
 import { DEFAULT_PRODUCER_CLIENT } from "../kafka/producer/ProducerDriver.ts"
+import { kafkaWithReadiness } from "../observability/kafkaReadiness.ts"
 import { DEFAULT_OPS_PORT } from "../observability/opsPort.ts"
 import type { OpsServer } from "../observability/opsServer.ts"
 import { awaitBrokers, chooseBrokers } from "./brokers.ts"
@@ -182,7 +182,10 @@ export const startIngressCommand = Effect.fn("ingress.start")(function* (
     (yield* startOpsServer(input.opsHost, input.opsPort, portFallback).pipe(
       Effect.catchTag("OpsServerError", (e) => fail(e.message))
     ))
-  const kafka = makeKafka({ brokers, clientId: `hookstream-ingress-${input.instanceId}` })
+  const kafka = yield* kafkaWithReadiness(ops, "ingress kafka", {
+    brokers,
+    clientId: `hookstream-ingress-${input.instanceId}`
+  })
   const ingress = yield* startIngress(config, kafka, {
     topic: input.input,
     host: input.host,

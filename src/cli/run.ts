@@ -14,9 +14,9 @@ import { DEFAULT_DEFERRED_PARTITIONS, defaultDeferredTopic } from "../domain/Def
 import { DEFAULT_RESULTS_TOPIC } from "../domain/ResultRecord.ts"
 import { DEFAULT_INPUT_TOPIC } from "../domain/WebhookEvent.ts"
 import { ChainEngine } from "../engine/ChainEngine.ts"
-import { makeKafka } from "../kafka/kafkaClient.ts"
 import { DEFAULT_PRODUCER_CLIENT, producerClients } from "../kafka/producer/ProducerDriver.ts"
 import { ensureTopics } from "../kafka/topics.ts"
+import { kafkaWithReadiness } from "../observability/kafkaReadiness.ts"
 import { addLogSecrets } from "../observability/logFields.ts"
 import { DEFAULT_OPS_PORT } from "../observability/opsPort.ts"
 import type { OpsServer } from "../observability/opsServer.ts"
@@ -278,7 +278,10 @@ export const runProcessorCommand = Effect.fn("run")(function* (input: RunInput, 
     ))
   let status: (() => { readonly problem: string | undefined }) | undefined
   server.addReadinessCheck({ name: "processor", problem: () => (status === undefined ? "starting" : status().problem) })
-  const kafka = makeKafka({ brokers, clientId: `hookstream-${input.instanceId}` })
+  const kafka = yield* kafkaWithReadiness(server, "processor kafka", {
+    brokers,
+    clientId: `hookstream-${input.instanceId}`
+  })
   if (input.createTopics) {
     const created = yield* ensureTopics(kafka, [
       { topic: input.input, partitions: input.partitions },

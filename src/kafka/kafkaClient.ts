@@ -6,8 +6,19 @@
  */
 import { createRequire } from "node:module"
 import { Effect, Logger } from "effect"
-import { Kafka, type LogEntry, logLevel, type RetryOptions, type SASLOptions } from "kafkajs"
+import {
+  type AdminConfig,
+  type ConsumerConfig,
+  Kafka,
+  type KafkaConfig,
+  type LogEntry,
+  logLevel,
+  type ProducerConfig,
+  type RetryOptions,
+  type SASLOptions
+} from "kafkajs"
 import { withProcessLogger } from "../observability/logging.ts"
+import { type ConnectionWatch, makeConnectionWatch } from "./ConnectionWatch.ts"
 
 export interface KafkaClientOptions {
   readonly brokers: ReadonlyArray<string>
@@ -22,6 +33,8 @@ export interface KafkaClientOptions {
   readonly logLevel?: logLevel
   /** KafkaJS lines go to stderr: for commands whose stdout is data (`dlq list` JSON…) */
   readonly logToStderr?: boolean
+  /** set by makeWatchedKafka: clients made from these options report their connections to it */
+  readonly watch?: ConnectionWatch
 }
 
 // KafkaJS's table of Kafka protocol errors (not part of its typed API): the ones marked
@@ -93,20 +106,63 @@ const madeWith = new WeakMap<Kafka, KafkaClientOptions>()
 /** How `kafka` was made (`undefined`: not by `makeKafka`). */
 export const kafkaClientOptions = (kafka: Kafka): KafkaClientOptions | undefined => madeWith.get(kafka)
 
+const kafkaConfig = (options: KafkaClientOptions): KafkaConfig => ({
+  clientId: options.clientId,
+  brokers: [...options.brokers],
+  connectionTimeout: options.connectionTimeoutMs ?? 3_000,
+  // retries of individual requests; reconnection after a broker outage is ours to drive
+  retry: options.retry ?? { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000 },
+  ...(options.ssl === true ? { ssl: true } : {}),
+  ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
+  logLevel: options.logLevel ?? logLevel.WARN,
+  logCreator: () => (entry) => forward(entry.level, entry, options.logToStderr ?? false)
+})
+
 export const makeKafka = (options: KafkaClientOptions): Kafka => {
-  const kafka = new Kafka({
-    clientId: options.clientId,
-    brokers: [...options.brokers],
-    connectionTimeout: options.connectionTimeoutMs ?? 3_000,
-    // retries of individual requests; reconnection after a broker outage is ours to drive
-    retry: options.retry ?? { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000 },
-    ...(options.ssl === true ? { ssl: true } : {}),
-    ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
-    logLevel: options.logLevel ?? logLevel.WARN,
-    logCreator: () => (entry) => forward(entry.level, entry, options.logToStderr ?? false)
-  })
+  const kafka = new Kafka(kafkaConfig(options))
   madeWith.set(kafka, options)
   return kafka
+}
+
+/**
+ * A client whose connection state a ConnectionWatch follows (for /readyz): its sockets come
+ * from the watch, and every producer, consumer and admin it makes reports its request
+ * timeouts (and crashes) to it. The watch's probe uses the same settings (TLS, SASL). A
+ * producer of the other client (platformatic), made from `kafkaClientOptions(kafka)`, opens
+ * connections of its own and reports them to `watch` through its broker events.
+ */
+export const makeWatchedKafka = (
+  options: KafkaClientOptions
+): { readonly kafka: Kafka; readonly watch: ConnectionWatch } => {
+  const config = kafkaConfig(options)
+  const watch = makeConnectionWatch({
+    bootstrap: options.brokers,
+    probeClient: (brokers, socketFactory) =>
+      new Kafka({
+        ...config,
+        brokers: [...brokers],
+        socketFactory,
+        connectionTimeout: 1_000,
+        requestTimeout: 2_000,
+        retry: { retries: 0 },
+        logLevel: logLevel.NOTHING
+      })
+  })
+  class WatchedKafka extends Kafka {
+    override producer(producerConfig?: ProducerConfig) {
+      return watch.observe(super.producer(producerConfig))
+    }
+    override consumer(consumerConfig: ConsumerConfig) {
+      return watch.observe(super.consumer(consumerConfig))
+    }
+    override admin(adminConfig?: AdminConfig) {
+      return watch.observe(super.admin(adminConfig))
+    }
+  }
+  const kafka = new WatchedKafka({ ...config, socketFactory: watch.socketFactory })
+  // a producer of the other client, made from these options, reports its connections too
+  madeWith.set(kafka, { ...options, watch })
+  return { kafka, watch }
 }
 
 export const parseBrokers = (value: string): ReadonlyArray<string> =>

@@ -118,7 +118,7 @@ export const commandLine = (pid: number): string => {
   }
 }
 
-const signal = (pid: number, name: NodeJS.Signals) => {
+const send = (pid: number, name: NodeJS.Signals) => {
   try {
     process.kill(pid, name)
   } catch {
@@ -138,14 +138,21 @@ const waitUntilDead = (pid: number, timeoutMs: number): Effect.Effect<boolean> =
 
 /**
  * SIGTERM runs Kafka's controlled shutdown (it flushes and closes the logs, ~1-2 s here); a
- * broker that has not exited after `graceMs` gets SIGKILL. Never fails.
+ * broker that has not exited after `graceMs` gets SIGKILL. With `signal: "SIGKILL"` the JVM
+ * dies at once, as in a crash (the chaos drills). Never fails.
  */
-export const terminate = (pid: number, graceMs: number): Effect.Effect<"not_running" | "stopped" | "killed"> =>
+export const terminate = (
+  pid: number,
+  graceMs: number,
+  signal: "SIGTERM" | "SIGKILL" = "SIGTERM"
+): Effect.Effect<"not_running" | "stopped" | "killed"> =>
   Effect.gen(function* () {
     if (!isAlive(pid)) return "not_running" as const
-    signal(pid, "SIGTERM")
-    if (yield* waitUntilDead(pid, graceMs)) return "stopped" as const
-    signal(pid, "SIGKILL")
+    if (signal === "SIGTERM") {
+      send(pid, "SIGTERM")
+      if (yield* waitUntilDead(pid, graceMs)) return "stopped" as const
+    }
+    send(pid, "SIGKILL")
     yield* waitUntilDead(pid, 10_000)
     return "killed" as const
   })

@@ -25,12 +25,17 @@ const describeCluster = (brokers: ReadonlyArray<string>) =>
   })
 
 /**
- * Polls until the cluster answers describeCluster. The broker accepts connections a moment
+ * Polls until the cluster answers describeCluster (listing at least `nodes` brokers: a
+ * cluster is ready once every node has registered). The broker accepts connections a moment
  * before it serves metadata, so an open port alone is not "ready". Each probe is bounded by the
  * client's connection and request timeouts, so the deadline overshoots by at most ~3 s.
  */
-export const awaitBroker = (brokers: string, timeoutMs: number): Effect.Effect<void, LocalKafkaError> =>
+export const awaitBroker = (brokers: string, timeoutMs: number, nodes = 1): Effect.Effect<void, LocalKafkaError> =>
   describeCluster(brokers.split(",")).pipe(
+    Effect.filterOrFail(
+      (cluster) => cluster.brokers.length >= nodes,
+      (cluster) => new Error(`${cluster.brokers.length} of ${nodes} brokers registered`)
+    ),
     Effect.retry(Schedule.spaced("200 millis").pipe(Schedule.upTo({ duration: timeoutMs }))),
     Effect.mapError(
       (error) =>

@@ -1,6 +1,6 @@
 /**
- * The single-node KRaft broker we run locally, as files. Values follow the Kafka quickstart
- * except where one node needs otherwise (see the comments).
+ * The KRaft nodes we run locally (one, or a cluster of several on one machine), as files.
+ * Values follow the Kafka quickstart except where one node needs otherwise (see the comments).
  */
 
 /** `test`: small and quick to start. `bench`: the distribution's defaults, for numbers worth quoting. */
@@ -34,17 +34,43 @@ export const jvmFlags = (profile: BrokerProfile): ReadonlyArray<string> =>
         "-Djava.awt.headless=true"
       ]
 
+/** A controller quorum voter: its node id and controller port (on 127.0.0.1). */
+export interface Voter {
+  readonly id: number
+  readonly controllerPort: number
+}
+
 export interface ServerPropertiesInput {
   readonly port: number
   readonly controllerPort: number
   readonly dataDir: string
+  /** this node's id; default 1 */
+  readonly nodeId?: number
+  /** every node of the cluster (each is broker and controller); default this node alone */
+  readonly voters?: ReadonlyArray<Voter>
 }
 
-export const serverProperties = ({ port, controllerPort, dataDir }: ServerPropertiesInput): string =>
-  `${[
+/**
+ * Replication for `nodes` nodes: one node must keep everything at 1 (see below); three or more
+ * get what a production cluster runs, replication factor 3 with min.insync.replicas=2, so an
+ * acks=all write survives one node going away and is refused when two are gone.
+ */
+export const replicationFor = (nodes: number) => ({
+  factor: Math.min(3, nodes),
+  minInsync: nodes >= 3 ? 2 : 1
+})
+
+export const serverProperties = (input: ServerPropertiesInput): string => {
+  const { port, controllerPort, dataDir } = input
+  const nodeId = input.nodeId ?? 1
+  const voters = input.voters ?? [{ id: nodeId, controllerPort }]
+  const { factor, minInsync } = replicationFor(voters.length)
+  // one partition per node for the coordinators' topics, so group and transaction coordinators spread
+  const coordinatorPartitions = voters.length
+  return `${[
     "process.roles=broker,controller",
-    "node.id=1",
-    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+    `node.id=${nodeId}`,
+    `controller.quorum.voters=${voters.map((v) => `${v.id}@127.0.0.1:${v.controllerPort}`).join(",")}`,
     `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
     `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
     "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
@@ -52,17 +78,17 @@ export const serverProperties = ({ port, controllerPort, dataDir }: ServerProper
     "inter.broker.listener.name=PLAINTEXT",
     `log.dirs=${dataDir}`,
     "num.partitions=1",
-    "default.replication.factor=1",
-    "min.insync.replicas=1",
+    `default.replication.factor=${factor}`,
+    `min.insync.replicas=${minInsync}`,
     // With one broker, any replication factor above 1 for the internal topics leaves consumers
     // looping on "group coordinator not available" and transactions unable to start.
-    "offsets.topic.replication.factor=1",
-    "offsets.topic.num.partitions=1",
-    "transaction.state.log.replication.factor=1",
-    "transaction.state.log.min.isr=1",
-    "transaction.state.log.num.partitions=1",
-    "share.coordinator.state.topic.replication.factor=1",
-    "share.coordinator.state.topic.min.isr=1",
+    `offsets.topic.replication.factor=${factor}`,
+    `offsets.topic.num.partitions=${coordinatorPartitions}`,
+    `transaction.state.log.replication.factor=${factor}`,
+    `transaction.state.log.min.isr=${minInsync}`,
+    `transaction.state.log.num.partitions=${coordinatorPartitions}`,
+    `share.coordinator.state.topic.replication.factor=${factor}`,
+    `share.coordinator.state.topic.min.isr=${minInsync}`,
     // Tests join groups constantly; the default 3 s delay would be paid by every one of them.
     "group.initial.rebalance.delay.ms=0",
     // Topics are created explicitly (admin createTopics), as in production.
@@ -72,6 +98,7 @@ export const serverProperties = ({ port, controllerPort, dataDir }: ServerProper
     // The default 128 MiB buffer would be a quarter of the test heap.
     "log.cleaner.dedupe.buffer.size=16777216"
   ].join("\n")}\n`
+}
 
 /**
  * Log4j2 writes to stdout, which the parent points at the broker log file, so JVM crashes and

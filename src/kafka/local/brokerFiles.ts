@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { Effect } from "effect"
-import { CLUSTER_ID, log4j2Properties, serverProperties } from "./brokerConfig.ts"
+import { CLUSTER_ID, log4j2Properties, serverProperties, type Voter } from "./brokerConfig.ts"
 import { LocalKafkaError } from "./LocalKafkaError.ts"
 import type { ResolvedJars } from "./resolveJars.ts"
 import { runCommand } from "./runCommand.ts"
@@ -16,15 +16,21 @@ export interface BrokerFiles {
   readonly controllerPort: number
 }
 
-/** Writes server.properties and log4j2.properties for a broker living in `dir`. */
+/**
+ * Writes server.properties and log4j2.properties for a broker living in `dir` (its data in
+ * `dir/data` unless given). A node of a cluster names its id and the cluster's voters.
+ */
 export const writeBrokerFiles = Effect.fnUntraced(function* (input: {
   readonly dir: string
   readonly port: number
   readonly controllerPort: number
+  readonly dataDir?: string
+  readonly nodeId?: number
+  readonly voters?: ReadonlyArray<Voter>
 }): Effect.fn.Return<BrokerFiles, LocalKafkaError> {
   const files: BrokerFiles = {
     dir: input.dir,
-    dataDir: join(input.dir, "data"),
+    dataDir: input.dataDir ?? join(input.dir, "data"),
     serverProperties: join(input.dir, "server.properties"),
     log4j2Properties: join(input.dir, "log4j2.properties"),
     logFile: join(input.dir, "broker.log"),
@@ -33,6 +39,7 @@ export const writeBrokerFiles = Effect.fnUntraced(function* (input: {
   }
   yield* Effect.tryPromise({
     try: async () => {
+      await mkdir(files.dir, { recursive: true })
       await mkdir(files.dataDir, { recursive: true })
       await writeFile(files.serverProperties, serverProperties({ ...input, dataDir: files.dataDir }))
       await writeFile(files.log4j2Properties, log4j2Properties)

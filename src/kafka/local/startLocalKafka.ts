@@ -1,12 +1,28 @@
 import { Effect, Exit, Scope } from "effect"
 import { LocalKafka, type LocalKafkaOptions, type RunningKafka } from "./LocalKafka.ts"
 
-export interface LocalKafkaHandle extends RunningKafka {
+/** One node of the cluster, for outage drills (see LocalKafkaNode). */
+export interface LocalKafkaNodeHandle {
+  readonly id: number
+  /** `127.0.0.1:<port>`: this node alone */
+  readonly address: string
+  readonly logFile: string
+  /** the JVM's pid while the node runs */
+  pid(): number | undefined
+  /** SIGTERM: controlled shutdown; SIGKILL: a crash. Data and ports are kept. */
+  stop(signal: "SIGTERM" | "SIGKILL"): Promise<void>
+  /** Starts it again on its data and ports; resolves with the pid once it answers. */
+  start(): Promise<number>
+}
+
+export interface LocalKafkaHandle extends Omit<RunningKafka, "nodes"> {
+  /** every node by id (1…n); empty for an external cluster */
+  readonly nodes: ReadonlyArray<LocalKafkaNodeHandle>
   /** Stops the broker and deletes its data; idempotent. Resolves once the JVM is gone. */
   stop(): Promise<void>
-  /** Outage drills: stops the JVM, keeping data and ports (rejects for an external cluster). */
+  /** Outage drills: stops every JVM, keeping data and ports (rejects for an external cluster). */
   pause(): Promise<void>
-  /** Starts the paused broker again on the same port and data; resolves with its pid once it answers. */
+  /** Starts the paused nodes again on the same ports and data; resolves with the first's pid once they answer. */
   resume(): Promise<number>
 }
 
@@ -24,6 +40,14 @@ export const startLocalKafka = async (options: LocalKafkaOptions = {}): Promise<
   let stopping: Promise<void> | undefined
   return {
     ...exit.value,
+    nodes: exit.value.nodes.map((node) => ({
+      id: node.id,
+      address: node.address,
+      logFile: node.logFile,
+      pid: node.pid,
+      stop: (signal) => Effect.runPromise(node.stop(signal)),
+      start: () => Effect.runPromise(node.start)
+    })),
     stop: () => {
       stopping ??= Effect.runPromise(Scope.close(scope, Exit.void))
       return stopping

@@ -9,15 +9,21 @@ const UNCLAIMED_AFTER_MS = 10 * 60_000
 /** Written by `LocalKafka`'s pause (an outage drill): the owner's pid while no JVM runs. */
 export const PAUSED_FILE = "paused.pid"
 
+const pidsIn = async (file: string): Promise<ReadonlyArray<number>> =>
+  (await readFile(file, "utf8").catch(() => ""))
+    .split("\n")
+    .map((line) => Number.parseInt(line, 10))
+    .filter((pid) => Number.isInteger(pid) && pid > 0)
+
 /**
- * A run folder is in use while its JVM lives, while the process that paused it lives, or
- * briefly before its pid file is written.
+ * A run folder is in use while one of its JVMs lives (`broker.pid`: one per node), while the
+ * process that paused it lives, or briefly before its pid file is written.
  */
 const inUse = async (dir: string): Promise<boolean> => {
-  const owner = Number.parseInt(await readFile(join(dir, PAUSED_FILE), "utf8").catch(() => ""), 10)
-  if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) return true
-  const pid = Number.parseInt(await readFile(join(dir, "broker.pid"), "utf8").catch(() => ""), 10)
-  if (Number.isInteger(pid) && pid > 0) return isAlive(pid) && commandLine(pid).includes(dir)
+  const [owner] = await pidsIn(join(dir, PAUSED_FILE))
+  if (owner !== undefined && isAlive(owner)) return true
+  const pids = await pidsIn(join(dir, "broker.pid"))
+  if (pids.length > 0) return pids.some((pid) => isAlive(pid) && commandLine(pid).includes(dir))
   const info = await stat(dir).catch(() => undefined)
   return info !== undefined && Date.now() - info.mtimeMs < UNCLAIMED_AFTER_MS
 }

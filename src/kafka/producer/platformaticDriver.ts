@@ -88,6 +88,8 @@ export const platformaticProducerOptions = (
 
 export const platformaticDriver = (connection: KafkaClientOptions, options: DriverOptions = {}): ProducerDriver => {
   const producer = new Producer(platformaticProducerOptions(connection, options))
+  // /readyz follows this producer's connections too (src/kafka/ConnectionWatch.ts)
+  connection.watch?.observeBrokerEvents(producer)
   return {
     client: "platformatic",
     transactionalOffsets: false,

@@ -2,7 +2,7 @@
  * sweepRuns removes the data of throw-away brokers whose JVM is gone, except a run paused
  * for an outage drill (LocalKafka's restart.pause) while the process that paused it lives.
  */
-import { spawnSync } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -32,5 +32,21 @@ describe("sweepRuns", () => {
     expect(existsSync(join(paused, "data", "meta.properties"))).toBe(true)
     expect(existsSync(join(abandoned, "data"))).toBe(false)
     expect(existsSync(join(dead, "data"))).toBe(false)
+  })
+
+  it("keeps a cluster's run while any of its nodes lives (broker.pid holds one pid per node)", async () => {
+    const runsDir = mkdtempSync(join(tmpdir(), "hs-runs-"))
+    const dir = join(runsDir, "a-cluster")
+    // a live process whose command line names the run folder, as a node's JVM does
+    const node = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60_000)", dir], { stdio: "ignore" })
+    try {
+      run(runsDir, "a-cluster", { "broker.pid": `${deadPid()}\n${node.pid}\n${deadPid()}\n` })
+      const gone = run(runsDir, "b-cluster-gone", { "broker.pid": `${deadPid()}\n${deadPid()}\n` })
+      await Effect.runPromise(sweepRuns(runsDir))
+      expect(existsSync(join(dir, "data", "meta.properties"))).toBe(true)
+      expect(existsSync(join(gone, "data"))).toBe(false)
+    } finally {
+      node.kill("SIGKILL")
+    }
   })
 })
