@@ -41,7 +41,7 @@ const plan: ChainPlan = {
   maxParallel: 3,
   modules: ["a", "b", "c"].map(step)
 }
-const noop: Destination = { send: () => Effect.succeed({}) }
+const noop: Destination = { send: () => Effect.succeed({}), immediate: true }
 const engine = ChainEngine.make()
 const streams = new Map<string, RunnableStream>([
   ["bench", { chain: engine.bind(plan, () => noop), maxPayloadBytes: 1_048_576 }]

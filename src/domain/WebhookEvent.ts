@@ -4,7 +4,7 @@
  * none renamed. Unknown fields are tolerated (ignored) so producers can run ahead of us.
  */
 import { Schema } from "effect"
-import { Rfc3339 } from "./Timestamp.ts"
+import { isRfc3339, Rfc3339 } from "./Timestamp.ts"
 
 export const DEFAULT_INPUT_TOPIC = "webhooks"
 
@@ -55,3 +55,31 @@ export const WebhookEvent = Schema.Struct({
     )
   )
 export type WebhookEvent = typeof WebhookEvent.Type
+
+const EVENT_ID = /^[\x21-\x7e]{1,200}$/
+
+const isStringRecord = (value: unknown): boolean => {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false
+  for (const key in value) if (typeof (value as Record<string, unknown>)[key] !== "string") return false
+  return true
+}
+
+/**
+ * `Schema.is(WebhookEvent)` for the shapes producers send, without the schema machinery (which
+ * allocated ~900 B per event just to say yes). True only for a valid event; false means "not
+ * shown valid here": the caller then asks the schema, which has the final word and the message.
+ * test/unit/domain/webhookEvent.test.ts checks that this never says yes where the schema says no.
+ */
+export const looksLikeWebhookEvent = (value: unknown): value is WebhookEvent => {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false
+  const v = value as Record<string, unknown>
+  if (typeof v["webhook_id"] !== "string" || v["webhook_id"].length === 0 || !("payload" in v)) return false
+  // an optional key, when present, must hold a value of its type (undefined is not one)
+  if ("id" in v && (typeof v["id"] !== "string" || !EVENT_ID.test(v["id"]))) return false
+  if ("headers" in v && !isStringRecord(v["headers"])) return false
+  const receivedAt = v["received_at"]
+  if ("received_at" in v && (typeof receivedAt !== "string" || !isRfc3339(receivedAt))) return false
+  const encoding = v["payload_encoding"]
+  if (!("payload_encoding" in v) || encoding === "json") return true
+  return encoding === "base64" && typeof v["payload"] === "string" && isBase64(v["payload"])
+}

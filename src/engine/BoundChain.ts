@@ -17,6 +17,8 @@ export interface BoundChain {
   readonly steps: ReadonlyArray<BoundStep>
   /** some step has a `when` or a shape: runs build the expression context (others pay nothing) */
   readonly expressions: boolean
+  /** every step's destination is immediate (Destination.immediate): no step can wait */
+  readonly immediate: boolean
 }
 
 /** One event as the engine sees it. Nothing here is copied per module. */
@@ -57,8 +59,16 @@ export const bindChain = (
   plan: ChainPlan,
   destinationFor: (step: ModulePlan) => Destination,
   guards: GuardRegistry
-): BoundChain => ({
-  plan,
-  steps: plan.modules.map((step) => ({ plan: step, destination: destinationFor(step), guard: guards.get(step.guard) })),
-  expressions: plan.modules.some((step) => step.when !== undefined || step.shape !== undefined)
-})
+): BoundChain => {
+  const steps = plan.modules.map((step) => ({
+    plan: step,
+    destination: destinationFor(step),
+    guard: guards.get(step.guard)
+  }))
+  return {
+    plan,
+    steps,
+    expressions: plan.modules.some((step) => step.when !== undefined || step.shape !== undefined),
+    immediate: steps.every((s) => s.destination.immediate === true)
+  }
+}

@@ -24,7 +24,7 @@ import { spanContextOf } from "../domain/TraceContext.ts"
 import { expressionContext } from "../expressions/expressionContext.ts"
 import type { BoundChain, BoundStep, DeferrableInput } from "./BoundChain.ts"
 import { finishedWithin } from "./exitWithin.ts"
-import { moduleOutcome, newStepState, runStep, type StepContext, type StepState } from "./runStep.ts"
+import { moduleOutcome, newStepState, runImmediateSteps, runStep, type StepContext, type StepState } from "./runStep.ts"
 import { chainSpanName, chainSpanOptions, endChainSpan, NO_STACK } from "./spans.ts"
 
 /** Failure value that stops a fail-fast parallel group; never escapes this file. */
@@ -155,6 +155,14 @@ const execute = (
     const ctx: StepContext = { webhookId: plan.webhookId, input, deadline, sanitize, clock, traced, expressions }
     const states = steps.map(newStepState)
     const stopOnFailure = !plan.continueOnError
+    // Steps that never wait (Destination.immediate) run one after the other, inline: there is
+    // nothing for parallelism to overlap, and nothing for the deadline's timer to cut short.
+    if (chain.immediate && !traced) {
+      const run = expressions === undefined ? runImmediateSteps : runSequential
+      return Effect.map(run(steps, states, ctx, stopOnFailure), () =>
+        chainOutcome(plan, steps, states, false, startedAt, clock)
+      )
+    }
     const body =
       plan.execution === "parallel"
         ? runParallel(steps, states, ctx, stopOnFailure, plan.maxParallel)
@@ -176,17 +184,23 @@ const chainOutcome = (
   clock: Clock.Clock
 ): ChainRun => {
   const finishedAt = clock.currentTimeMillisUnsafe()
-  const failedId = states.findIndex(
-    (s) => s.outcome !== undefined && !isDone(s.outcome) && s.outcome.status !== "deferred"
-  )
-  const failed = failedId >= 0 ? steps[failedId]?.plan.id : undefined
-  const deferredAt = plan.execution === "sequential" ? states.findIndex((s) => s.outcome?.status === "deferred") : -1
-  const deferredId = deferredAt >= 0 ? steps[deferredAt]?.plan.id : undefined
-  const modules = steps.map(
-    (step, i) =>
-      (states[i] as StepState).outcome ??
-      unfinished(step, states[i] as StepState, timedOut, finishedAt, plan.timeoutMs, failed, deferredId)
-  )
+  // one pass, no closures: this runs for every event
+  let failed: string | undefined
+  let deferredId: string | undefined
+  for (let i = 0; i < states.length; i++) {
+    const outcome = (states[i] as StepState).outcome
+    if (outcome === undefined) continue
+    if (outcome.status === "deferred") {
+      if (deferredId === undefined && plan.execution === "sequential") deferredId = outcome.id
+    } else if (failed === undefined && !isDone(outcome)) failed = outcome.id
+  }
+  const modules: Array<StepOutcome> = new Array(steps.length)
+  for (let i = 0; i < steps.length; i++) {
+    const state = states[i] as StepState
+    modules[i] =
+      state.outcome ??
+      unfinished(steps[i] as BoundStep, state, timedOut, finishedAt, plan.timeoutMs, failed, deferredId)
+  }
   if (isSettled(modules)) return { status: chainStatus(modules, timedOut), modules, startedAt, finishedAt }
   // The chain is over anyway (its deadline passed, or a failure stops it): what was deferred
   // will not run now; it is `skipped` and, like every module that did not succeed, replayable.

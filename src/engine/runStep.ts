@@ -14,7 +14,7 @@ import { idempotencyKey } from "../domain/IdempotencyKey.ts"
 import type { ErrorInfo, StepOutcome, StepStatus } from "../domain/Outcome.ts"
 import type { Sanitizer } from "../domain/sanitize.ts"
 import { formatTraceparent, spanContextOf } from "../domain/TraceContext.ts"
-import type { Delivery } from "../modules/Destination.ts"
+import type { Delivery, Receipt } from "../modules/Destination.ts"
 import type { BoundStep, DeferrableInput } from "./BoundChain.ts"
 import { retryDelayMs } from "./backoff.ts"
 import { exitWithin } from "./exitWithin.ts"
@@ -139,16 +139,9 @@ const deferredInfo = (step: BoundStep, reason: "destination_congested" | "circui
       : `deferred: '${step.plan.guard.key}' has ${step.plan.guard.maxInFlight} sends in flight and ${step.plan.guard.maxQueued} waiting`
 })
 
-/** One attempt's exit: the send through the guard's permit, under the attempt timeout. */
-const attemptExit = (
-  step: BoundStep,
-  ctx: StepContext,
-  state: StepState,
-  admission: Admission,
-  traceparent: string | undefined,
-  now: number
-): Effect.Effect<Exit.Exit<unknown, DestinationError | Cause.TimeoutError>> => {
-  const { plan, guard } = step
+/** What the destination receives for this attempt. */
+const deliveryOf = (step: BoundStep, ctx: StepContext, state: StepState, traceparent: string | undefined): Delivery => {
+  const { plan } = step
   const { input } = ctx
   const shaped = state.shaped
   const transformed = shaped !== undefined && "body" in shaped
@@ -166,7 +159,20 @@ const attemptExit = (
   if (input.key !== undefined) delivery.key = input.key
   if (shaped?.headers !== undefined) delivery.templatedHeaders = shaped.headers
   if (traceparent !== undefined) delivery.traceparent = traceparent
-  const send = step.destination.send(delivery)
+  return delivery
+}
+
+/** One attempt's exit: the send through the guard's permit, under the attempt timeout. */
+const attemptExit = (
+  step: BoundStep,
+  ctx: StepContext,
+  state: StepState,
+  admission: Admission,
+  traceparent: string | undefined,
+  now: number
+): Effect.Effect<Exit.Exit<unknown, DestinationError | Cause.TimeoutError>> => {
+  const { plan, guard } = step
+  const send = step.destination.send(deliveryOf(step, ctx, state, traceparent))
   // When the attempt timeout reaches past the chain deadline, the deadline is what bounds
   // this attempt: leave it to the chain (its outcome is then `timed_out` by deadline).
   const bounded = plan.timeoutMs < ctx.deadline - now ? exitWithin(ctx.clock, send, plan.timeoutMs) : Effect.exit(send)
@@ -234,6 +240,8 @@ const shapeFirst = (
 
 const nextAttempt = (step: BoundStep, ctx: StepContext, state: StepState): Effect.Effect<StepOutcome> => {
   const now = ctx.clock.currentTimeMillisUnsafe()
+  // nothing to wait for, bound or retry (see Destination.immediate): the send runs inline
+  if (step.destination.immediate === true && !ctx.traced) return immediateAttempt(step, ctx, state)
   const { guard } = step
   const congestion = ctx.input.congestion
   // a first attempt that would only wait in memory behind a full destination is handed off
@@ -251,6 +259,60 @@ const nextAttempt = (step: BoundStep, ctx: StepContext, state: StepState): Effec
   return Effect.flatMap(attemptExit(step, ctx, state, admission, ctx.input.traceparent, now), (exit) =>
     afterAttempt(step, ctx, state, admission, classify(exit, step.plan.timeoutMs, ctx.sanitize))
   )
+}
+
+/** The one attempt of an immediate destination's step: no slot, timeout, circuit or retry. */
+const immediateAttempt = (step: BoundStep, ctx: StepContext, state: StepState): Effect.Effect<StepOutcome> => {
+  state.attempts = 1
+  return Effect.map(Effect.exit(step.destination.send(deliveryOf(step, ctx, state, ctx.input.traceparent))), (exit) => {
+    const now = ctx.clock.currentTimeMillisUnsafe()
+    if (Exit.isSuccess(exit)) return finish(step, state, "succeeded", now)
+    const failure = classify(exit, step.plan.timeoutMs, ctx.sanitize) as AttemptFailure
+    return finish(step, state, failure.info.reason === "timeout" ? "timed_out" : "failed", now, failure.info)
+  })
+}
+
+/**
+ * A chain of immediate steps without conditions or transforms, run as one loop: one pair of
+ * continuations for the whole chain instead of a suspension, an exit and two closures per
+ * step (what a step would otherwise allocate is paid three times per event in the benchmark).
+ * Same outcomes as running each step on its own: one attempt, succeeded or failed, and a
+ * failure stops the rest when `stopOnFailure`.
+ */
+export const runImmediateSteps = (
+  steps: ReadonlyArray<BoundStep>,
+  states: ReadonlyArray<StepState>,
+  ctx: StepContext,
+  stopOnFailure: boolean
+): Effect.Effect<void> => {
+  let i = 0
+  const start = (): Effect.Effect<void> => {
+    if (i >= steps.length) return Effect.void
+    const step = steps[i] as BoundStep
+    const state = states[i] as StepState
+    state.started = true
+    state.startedAt = ctx.clock.currentTimeMillisUnsafe()
+    state.idempotencyKey = idempotencyKey(ctx.webhookId, ctx.input.eventId, step.plan.id)
+    state.attempts = 1
+    return Effect.matchCauseEffect(step.destination.send(deliveryOf(step, ctx, state, ctx.input.traceparent)), then)
+  }
+  const then = {
+    // one parameter: Effect wraps a handler of any other arity in a closure per call
+    onSuccess: (_receipt: Receipt): Effect.Effect<void> => {
+      finish(steps[i] as BoundStep, states[i] as StepState, "succeeded", ctx.clock.currentTimeMillisUnsafe())
+      i++
+      return start()
+    },
+    onFailure: (cause: Cause.Cause<DestinationError>): Effect.Effect<void> => {
+      const step = steps[i] as BoundStep
+      const failure = classify(Exit.failCause(cause), step.plan.timeoutMs, ctx.sanitize) as AttemptFailure
+      const status = failure.info.reason === "timeout" ? "timed_out" : "failed"
+      finish(step, states[i] as StepState, status, ctx.clock.currentTimeMillisUnsafe(), failure.info)
+      i++
+      return stopOnFailure ? Effect.void : start()
+    }
+  }
+  return Effect.suspend(start)
 }
 
 /** The circuit refused an attempt: defer it, wait for the next probe, or fail it. */

@@ -54,6 +54,13 @@ export interface Receipt {
 export interface Destination<C = unknown> {
   // method syntax on purpose: a Destination<HttpConfig> must fit where a Destination is expected
   send(delivery: Delivery<C>): Effect.Effect<Receipt, DestinationError>
+  /**
+   * `send` does its work there and then: no I/O, no timer, nothing to wait for, and it does not
+   * fail (but by a defect). The engine then runs the step inline: no concurrency slot, attempt
+   * timeout, retry or circuit (there is nothing for them to bound), and a chain of such steps
+   * without the deadline's timer. The log destination is one.
+   */
+  readonly immediate?: true
 }
 
 /** Connection types named in the connections file (`type:` field). */

@@ -80,6 +80,7 @@ const sender =
 /** No client to build: the process's logger is the sink, so `make` cannot fail. */
 export const logDestination: DestinationSpec<LogConfig> = {
   ...logSchemas,
-  make: () => Effect.succeed({ send: sender(defaultRedactor) }),
-  forStream: (_shared, stream) => ({ send: sender(stream.redactor) })
+  // writing a line to the process's logger neither waits nor fails
+  make: () => Effect.succeed({ send: sender(defaultRedactor), immediate: true }),
+  forStream: (_shared, stream) => ({ send: sender(stream.redactor), immediate: true })
 }

@@ -58,7 +58,8 @@ export const resultRecord = (
   meta: RecordMeta,
   traceId?: string
 ): ResultRecord => {
-  const record: ResultRecord = {
+  // built field by field: spreading optional fields in would copy the record per event
+  const record: { -readonly [K in keyof ResultRecord]: ResultRecord[K] } = {
     schema: RESULT_SCHEMA_ID,
     event_id: eventId,
     webhook_id: webhookId,
@@ -70,12 +71,9 @@ export const resultRecord = (
     source: meta.source,
     replay_count: meta.replayCount
   }
-  if (meta.correlationId === undefined && traceId === undefined) return record
-  return {
-    ...record,
-    ...(meta.correlationId === undefined ? {} : { correlation_id: meta.correlationId }),
-    ...(traceId === undefined ? {} : { trace_id: traceId })
-  }
+  if (meta.correlationId !== undefined) record.correlation_id = meta.correlationId
+  if (traceId !== undefined) record.trace_id = traceId
+  return record
 }
 
 /**
@@ -108,12 +106,11 @@ export const deadLetter = (fields: {
   ...(fields.webhookId === undefined ? {} : { webhook_id: fields.webhookId })
 })
 
-export const resultOutput = (topics: OutcomeTopics, result: ResultRecord, meta: RecordMeta): OutputRecord => ({
-  topic: topics.results,
-  key: meta.key,
-  value: JSON.stringify(result),
-  headers: { ...baseHeaders(meta), [H.WEBHOOK_ID]: result.webhook_id }
-})
+export const resultOutput = (topics: OutcomeTopics, result: ResultRecord, meta: RecordMeta): OutputRecord => {
+  const headers = baseHeaders(meta)
+  headers[H.WEBHOOK_ID] = result.webhook_id
+  return { topic: topics.results, key: meta.key, value: JSON.stringify(result), headers }
+}
 
 /** Kafka's default limit on a record batch (broker `message.max.bytes`, topic `max.message.bytes`). */
 export const DEFAULT_MAX_RECORD_BYTES = 1_048_588

@@ -114,30 +114,29 @@ export class PartitionWorker {
     return true
   }
 
-  /** One lane: this record, then every record queued behind it with the same key. */
-  private lane(key: string | undefined, first: InputRecord): Effect.Effect<void> {
-    return Effect.gen(() => this.laneRecords(key, first))
+  /**
+   * One lane: this record, then every record queued behind it with the same key, each after
+   * the previous one's chain ended. A continuation per record (one closure), not a generator:
+   * most lanes run a single record, and a generator costs a few hundred bytes to set up.
+   */
+  private lane(key: string | undefined, record: InputRecord): Effect.Effect<void> {
+    return Effect.flatMap(this.deps.handle(record), (outputs) => {
+      this.settle(Number(record.offset), outputs)
+      const next = this.next(key)
+      return next === undefined ? Effect.void : this.lane(key, next)
+    })
   }
 
-  // A generator method, defined once on the prototype: an inline `Effect.gen(function* ...)`
-  // would create a generator function per event, which costs V8 a fresh prototype and map
-  // (~1 µs) on its first call.
-  private *laneRecords(key: string | undefined, first: InputRecord) {
-    let record: InputRecord | undefined = first
+  /** The key's next record to run, if any; what queued behind a slow record goes to the deferred path. */
+  private next(key: string | undefined): InputRecord | undefined {
     const deferNow = this.deps.deferNow
-    while (record !== undefined) {
-      const outputs = yield* this.deps.handle(record)
-      this.settle(Number(record.offset), outputs)
-      if (deferNow === undefined) record = this.lanes.finish(key)
-      else {
-        const now = Date.now()
-        // it was slow: what queued behind it meanwhile goes to the deferred path, in order
-        if (this.lanes.busyFor(key, now) > (this.deps.slowLaneMs ?? DEFAULT_SLOW_LANE_MS)) {
-          for (const queued of this.lanes.takeQueued(key)) this.settle(Number(queued.offset), deferNow(queued))
-        }
-        record = this.lanes.finish(key, now)
-      }
+    if (deferNow === undefined) return this.lanes.finish(key)
+    const now = Date.now()
+    // it was slow: what queued behind it meanwhile goes to the deferred path, in order
+    if (this.lanes.busyFor(key, now) > (this.deps.slowLaneMs ?? DEFAULT_SLOW_LANE_MS)) {
+      for (const queued of this.lanes.takeQueued(key)) this.settle(Number(queued.offset), deferNow(queued))
     }
+    return this.lanes.finish(key, now)
   }
 
   /** `outputs` of the event at `offset` go to the publisher (or wait for the commit's transaction) */

@@ -11,7 +11,7 @@ import { eventIdFor } from "../domain/EventId.ts"
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../domain/JsonDepth.ts"
 import * as H from "../domain/KafkaHeaders.ts"
 import type { ErrorInfo } from "../domain/Outcome.ts"
-import { WebhookEvent } from "../domain/WebhookEvent.ts"
+import { looksLikeWebhookEvent, WebhookEvent } from "../domain/WebhookEvent.ts"
 import type { deadLetter, OutputRecord } from "../outcomes/records.ts"
 import { eventView, recordMeta, refusal, rejectEvent } from "./EventView.ts"
 import type { HandlerContext } from "./HandlerContext.ts"
@@ -22,6 +22,7 @@ export { recordMeta } from "./EventView.ts"
 export type { HandlerContext, HandlerObserver, RunnableStream } from "./HandlerContext.ts"
 
 const decodeEvent = Schema.decodeUnknownExit(WebhookEvent)
+const isWebhookEvent = Schema.is(WebhookEvent)
 
 const rawOf = (record: InputRecord) => ({ raw: record.value === null ? "" : record.value.toString("base64") })
 
@@ -59,14 +60,15 @@ export const handleRecord = (
         rawOf(record)
       )
     }
-    const decoded = decodeEvent(parsed)
-    if (decoded._tag === "Failure") {
-      const error = Cause.findErrorOption(decoded.cause)
-      const detail = error._tag === "Some" ? error.value.message : "undecodable"
+    // checked in place: the parsed value is the event (no copy); decoded only to say what is wrong
+    if (!looksLikeWebhookEvent(parsed) && !isWebhookEvent(parsed)) {
+      const decoded = decodeEvent(parsed)
+      const error = decoded._tag === "Failure" ? Cause.findErrorOption(decoded.cause) : undefined
+      const detail = error?._tag === "Some" ? error.value.message : "undecodable"
       const message = detail.replace(/\s+/g, " ").slice(0, 300)
       return reject("invalid_event", refusal("schema", `not a webhook event: ${message}`), rawOf(record))
     }
-    const event = decoded.value
+    const event = parsed
     const eventId = eventIdFor(event.id, view.meta.source)
     const ids = { eventId, webhookId: event.webhook_id }
     const stream = ctx.streams.get(event.webhook_id)

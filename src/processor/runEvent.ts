@@ -38,6 +38,19 @@ export interface DecodedEvent {
   readonly behindSlow?: boolean
 }
 
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({})
+
+const spanAttributes = (meta: EventView["meta"]): Record<string, string | number | boolean> => {
+  const attributes: Record<string, string | number | boolean> = {
+    "messaging.system": "kafka",
+    "messaging.destination.name": meta.source.topic,
+    "messaging.destination.partition.id": String(meta.source.partition),
+    "messaging.kafka.offset": Number(meta.source.offset)
+  }
+  if (meta.correlationId !== undefined) attributes["hookstream.correlation_id"] = meta.correlationId
+  return attributes
+}
+
 export const runEvent = (
   ctx: HandlerContext,
   view: EventView,
@@ -49,37 +62,24 @@ export const runEvent = (
   fields["event_id"] = ids.eventId
   fields["webhook_id"] = ids.webhookId
   const deferral = ctx.deferral
-  const input: DeferrableInput = {
+  // built field by field: conditional spreads would allocate a temporary object each, per event
+  const input: { -readonly [K in keyof DeferrableInput]: DeferrableInput[K] } = {
     eventId: ids.eventId,
     payload: stream.payloadRedactor === undefined ? event.payload : stream.payloadRedactor.redact(event.payload),
     payloadEncoding: event.payload_encoding ?? "json",
-    headers: event.headers ?? {},
-    ...(meta.key === null ? {} : { key: meta.key.toString("utf8") }),
-    ...(event.received_at === undefined ? {} : { receivedAt: event.received_at }),
-    replayCount: meta.replayCount,
-    ...(eventTrace === undefined
-      ? {}
-      : { traceparent: inbound !== undefined ? (meta.traceparent as string) : formatTraceparent(eventTrace) }),
-    ...(onlyModules === undefined ? {} : { onlyModules }),
-    // the input path hands congested work off rather than holding it (see deferOutcome); the
-    // deferred path waits for its destinations, at their pace
-    ...(deferral !== undefined
-      ? { congestion: "defer" as const }
-      : decoded.prior !== undefined
-        ? { congestion: "wait" as const }
-        : {}),
-    ...(view.tracing
-      ? {
-          spanAttributes: {
-            "messaging.system": "kafka",
-            "messaging.destination.name": meta.source.topic,
-            "messaging.destination.partition.id": String(meta.source.partition),
-            "messaging.kafka.offset": Number(meta.source.offset),
-            ...(meta.correlationId === undefined ? {} : { "hookstream.correlation_id": meta.correlationId })
-          }
-        }
-      : {})
+    headers: event.headers ?? NO_HEADERS,
+    replayCount: meta.replayCount
   }
+  if (meta.key !== null) input.key = meta.key.toString("utf8")
+  if (event.received_at !== undefined) input.receivedAt = event.received_at
+  if (eventTrace !== undefined)
+    input.traceparent = inbound !== undefined ? (meta.traceparent as string) : formatTraceparent(eventTrace)
+  if (onlyModules !== undefined) input.onlyModules = onlyModules
+  // the input path hands congested work off rather than holding it (see deferOutcome); the
+  // deferred path waits for its destinations, at their pace
+  if (deferral !== undefined) input.congestion = "defer"
+  else if (decoded.prior !== undefined) input.congestion = "wait"
+  if (view.tracing) input.spanAttributes = spanAttributes(meta)
   const settle = (outcome: ChainOutcome) =>
     settleOutcome(ctx, {
       event,

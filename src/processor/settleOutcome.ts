@@ -52,10 +52,10 @@ export const settleOutcome = (ctx: HandlerContext, input: SettleInput): Effect.E
   const result = resultRecord(ids.eventId, ids.webhookId, outcome, m, trace?.traceId)
   const out = resultOutput(ctx.topics, result, m)
   const reason = chainDlqReason(outcome)
+  if (reason === undefined && !input.debug) return Effect.succeed([out])
   const traceField = trace === undefined ? {} : { trace_id: trace.traceId }
   const durationMs = outcome.finishedAt - outcome.startedAt
   if (reason === undefined) {
-    if (!input.debug) return Effect.succeed([out])
     return Effect.logDebug("event processed", { status: outcome.status, duration_ms: durationMs }).pipe(
       Effect.annotateLogs(traceField),
       Effect.as([out])

@@ -1,7 +1,8 @@
 import { Result, Schema } from "effect"
+import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { formatPath, reportIssues, reportingParseOptions } from "../../../src/domain/SchemaIssues.ts"
-import { WebhookEvent } from "../../../src/domain/WebhookEvent.ts"
+import { looksLikeWebhookEvent, WebhookEvent } from "../../../src/domain/WebhookEvent.ts"
 
 const problems = (input: unknown) => {
   const result = Schema.decodeUnknownResult(WebhookEvent)(input, {
@@ -53,5 +54,55 @@ describe("webhook event", () => {
 
   it("ignores fields it does not know (producers may run ahead)", () => {
     expect(problems({ webhook_id: "w", payload: 1, trace: "x" })).toEqual([])
+  })
+})
+
+describe("looksLikeWebhookEvent (the processor's fast check)", () => {
+  const isEvent = Schema.is(WebhookEvent)
+  const field = fc.oneof(
+    fc.constant(undefined),
+    fc.string(),
+    fc.integer(),
+    fc.constant(null),
+    fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer())),
+    fc.array(fc.string())
+  )
+  const candidate = fc.record(
+    {
+      webhook_id: fc.oneof(fc.string(), fc.integer(), fc.constant("")),
+      payload: fc.oneof(fc.jsonValue(), fc.base64String()),
+      id: fc.oneof(fc.string(), fc.stringMatching(/^[\x21-\x7e]{1,200}$/), field),
+      headers: field,
+      received_at: fc.oneof(fc.constant("2026-12-06T10:00:00Z"), fc.constant("2026-02-30T00:00:00Z"), field),
+      payload_encoding: fc.oneof(fc.constant("json"), fc.constant("base64"), field)
+    },
+    { requiredKeys: [] }
+  )
+
+  it("never says yes where the schema says no", () => {
+    fc.assert(
+      fc.property(candidate, (value) => {
+        if (looksLikeWebhookEvent(value)) expect(isEvent(value)).toBe(true)
+      }),
+      { numRuns: 5_000 }
+    )
+  })
+
+  it("says yes for the events producers send (so the schema is not asked per event)", () => {
+    const events = [
+      { webhook_id: "orders", payload: { n: 1 } },
+      {
+        webhook_id: "orders",
+        id: "evt_1",
+        payload: [1, 2],
+        headers: { "x-a": "b" },
+        received_at: "2026-12-06T10:00:00.123Z"
+      },
+      { webhook_id: "raw", payload: "aGVsbG8=", payload_encoding: "base64" }
+    ]
+    for (const e of events) {
+      expect(isEvent(e)).toBe(true)
+      expect(looksLikeWebhookEvent(e)).toBe(true)
+    }
   })
 })
