@@ -57,6 +57,8 @@ const tracing =
 const ROUNDS = 3
 
 const noop: Destination = { send: () => Effect.succeed({}) }
+/** the same no-op as the log step is: a send that neither waits nor fails (Destination.immediate) */
+const immediate: Destination = { ...noop, immediate: true }
 
 const step = (id: string, index: number): ModulePlan => ({
   id,
@@ -106,6 +108,7 @@ const sequential = plan("sequential")
 const chains: Record<string, BoundChain> = {
   sequential: engine.bind(sequential, () => noop),
   parallel: engine.bind(plan("parallel"), () => noop),
+  "sequential, immediate steps": engine.bind(sequential, () => immediate),
   "sequential, a when per step": engine.bind(
     { ...sequential, modules: sequential.modules.map((m, i) => ({ ...m, when: condition(`chain.${i}.when`) })) },
     () => noop

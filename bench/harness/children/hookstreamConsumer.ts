@@ -43,7 +43,8 @@ const program = Effect.gen(function* () {
     destination = yield* httpDestination.make(undefined)
   } else {
     modules = ["a", "b", "c"].map((id, index) => step(id, index, "log", {}))
-    destination = { send: () => Effect.succeed({}) }
+    // like the log step it stands for: a send that neither waits nor fails (Destination.immediate)
+    destination = { send: () => Effect.succeed({}), immediate: true }
   }
   const plan: ChainPlan = {
     webhookId: "bench",
