@@ -9,7 +9,7 @@
  * What it must show: the cost per step is flat (no step pays for the others), and a payload's
  * size costs once per event (its parse), not once per step: the payload is shared, never copied.
  *
- *   node --expose-gc bench/curves.ts [--json]
+ *   node --expose-gc bench/curves.ts [--json] [--quick]
  */
 import { Effect, Layer } from "effect"
 import type { ChainPlan, ModulePlan } from "../src/domain/ChainPlan.ts"
@@ -106,9 +106,14 @@ const pointRunner = (steps: number, immediate: boolean) => {
 
 const gc = (globalThis as { gc?: () => void }).gc
 
-export const measurePoint = async (steps: number, payloadBytes: number, immediate: boolean): Promise<CurvePoint> => {
+export const measurePoint = async (
+  steps: number,
+  payloadBytes: number,
+  immediate: boolean,
+  scale = 1
+): Promise<CurvePoint> => {
   // fewer events for big payloads: the same few seconds of work per point
-  const count = payloadBytes >= 1_000_000 ? 300 : payloadBytes >= 64_000 ? 3_000 : 20_000
+  const count = Math.ceil((payloadBytes >= 1_000_000 ? 300 : payloadBytes >= 64_000 ? 3_000 : 20_000) * scale)
   const run = pointRunner(steps, immediate)
   const records = recordsFor(count, payloadBytes)
   const warm = records.slice(0, Math.ceil(count / 4))
@@ -133,18 +138,19 @@ export const measurePoint = async (steps: number, payloadBytes: number, immediat
 export const CHAIN_LENGTHS = [1, 3, 10, 20] as const
 export const PAYLOADS = [1_024, 65_536, 1_048_576] as const
 
-export const measureCurves = async (): Promise<ReadonlyArray<CurvePoint>> => {
+/** `scale` < 1: fewer events per point (the quick run) */
+export const measureCurves = async (scale = 1): Promise<ReadonlyArray<CurvePoint>> => {
   const points: Array<CurvePoint> = []
   for (const immediate of [true, false]) {
-    for (const steps of CHAIN_LENGTHS) points.push(await measurePoint(steps, 1_024, immediate))
+    for (const steps of CHAIN_LENGTHS) points.push(await measurePoint(steps, 1_024, immediate, scale))
     for (const payload of PAYLOADS.slice(1))
-      for (const steps of [3, 10]) points.push(await measurePoint(steps, payload, immediate))
+      for (const steps of [3, 10]) points.push(await measurePoint(steps, payload, immediate, scale))
   }
   return points
 }
 
 if (import.meta.main) {
-  const points = await measureCurves()
+  const points = await measureCurves(process.argv.includes("--quick") ? 0.1 : 1)
   if (process.argv.includes("--json")) process.stdout.write(`${JSON.stringify(points)}\n`)
   else console.table(points)
 }

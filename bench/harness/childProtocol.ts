@@ -26,6 +26,8 @@ export interface ChildSettings {
   readonly records?: "small" | "results" | "results_lean"
   /** the client that writes the records (rawPipe: KafkaJS unless `platformatic`; hookstream: its default) */
   readonly producerClient?: "kafkajs" | "platformatic"
+  /** hookstream only: run with the deferred topic and path (default true, as `hookstream run`) */
+  readonly deferral?: boolean
 }
 
 export type ChildMessage =

@@ -3,12 +3,15 @@
  * after another, then the ratios against their targets. Returns the report; writing it is
  * writeReport's job.
  */
+import { spawnSync } from "node:child_process"
 import { availableParallelism } from "node:os"
+import { join } from "node:path"
 import { logLevel } from "kafkajs"
 import { makeKafka } from "../../src/kafka/kafkaClient.ts"
 import { KAFKA_VERSION } from "../../src/kafka/local/KafkaVersion.ts"
 import { startLocalKafka } from "../../src/kafka/local/startLocalKafka.ts"
 import type { ProducerClient } from "../../src/kafka/producer/ProducerDriver.ts"
+import type { CurvePoint } from "../curves.ts"
 import { type BenchReport, computeDiagnostics, computeRatios, type ScenarioResult } from "./benchReport.ts"
 import { benchSettings, SCENARIOS, type ScenarioName } from "./benchSettings.ts"
 import { type PipeSpec, runBrokerCeilingScenario, runPipeScenario, type ScenarioContext } from "./scenarioRunners.ts"
@@ -27,6 +30,8 @@ export interface BenchOptions {
   readonly childExecArgv?: ReadonlyArray<string>
   readonly command?: string
   readonly log?: (line: string) => void
+  /** measure the cost curves even with `only` (they run by default in a full run) */
+  readonly curves?: boolean
 }
 
 export const runBench = async (options: BenchOptions): Promise<BenchReport> => {
@@ -72,8 +77,9 @@ export const runBench = async (options: BenchOptions): Promise<BenchReport> => {
       ] as const
     /** the no-op chain, sequential, on pre-filled events; `producerClient` absent: hookstream's default */
     const noopChain = (
-      name: "noop_chain_seq" | "noop_chain_seq_kafkajs" | "noop_chain_seq_platformatic",
-      producerClient?: ProducerClient
+      name: "noop_chain_seq" | "noop_chain_seq_no_deferral" | "noop_chain_seq_kafkajs" | "noop_chain_seq_platformatic",
+      producerClient?: ProducerClient,
+      deferral?: boolean
     ) =>
       [
         name,
@@ -86,7 +92,8 @@ export const runBench = async (options: BenchOptions): Promise<BenchReport> => {
               chain: "noop",
               execution: "sequential",
               partitions,
-              ...(producerClient === undefined ? {} : { producerClient })
+              ...(producerClient === undefined ? {} : { producerClient }),
+              ...(deferral === undefined ? {} : { deferral })
             },
             { type: "prefill", events: events[name] }
           )
@@ -98,6 +105,8 @@ export const runBench = async (options: BenchOptions): Promise<BenchReport> => {
       rawPipe("raw_pipe_results_platformatic", "results", "platformatic"),
       rawPipe("raw_pipe_results_lean", "results_lean"),
       noopChain("noop_chain_seq"),
+      // what the isolation machinery (deferral) costs per event: the same chain without it
+      noopChain("noop_chain_seq_no_deferral", undefined, false),
       // one flag apart, back to back so the machine's load is as alike as it gets
       noopChain("noop_chain_seq_kafkajs", "kafkajs"),
       noopChain("noop_chain_seq_platformatic", "platformatic"),
@@ -220,6 +229,9 @@ export const runBench = async (options: BenchOptions): Promise<BenchReport> => {
   } finally {
     await broker.stop()
   }
+  // with the broker gone: the processor's own cost curves (no Kafka), in a child of their own
+  const curves =
+    options.only === undefined || options.curves === true ? await measureCurvesInChild(log, options.quick) : undefined
   const { ratios, limits } = computeRatios(scenarios)
   return {
     generated_at: new Date().toISOString(),
@@ -236,6 +248,23 @@ export const runBench = async (options: BenchOptions): Promise<BenchReport> => {
     ratios,
     limits,
     diagnostics: computeDiagnostics(scenarios),
+    ...(curves === undefined ? {} : { curves }),
     errors
   }
+}
+
+const measureCurvesInChild = async (
+  log: (line: string) => void,
+  quick: boolean
+): Promise<ReadonlyArray<CurvePoint> | undefined> => {
+  log("curves (the processor's cost against chain length and payload size, no Kafka)…")
+  const script = join(import.meta.dirname, "..", "curves.ts")
+  const args = ["--expose-gc", script, "--json", ...(quick ? ["--quick"] : [])]
+  const child = spawnSync(process.execPath, args, { encoding: "utf8", timeout: 600_000 })
+  const line = child.stdout?.trim().split("\n").at(-1)
+  if (child.status !== 0 || line === undefined) {
+    log(`  curves FAILED: ${child.stderr?.trim().split("\n").at(-1) ?? `exit ${child.status}`}`)
+    return undefined
+  }
+  return JSON.parse(line) as ReadonlyArray<CurvePoint>
 }

@@ -37,6 +37,7 @@ export interface PipeSpec {
   readonly sinkUrl?: string
   readonly records?: ChildSettings["records"]
   readonly producerClient?: ChildSettings["producerClient"]
+  readonly deferral?: boolean
   /** distinct record keys of the pre-filled events (default: the settings' `keys`) */
   readonly keys?: number
 }
@@ -98,7 +99,8 @@ export const runPipeScenario = async (ctx: ScenarioContext, spec: PipeSpec, feed
         execution: spec.execution ?? "sequential",
         ...(spec.sinkUrl === undefined ? {} : { sinkUrl: spec.sinkUrl }),
         ...(spec.records === undefined ? {} : { records: spec.records }),
-        ...(spec.producerClient === undefined ? {} : { producerClient: spec.producerClient })
+        ...(spec.producerClient === undefined ? {} : { producerClient: spec.producerClient }),
+        ...(spec.deferral === undefined ? {} : { deferral: spec.deferral })
       },
       { verbose: ctx.verbose, execArgv: ctx.childExecArgv, timeoutMs: stuckAfterMs(expected) }
     )

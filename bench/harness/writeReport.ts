@@ -16,6 +16,21 @@ const targetRow = (name: string, r: RatioResult | undefined) =>
 const diagnosticRow = (name: string, d: Diagnostic | undefined) =>
   d === undefined ? `| ${name} | – | not measured |` : `| ${name} | ${d.value} | ${d.detail} |`
 
+/** The cost curves as a table: µs and KB per event by chain length and payload size. */
+const curveRows = (report: BenchReport): ReadonlyArray<string> => {
+  const curves = report.curves
+  if (curves === undefined || curves.length === 0) return []
+  return [
+    "| curve: steps | payload | steps immediate | µs/event | KB/event |",
+    "|--:|--:|---|--:|--:|",
+    ...curves.map(
+      (p) =>
+        `| ${p.steps} | ${p.payload_bytes >= 1_048_576 ? "1 MB" : p.payload_bytes >= 65_536 ? "64 KB" : "1 KB"} | ${p.immediate ? "yes" : "no"} | ${p.cpu_us_per_event} | ${(p.bytes_per_event / 1_024).toFixed(1)} |`
+    ),
+    ""
+  ]
+}
+
 export const reportMarkdown = (report: BenchReport): string => {
   const lines = [
     `# hookstream benchmark (${report.quick ? "quick" : "full"} run)`,
@@ -38,16 +53,19 @@ export const reportMarkdown = (report: BenchReport): string => {
     "",
     "| target | value | wanted | result | detail |",
     "|---|--:|---|---|---|",
-    targetRow("noop_vs_raw", report.ratios.noop_vs_raw),
+    targetRow("noop_vs_raw_results", report.ratios.noop_vs_raw_results),
+    targetRow("noop_cpu_us_per_event", report.limits.noop_cpu_us_per_event),
     targetRow("slow_sink_vs_naive", report.ratios.slow_sink_vs_naive),
     targetRow("p99_half_load_vs_raw", report.ratios.p99_half_load_vs_raw),
     targetRow("platformatic_vs_kafkajs", report.ratios.platformatic_vs_kafkajs),
     targetRow("backlog_peak_rss_mb", report.limits.backlog_peak_rss_mb),
     "",
+    ...curveRows(report),
     "| diagnostic (no target) | value | detail |",
     "|---|--:|---|",
     diagnosticRow("raw_results_vs_raw", report.diagnostics?.raw_results_vs_raw),
-    diagnosticRow("noop_vs_raw_results", report.diagnostics?.noop_vs_raw_results),
+    diagnosticRow("noop_vs_raw", report.diagnostics?.noop_vs_raw),
+    diagnosticRow("isolation_cost", report.diagnostics?.isolation_cost),
     diagnosticRow("result_headers_cost", report.diagnostics?.result_headers_cost),
     diagnosticRow("raw_results_platformatic_vs_kafkajs", report.diagnostics?.raw_results_platformatic_vs_kafkajs),
     diagnosticRow("noop_vs_raw_results_kafkajs", report.diagnostics?.noop_vs_raw_results_kafkajs),

@@ -69,6 +69,11 @@ const program = Effect.gen(function* () {
     exactlyOnce: false,
     commitIntervalMs: 1_000,
     instanceId: "bench",
+    // as `hookstream run`: the deferred topic and path (docs/isolation.md), unless the scenario
+    // measures without them
+    ...(settings.deferral === false
+      ? {}
+      : { deferred: { topic: `${settings.input}.deferred`, groupId: `${settings.group}.deferred` } }),
     ...(settings.producerClient === undefined ? {} : { producerClient: settings.producerClient })
   })
   const reporter = childReporter(settings, () => processor.status().processed)

@@ -49,7 +49,8 @@ describe("npm run bench -- --quick", () => {
       expect(s.p50_ms).toBeLessThanOrEqual(s.p95_ms)
       expect(s.p95_ms).toBeLessThanOrEqual(s.p99_ms)
     }
-    expectRatio(report.ratios.noop_vs_raw)
+    expectRatio(report.ratios.noop_vs_raw_results)
+    expectRatio(report.limits.noop_cpu_us_per_event)
     expectRatio(report.ratios.slow_sink_vs_naive)
     expectRatio(report.ratios.p99_half_load_vs_raw)
     expectRatio(report.limits.backlog_peak_rss_mb)
@@ -57,7 +58,8 @@ describe("npm run bench -- --quick", () => {
     const diagnostics = report.diagnostics
     for (const d of [
       diagnostics.raw_results_vs_raw,
-      diagnostics.noop_vs_raw_results,
+      diagnostics.noop_vs_raw,
+      diagnostics.isolation_cost,
       diagnostics.result_headers_cost,
       diagnostics.raw_results_platformatic_vs_kafkajs,
       diagnostics.noop_vs_raw_results_kafkajs,
@@ -67,10 +69,19 @@ describe("npm run bench -- --quick", () => {
       expect(d?.detail).toMatch(/events\/s$/)
     }
 
+    // the cost curves: every chain length and payload size, for both kinds of steps
+    expect(report.curves?.length).toBe(16)
+    for (const p of report.curves ?? []) {
+      expect(p.cpu_us_per_event, JSON.stringify(p)).toBeGreaterThan(0)
+      expect(p.bytes_per_event, JSON.stringify(p)).toBeGreaterThan(0)
+    }
+
     const markdown = await readFile(join(out, "bench.md"), "utf8")
     for (const name of SCENARIOS) expect(markdown).toContain(`| ${name} |`)
-    expect(markdown).toContain("noop_vs_raw")
+    expect(markdown).toContain("| noop_vs_raw |")
     expect(markdown).toContain("| noop_vs_raw_results |")
+    expect(markdown).toContain("| isolation_cost |")
+    expect(markdown).toContain("| curve: steps |")
     expect(await readFile(join(out, "bench.svg"), "utf8")).toMatch(/^<svg /)
   })
 })
