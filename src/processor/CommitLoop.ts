@@ -8,15 +8,24 @@
 import { Deferred, Duration, Effect, Schedule, type Scope } from "effect"
 import type { KafkaError } from "../kafka/KafkaError.ts"
 import type { TransactionalProducer } from "../kafka/producer/TransactionalProducer.ts"
-import { type CommitTarget, commitAtLeastOnce, commitExactlyOnce, makeStats } from "./Committer.ts"
+import {
+  type CommitTarget,
+  commitAtLeastOnce,
+  commitExactlyOnce,
+  type ExactlyOnceState,
+  makeStats
+} from "./Committer.ts"
 import type { PartitionWorker } from "./PartitionWorker.ts"
 import type { ProcessorMetrics } from "./ProcessorMetrics.ts"
 
 export interface CommitLoopSettings {
   readonly workers: () => ReadonlyArray<PartitionWorker>
   /** exactly-once: the loop's transactional producer; absent: offsets go through `consumer` */
-  readonly transactional: Pick<TransactionalProducer, "run"> | undefined
-  readonly consumer: CommitTarget
+  readonly transactional: Pick<TransactionalProducer, "run" | "fence"> | undefined
+  /** at-least-once: commits; exactly-once: reads the committed offsets to settle a commit in doubt */
+  readonly consumer: CommitTarget & {
+    readonly committed: Effect.Effect<ReadonlyMap<number, number>, KafkaError>
+  }
   readonly groupId: string
   readonly topic: string
   readonly metrics: ProcessorMetrics
@@ -38,10 +47,11 @@ export interface CommitLoop {
 export const makeCommitLoop = (settings: CommitLoopSettings): CommitLoop => {
   const stats = makeStats()
   const { transactional, metrics } = settings
+  const exactlyOnce: ExactlyOnceState = { committed: settings.consumer.committed, inDoubt: undefined }
   const once =
     transactional !== undefined
       ? Effect.suspend(() =>
-          commitExactlyOnce(settings.workers(), transactional, settings.groupId, settings.topic, stats)
+          commitExactlyOnce(settings.workers(), transactional, settings.groupId, settings.topic, stats, exactlyOnce)
         )
       : Effect.suspend(() => commitAtLeastOnce(settings.workers(), settings.consumer, stats))
 
