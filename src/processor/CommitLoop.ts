@@ -5,7 +5,7 @@
  * transaction, see Committer.ts). A failed commit is retried on the next tick; a fenced
  * producer (another instance took our transactional id) stops the loop.
  */
-import { Deferred, Duration, Effect, Schedule, type Scope } from "effect"
+import { Deferred, Duration, Effect, Schedule, type Scope, Semaphore } from "effect"
 import type { KafkaError } from "../kafka/KafkaError.ts"
 import type { TransactionalProducer } from "../kafka/producer/TransactionalProducer.ts"
 import {
@@ -28,7 +28,7 @@ export interface CommitLoopSettings {
   }
   readonly groupId: string
   readonly topic: string
-  readonly metrics: ProcessorMetrics
+  readonly metrics: Pick<ProcessorMetrics, "offsetsCommitted" | "commitFailed" | "publishFailed">
   /** a commit shrank the held window: batches waiting for room may go on */
   readonly afterCommit: () => void
   /** fenced: the loop must stop */
@@ -55,6 +55,11 @@ export const makeCommitLoop = (settings: CommitLoopSettings): CommitLoop => {
         )
       : Effect.suspend(() => commitAtLeastOnce(settings.workers(), settings.consumer, stats))
 
+  // One commit at a time: the tick, the commit before a rebalance and the final one at shutdown
+  // may meet. Two exactly-once commits at once would put the same pending outcomes in two
+  // transactions (both commit: duplicates), and a second `begin` while one is open makes the
+  // producer replace its client, which aborts the first behind its back.
+  const oneAtATime = Semaphore.makeUnsafe(1)
   const commit = Effect.suspend(() => {
     const before = stats.commits
     return once.pipe(
@@ -67,7 +72,7 @@ export const makeCommitLoop = (settings: CommitLoopSettings): CommitLoop => {
         })
       )
     )
-  })
+  }).pipe(oneAtATime.withPermits(1))
 
   const commitQuietly = commit.pipe(
     Effect.tapError((e) =>

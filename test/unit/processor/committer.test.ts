@@ -5,12 +5,13 @@
  * is how a rolling restart of the brokers produced duplicate outcomes for read_committed readers.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Deferred, Effect } from "effect"
+import type { InputRecord } from "../../../src/kafka/InputRecord.ts"
 import { KafkaError } from "../../../src/kafka/KafkaError.ts"
 import type { CommitOffsets, ProducerRecord } from "../../../src/kafka/producer/ProducerDriver.ts"
 import type { OutputRecord } from "../../../src/outcomes/records.ts"
+import { makeCommitLoop } from "../../../src/processor/CommitLoop.ts"
 import { commitExactlyOnce, type ExactlyOnceState, makeStats } from "../../../src/processor/Committer.ts"
-import type { InputRecord } from "../../../src/processor/InputRecord.ts"
 import { PartitionWorker } from "../../../src/processor/PartitionWorker.ts"
 
 const record = (offset: number): InputRecord => ({
@@ -148,5 +149,53 @@ describe("commitExactlyOnce with an unanswered commit", () => {
       assert.strictEqual(yield* commit, "Success")
       yield* worker.close
     })
+  )
+})
+
+describe("the commit loop", () => {
+  it.live(
+    "runs one commit at a time: a commit before a rebalance meeting the tick never puts the same outcomes in two transactions",
+    () =>
+      Effect.gen(function* () {
+        const transactions: Array<ReadonlyArray<string>> = []
+        let open = 0
+        let overlapped = false
+        const producer = {
+          run: (records: ReadonlyArray<ProducerRecord>) =>
+            Effect.gen(function* () {
+              open++
+              if (open > 1) overlapped = true
+              yield* Effect.sleep(20)
+              transactions.push(records.map((r) => String(r.value)))
+              open--
+            }),
+          fence: Effect.void
+        }
+        const worker = yield* PartitionWorker.make(0, 0, {
+          handle: (r) =>
+            Effect.succeed([{ topic: "results", key: r.key, value: `result of ${r.offset}`, headers: {} }]),
+          publish: undefined,
+          onDone: () => undefined
+        })
+        const failed = yield* Deferred.make<never, KafkaError | Error>()
+        const loop = makeCommitLoop({
+          workers: () => [worker],
+          transactional: producer,
+          consumer: { commit: () => Effect.void, committed: Effect.succeed(new Map()) },
+          groupId: "g",
+          topic: "webhooks",
+          metrics: { offsetsCommitted: () => undefined, commitFailed: () => undefined, publishFailed: () => undefined },
+          afterCommit: () => undefined,
+          failed
+        })
+        worker.accept(record(0))
+        worker.accept(record(1))
+        yield* Effect.sleep(5)
+        yield* Effect.all([loop.commitQuietly, loop.commitQuietly, loop.commit], { concurrency: "unbounded" })
+        assert.isFalse(overlapped)
+        assert.deepStrictEqual(transactions, [["result of 0", "result of 1"]])
+        assert.strictEqual(worker.committed, 2)
+        yield* worker.close
+      })
   )
 })
