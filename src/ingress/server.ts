@@ -17,7 +17,7 @@
  *   413  body over the stream's max_payload_size (fastify, before buffering it all)
  *   401  HMAC signature (github, stripe, standard_webhooks) over the raw body
  *   415  not JSON and the stream does not allow raw bodies
- *   400  invalid JSON, or nested deeper than 50
+ *   400  not UTF-8, invalid JSON, or nested deeper than 50
  *   413  the event envelope would exceed max_payload_size (the processor would refuse it)
  *   503  Kafka did not acknowledge within the produce timeout, or failed, with Retry-After
  *   202  acknowledged by Kafka (acks=all)
