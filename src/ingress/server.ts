@@ -7,7 +7,7 @@
  * A request goes through, in order:
  *   404  no served stream has this id (or another method/path)
  *   431  more header fields than allowed (total header bytes: Node's limit, also 431)
- *   401  IP allowlist, bearer, basic, and the HMAC signature header's form and timestamp
+ *   401  IP allowlist, bearer, basic, API key, and the HMAC signature header's form and timestamp
  *        (before the body is read)
  *   429  the stream's (or the client IP's) token bucket is empty, with Retry-After
  *   503  no in-flight slot for this stream (its reserve and the shared part are taken: see
@@ -201,7 +201,7 @@ export const makeIngressServer = (
       request: FastifyRequest
     ): { code: number; retryAfter?: number } | undefined => {
       if (headerCount(request.raw.rawHeaders) > options.maxHeaders) return { code: 431 }
-      if (!stream.checkHeaders(request.headers, request.ip)) return { code: 401 }
+      if (!stream.checkHead({ headers: request.headers, ip: request.ip, url: request.url })) return { code: 401 }
       const rate = stream.rateLimit(request.ip)
       if (!rate.allowed) return { code: 429, retryAfter: rate.retryAfterSeconds }
       if (closing) return { code: 503, retryAfter: options.retryAfterSeconds }
@@ -236,7 +236,7 @@ export const makeIngressServer = (
         webhookId: stream.webhookId,
         eventId,
         receivedAt: toRfc3339(received),
-        headers: envelopeHeaders(headers),
+        headers: envelopeHeaders(headers, stream.secretHeaders),
         payload
       })
       if (Buffer.byteLength(value) > stream.maxPayloadBytes)

@@ -70,6 +70,32 @@ describe("ingress section", () => {
     ])
   })
 
+  it("decodes an API key in a header or the query, keys as Redacted", () => {
+    const header = only(withIngress({ auth: { api_key: { header: "X-API-Key", keys: ["${K}", "k2"] } } }, { K: "k1" }))
+    expect(header.ingress?.auth.api_key?.header).toBe("X-API-Key")
+    expect(header.ingress?.auth.api_key?.keys.map((k) => Redacted.value(k))).toEqual(["k1", "k2"])
+    expect(JSON.stringify(header.ingress)).not.toMatch(/k1|k2/)
+    expect(
+      only(withIngress({ auth: { api_key: { query: "api_key", keys: ["k"] } } })).ingress?.auth.api_key?.query
+    ).toBe("api_key")
+  })
+
+  it("rejects an API key with both or neither place, a credential header, a bad parameter name, no keys", () => {
+    expect(problems(withIngress({ auth: { api_key: { header: "x-key", query: "key", keys: ["k"] } } }))).toEqual([
+      "ingress.auth.api_key: set exactly one of header or query: where the key is read from"
+    ])
+    expect(problems(withIngress({ auth: { api_key: { keys: ["k"] } } }))).toEqual([
+      "ingress.auth.api_key: set exactly one of header or query: where the key is read from"
+    ])
+    expect(problems(withIngress({ auth: { api_key: { header: "Authorization", keys: [] } } }))).toEqual([
+      "ingress.auth.api_key.header: 'Authorization' carries other credentials; use bearer for Authorization, or another header",
+      "ingress.auth.api_key.keys: expected at least one key (list several to rotate without downtime), got a list"
+    ])
+    expect(problems(withIngress({ auth: { api_key: { query: "a&b", keys: ["k"] } } }))).toEqual([
+      "ingress.auth.api_key.query: expected a query parameter name (letters, digits, . _ ~ -), got 'a&b'"
+    ])
+  })
+
   it("rejects a user listed twice", () => {
     const users = [
       { username: "a", password: "x" },
