@@ -7,6 +7,7 @@ import { Schema } from "effect"
 import { intBetween, matching, numberBetween, rule, text, withDefault } from "./Checks.ts"
 import { Duration } from "./Duration.ts"
 import { Cidr, HeaderName, JsonPointer } from "./Identifiers.ts"
+import { JwtAuth } from "./JwtAuth.ts"
 import { Secret } from "./Secret.ts"
 
 const secretList = (what: string) =>
@@ -65,14 +66,16 @@ export const IngressAuth = Schema.Struct({
   basic: Schema.optionalKey(BasicAuth),
   hmac: Schema.optionalKey(HmacAuth),
   api_key: Schema.optionalKey(ApiKeyAuth),
+  jwt: Schema.optionalKey(JwtAuth),
   ip_allowlist: Schema.optionalKey(Schema.Array(Cidr).check(Schema.isMinLength(1, { expected: "at least one CIDR" })))
 }).check(
-  // both read the one Authorization header, so a request could never satisfy both
-  rule<{ readonly bearer?: unknown; readonly basic?: unknown }>((auth) =>
-    auth.bearer !== undefined && auth.basic !== undefined
-      ? "bearer and basic both use the Authorization header, so no request could pass both; keep one"
-      : undefined
-  )
+  // they all read the one Authorization header, so a request could never satisfy two
+  rule<{ readonly bearer?: unknown; readonly basic?: unknown; readonly jwt?: unknown }>((auth) => {
+    const readers = (["bearer", "basic", "jwt"] as const).filter((name) => auth[name] !== undefined)
+    if (readers.length < 2) return undefined
+    const [both, all] = readers.length === 2 ? ["both", "both"] : ["all", "them all"]
+    return `${readers.join(" and ")} ${both} use the Authorization header, so no request could pass ${all}; keep one`
+  })
 )
 
 export const RateLimit = Schema.Struct({

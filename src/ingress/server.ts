@@ -7,8 +7,9 @@
  * A request goes through, in order:
  *   404  no served stream has this id (or another method/path)
  *   431  more header fields than allowed (total header bytes: Node's limit, also 431)
- *   401  IP allowlist, bearer, basic, API key, and the HMAC signature header's form and timestamp
- *        (before the body is read)
+ *   401  IP allowlist, bearer, basic, API key, JWT, and the HMAC signature header's form and
+ *        timestamp (before the body is read)
+ *   503  the stream's JWKS cannot be fetched (timeout, network, SSRF refusal), with Retry-After
  *   429  the stream's (or the client IP's) token bucket is empty, with Retry-After
  *   503  no in-flight slot for this stream (its reserve and the shared part are taken: see
  *        inFlight.ts), or the ingress is shutting down, with Retry-After
@@ -18,6 +19,8 @@
  *   401  HMAC signature (github, stripe, standard_webhooks) over the raw body
  *   415  not JSON and the stream does not allow raw bodies
  *   400  not UTF-8, invalid JSON, or nested deeper than 50
+ *   422  the JSON payload does not match the stream's payload_schema (the first few JSON
+ *        Pointer paths and what the schema wants there, never the values)
  *   413  the event envelope would exceed max_payload_size (the processor would refuse it)
  *   503  Kafka did not acknowledge within the produce timeout, or failed, with Retry-After
  *   202  acknowledged by Kafka (acks=all)
@@ -31,6 +34,7 @@ import { Cause, Effect, Exit, Schema, type Scope } from "effect"
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify"
 import * as H from "../domain/KafkaHeaders.ts"
 import { toRfc3339 } from "../domain/Timestamp.ts"
+import type { JwtVerdict } from "./auth/jwt.ts"
 import type { EventProducer } from "./EventProducer.ts"
 import { envelopeHeaders, envelopeValue, type IngressRecord, traceHeaders } from "./envelope.ts"
 import { providerEventId, ulid } from "./eventId.ts"
@@ -181,27 +185,48 @@ export const makeIngressServer = (
     const gate = (stream: StreamIngress) => (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
       const state: RequestState = { stream, slot: undefined }
       states.set(request.raw, state)
-      const rejection = admit(stream, request)
-      if (rejection !== undefined) {
+      const reject = (rejection: { code: number; retryAfter?: number }): void => {
         send(reply, rejection.code, errorBody(rejection.code), rejection.retryAfter)
+      }
+      if (headerCount(request.raw.rawHeaders) > options.maxHeaders) return reject({ code: 431 })
+      const passed = stream.checkHead({ headers: request.headers, ip: request.ip, url: request.url })
+      const proceed = (verdict: JwtVerdict): void => {
+        // gone while its token was checked: a slot taken now would never see its "close"
+        if (request.raw.destroyed || reply.raw.destroyed) return
+        const rejection = admit(stream, request, verdict)
+        if (rejection !== undefined) return reject(rejection)
+        const slot = inFlight.tryAcquire(stream.webhookId)
+        if (slot === undefined) return reject({ code: 503, retryAfter: options.retryAfterSeconds })
+        state.slot = slot
+        reply.raw.once("close", slot.release)
+        done()
+      }
+      if (stream.verifyToken === undefined) {
+        proceed(passed ? "pass" : "fail")
         return
       }
-      const slot = inFlight.tryAcquire(stream.webhookId)
-      if (slot === undefined) {
-        send(reply, 503, errorBody(503), options.retryAfterSeconds)
-        return
-      }
-      state.slot = slot
-      reply.raw.once("close", slot.release)
-      done()
+      // the token is verified even when another check failed: the time taken does not tell which
+      stream.verifyToken(headerValue(request.headers, "authorization")).then(
+        (verdict) => proceed(passed ? verdict : "fail"),
+        () => proceed("unavailable")
+      )
     }
 
+    const jwksWarnedAt = new Map<string, number>()
     const admit = (
       stream: StreamIngress,
-      request: FastifyRequest
+      request: FastifyRequest,
+      auth: JwtVerdict
     ): { code: number; retryAfter?: number } | undefined => {
-      if (headerCount(request.raw.rawHeaders) > options.maxHeaders) return { code: 431 }
-      if (!stream.checkHead({ headers: request.headers, ip: request.ip, url: request.url })) return { code: 401 }
+      if (auth === "fail") return { code: 401 }
+      if (auth === "unavailable") {
+        // once a minute per stream: an identity provider outage must be seen, not flood the log
+        if (now() - (jwksWarnedAt.get(stream.webhookId) ?? -Infinity) > 60_000) {
+          jwksWarnedAt.set(stream.webhookId, now())
+          runFork(Effect.logWarning(`ingress: stream '${stream.webhookId}' cannot fetch its JWKS; answering 503`))
+        }
+        return { code: 503, retryAfter: options.retryAfterSeconds }
+      }
       const rate = stream.rateLimit(request.ip)
       if (!rate.allowed) return { code: 429, retryAfter: rate.retryAfterSeconds }
       if (closing) return { code: 503, retryAfter: options.retryAfterSeconds }
@@ -220,6 +245,9 @@ export const makeIngressServer = (
       if (isJsonMediaType(headers["content-type"])) {
         const parsed = parseJsonBody(body)
         if (!parsed.ok) return send(reply, 400, { error: parsed.problem })
+        const problems = stream.payloadContract?.check(parsed.value)
+        if (problems !== undefined && problems.length > 0)
+          return send(reply, 422, { error: "the payload does not match this stream's payload_schema", problems })
         payload = { encoding: "json", text: parsed.text }
         document = parsed.value
       } else if (stream.allowRaw) {

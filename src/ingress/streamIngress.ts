@@ -6,10 +6,12 @@
  * auth, which the ingress logs as a warning).
  */
 import type { StreamDefinition } from "../config/StreamDefinition.ts"
+import type { PayloadContract } from "../domain/PayloadContract.ts"
 import { makeApiKeyCheck } from "./auth/apiKey.ts"
 import { makeBasicCheck } from "./auth/basic.ts"
 import { makeBearerCheck } from "./auth/bearer.ts"
 import { type HmacCheck, makeHmacCheck, makeHmacHeaderCheck } from "./auth/hmac.ts"
+import { type JwtCheck, makeJwtCheck } from "./auth/jwt.ts"
 import { headerValue, type RequestHeaders } from "./headers.ts"
 import { makeIpAllowlist } from "./ipAllowlist.ts"
 import { makeRateLimiter, type RateDecision } from "./rateLimiter.ts"
@@ -30,11 +32,16 @@ export interface StreamIngress {
   readonly hmacStyle: string | undefined
   readonly authenticated: boolean
   /** the checks that need no body (IP allowlist, bearer, basic, API key, the signature header's form and time): all must pass */
+  // (the JWT, which needs no body either, is `verifyToken`: it may have to wait for its JWKS)
   readonly checkHead: (head: RequestHead) => boolean
+  /** the JWT in the Authorization header, if configured (asynchronous: its JWKS may need fetching) */
+  readonly verifyToken: JwtCheck | undefined
   /** request headers that carry this stream's credentials beyond the standard ones: never copied into the event */
   readonly secretHeaders: ReadonlySet<string>
   /** the HMAC signature over the raw body, if configured */
   readonly checkBody: HmacCheck | undefined
+  /** the stream's payload_schema: a JSON payload that does not match is answered 422 */
+  readonly payloadContract: PayloadContract | undefined
   readonly rateLimit: (ip: string | undefined) => RateDecision
 }
 
@@ -78,8 +85,10 @@ export const compileStreamIngress = (stream: StreamDefinition, now: () => number
       ]
       return results.every(Boolean)
     },
+    verifyToken: auth.jwt === undefined ? undefined : makeJwtCheck(auth.jwt),
     secretHeaders: new Set(auth.api_key?.header === undefined ? [] : [auth.api_key.header.toLowerCase()]),
     checkBody: auth.hmac === undefined ? undefined : makeHmacCheck(auth.hmac),
+    payloadContract: stream.payloadContract,
     rateLimit:
       limiter === undefined ? () => ALLOWED : (address) => limiter.take(limit?.per_ip === true ? (address ?? "") : "")
   }
