@@ -34,14 +34,14 @@ import { Cause, Effect, Exit, Schema, type Scope } from "effect"
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify"
 import * as H from "../domain/KafkaHeaders.ts"
 import { toRfc3339 } from "../domain/Timestamp.ts"
-import type { JwtVerdict } from "./auth/jwt.ts"
 import type { EventProducer } from "./EventProducer.ts"
 import { envelopeHeaders, envelopeValue, type IngressRecord, traceHeaders } from "./envelope.ts"
 import { providerEventId, ulid } from "./eventId.ts"
+import { makeGate } from "./gate.ts"
 import { headerValue } from "./headers.ts"
 import { type InFlight, makeInFlight, type Slot } from "./inFlight.ts"
 import { kafkaKeyFrom } from "./kafkaKey.ts"
-import { headerCount, isJsonMediaType, parseJsonBody } from "./limits.ts"
+import { isJsonMediaType, parseJsonBody } from "./limits.ts"
 import { inFlightGauge, produceUnsettledTotal, requestDuration, requestsTotal } from "./metrics.ts"
 import { WEBHOOK_PATH_PREFIX } from "./paths.ts"
 import type { StreamIngress } from "./streamIngress.ts"
@@ -181,57 +181,22 @@ export const makeIngressServer = (
       done()
     })
 
-    /** Everything decided from the request line and headers, before the body is read. */
-    const gate = (stream: StreamIngress) => (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-      const state: RequestState = { stream, slot: undefined }
-      states.set(request.raw, state)
-      const reject = (rejection: { code: number; retryAfter?: number }): void => {
+    const gate = makeGate({
+      maxHeaders: options.maxHeaders,
+      retryAfterSeconds: options.retryAfterSeconds,
+      inFlight,
+      closing: () => closing,
+      now,
+      warnJwksUnavailable: (webhookId) =>
+        runFork(Effect.logWarning(`ingress: stream '${webhookId}' cannot fetch its JWKS; answering 503`)),
+      reject: (reply, rejection) => {
         send(reply, rejection.code, errorBody(rejection.code), rejection.retryAfter)
+      },
+      admitted: (request, slot) => {
+        const state = states.get(request.raw)
+        if (state !== undefined) state.slot = slot
       }
-      if (headerCount(request.raw.rawHeaders) > options.maxHeaders) return reject({ code: 431 })
-      const passed = stream.checkHead({ headers: request.headers, ip: request.ip, url: request.url })
-      const proceed = (verdict: JwtVerdict): void => {
-        // gone while its token was checked: a slot taken now would never see its "close"
-        if (request.raw.destroyed || reply.raw.destroyed) return
-        const rejection = admit(stream, request, verdict)
-        if (rejection !== undefined) return reject(rejection)
-        const slot = inFlight.tryAcquire(stream.webhookId)
-        if (slot === undefined) return reject({ code: 503, retryAfter: options.retryAfterSeconds })
-        state.slot = slot
-        reply.raw.once("close", slot.release)
-        done()
-      }
-      if (stream.verifyToken === undefined) {
-        proceed(passed ? "pass" : "fail")
-        return
-      }
-      // the token is verified even when another check failed: the time taken does not tell which
-      stream.verifyToken(headerValue(request.headers, "authorization")).then(
-        (verdict) => proceed(passed ? verdict : "fail"),
-        () => proceed("unavailable")
-      )
-    }
-
-    const jwksWarnedAt = new Map<string, number>()
-    const admit = (
-      stream: StreamIngress,
-      request: FastifyRequest,
-      auth: JwtVerdict
-    ): { code: number; retryAfter?: number } | undefined => {
-      if (auth === "fail") return { code: 401 }
-      if (auth === "unavailable") {
-        // once a minute per stream: an identity provider outage must be seen, not flood the log
-        if (now() - (jwksWarnedAt.get(stream.webhookId) ?? -Infinity) > 60_000) {
-          jwksWarnedAt.set(stream.webhookId, now())
-          runFork(Effect.logWarning(`ingress: stream '${stream.webhookId}' cannot fetch its JWKS; answering 503`))
-        }
-        return { code: 503, retryAfter: options.retryAfterSeconds }
-      }
-      const rate = stream.rateLimit(request.ip)
-      if (!rate.allowed) return { code: 429, retryAfter: rate.retryAfterSeconds }
-      if (closing) return { code: 503, retryAfter: options.retryAfterSeconds }
-      return undefined
-    }
+    })
 
     const accept = (stream: StreamIngress) => async (request: FastifyRequest, reply: FastifyReply) => {
       const headers = request.headers
@@ -291,9 +256,13 @@ export const makeIngressServer = (
     }
 
     for (const stream of options.streams) {
+      const gated = gate(stream)
       app.post(`${WEBHOOK_PATH_PREFIX}${stream.webhookId}`, {
         bodyLimit: stream.maxPayloadBytes,
-        onRequest: gate(stream),
+        onRequest: (request, reply, done) => {
+          states.set(request.raw, { stream, slot: undefined })
+          gated(request, reply, done)
+        },
         handler: accept(stream)
       })
     }
