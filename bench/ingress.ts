@@ -2,7 +2,9 @@
  * Ingress throughput and latency: runs `hookstream ingress` as its own process (GitHub HMAC
  * on a ~1 KiB JSON body) against a bench-profile broker, then drives it from this process:
  * one client in sequence (latency of a lone 202), then `concurrency` clients (202s per
- * second and latency under load). Checks the topic holds one record per 202.
+ * second and latency under load). The same again on a stream with an RS256 JWT and a
+ * payload_schema, and the CPU per request of each check measured in this process on the
+ * compiled checks (bench/harness/authCost.ts). Checks the topic holds one record per 202.
  *
  *   node bench/ingress.ts [requests=20000] [concurrency=64]   (KAFKA_BROKERS=… to reuse a broker)
  */
@@ -12,11 +14,13 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect } from "effect"
+import { exportSPKI, generateKeyPair, SignJWT } from "jose"
 import { Pool } from "undici"
 import { makeKafka } from "../src/kafka/kafkaClient.ts"
 import { startLocalKafka } from "../src/kafka/local/startLocalKafka.ts"
 import { readCommitted } from "../src/kafka/TopicReader.ts"
 import { ensureTopics } from "../src/kafka/topics.ts"
+import { BENCH_SCHEMA, measureCheckCosts } from "./harness/authCost.ts"
 
 const requests = Number(process.argv[2] ?? 20_000)
 const concurrency = Number(process.argv[3] ?? 64)
@@ -34,6 +38,19 @@ try {
     join(dir, "bench.yaml"),
     `id: bench\ningress: { auth: { hmac: { style: github, secrets: [${SECRET}] } }, key: /customer/id }\nchain: [{ module: log }]\n`
   )
+  const rsa = await generateKeyPair("RS256")
+  const jwtAuth = `{ algorithms: [RS256], public_keys: [${JSON.stringify(await exportSPKI(rsa.publicKey))}], issuer: "https://idp.bench/", audience: hookstream }`
+  writeFileSync(
+    join(dir, "bench-jwt.yaml"),
+    `id: bench-jwt\npayload_schema: ${JSON.stringify(BENCH_SCHEMA)}\ningress: { auth: { jwt: ${jwtAuth} }, key: /customer/id }\nchain: [{ module: log }]\n`
+  )
+  // one token for every request: the ingress verifies it each time (nothing is cached per token)
+  const token = await new SignJWT({ sub: "bench" })
+    .setProtectedHeader({ alg: "RS256" })
+    .setIssuer("https://idp.bench/")
+    .setAudience("hookstream")
+    .setExpirationTime("2h")
+    .sign(rsa.privateKey)
   child = spawn(
     process.execPath,
     [
@@ -70,17 +87,21 @@ try {
 
   const pool = new Pool(url, { connections: concurrency, pipelining: 1 })
   const filler = "x".repeat(800)
+  const benchBody = (n: number) => JSON.stringify({ n, customer: { id: `c-${n % 1000}` }, filler })
+  let jwtStream = false
   const one = async (n: number): Promise<{ status: number; ms: number }> => {
-    const body = JSON.stringify({ n, customer: { id: `c-${n % 1000}` }, filler })
+    const body = benchBody(n)
     const began = performance.now()
     const response = await pool.request({
-      path: "/webhooks/bench",
+      path: jwtStream ? "/webhooks/bench-jwt" : "/webhooks/bench",
       method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "x-github-delivery": randomUUID(),
-        "x-hub-signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`
-      },
+      headers: jwtStream
+        ? { "content-type": "application/json", authorization: `Bearer ${token}` }
+        : {
+            "content-type": "application/json",
+            "x-github-delivery": randomUUID(),
+            "x-hub-signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`
+          },
       body
     })
     await response.body.dump()
@@ -117,17 +138,26 @@ try {
   await run(2_000, concurrency) // warm-up: JIT, connections, producer
   const lone = await run(1_000, 1)
   const loaded = await run(requests, concurrency)
+  jwtStream = true
+  await run(1_000, concurrency) // warm-up of the JWT stream
+  const loneJwt = await run(1_000, 1)
+  const loadedJwt = await run(requests, concurrency)
+  const costs = await measureCheckCosts(benchBody(1))
   // what a read_committed consumer sees (the ingress writes in transactions: the high
   // watermarks would also count the commit markers)
   const onTopic = (await Effect.runPromise(readCommitted(kafka, topic))).length
   await pool.close()
-  const expected = 2_000 + lone.accepted + loaded.accepted
+  const expected = 2_000 + lone.accepted + loaded.accepted + 1_000 + loneJwt.accepted + loadedJwt.accepted
   console.log(
     [
       `ingress bench (broker ${broker.external ? broker.brokers : "local, bench profile"}; GitHub HMAC, ~1 KiB JSON)`,
       `  1 client:   ${lone.perSecond} 202/s, latency p50 ${lone.p50} ms, p99 ${lone.p99} ms, max ${lone.max} ms ${JSON.stringify(lone.statuses)}`,
       `  ${concurrency} clients: ${loaded.perSecond} 202/s, latency p50 ${loaded.p50} ms, p99 ${loaded.p99} ms, max ${loaded.max} ms ${JSON.stringify(loaded.statuses)}`,
-      `  records on the topic: ${onTopic} (expected ${expected}: one per 202, warm-up included)`
+      `  RS256 JWT + payload_schema, 1 client:   ${loneJwt.perSecond} 202/s, latency p50 ${loneJwt.p50} ms, p99 ${loneJwt.p99} ms ${JSON.stringify(loneJwt.statuses)}`,
+      `  RS256 JWT + payload_schema, ${concurrency} clients: ${loadedJwt.perSecond} 202/s, latency p50 ${loadedJwt.p50} ms, p99 ${loadedJwt.p99} ms ${JSON.stringify(loadedJwt.statuses)}`,
+      "  CPU per request of each check (in process, compiled checks):",
+      ...costs.map((c) => `    ${c.check.padEnd(30)} ${c.microsPerRequest.toFixed(1)} µs`),
+      `  records on the topic: ${onTopic} (expected ${expected}: one per 202, warm-ups included)`
     ].join("\n")
   )
   if (onTopic !== expected) process.exitCode = 1

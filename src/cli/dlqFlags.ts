@@ -16,7 +16,7 @@ export const filterFlags = {
   webhook: list("webhook", "Only dead letters of this webhook id (repeatable, or comma-separated)"),
   reason: list(
     "reason",
-    "Only this reason: chain_failed, timed_out, invalid_event, unknown_webhook, payload_too_large (repeatable)"
+    "Only this reason: chain_failed, timed_out, invalid_event, unknown_webhook, payload_too_large, filter_failed, invalid_payload (repeatable)"
   ),
   module: list("module", "Only dead letters where this module id failed (repeatable)"),
   key: list("key", "Only records with this Kafka key (repeatable)"),

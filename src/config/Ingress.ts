@@ -4,9 +4,10 @@
  * Auth methods combine: every configured one must pass. Secrets decode to `Redacted`.
  */
 import { Schema } from "effect"
-import { intBetween, numberBetween, rule, text, withDefault } from "./Checks.ts"
+import { intBetween, matching, numberBetween, rule, text, withDefault } from "./Checks.ts"
 import { Duration } from "./Duration.ts"
-import { Cidr, JsonPointer } from "./Identifiers.ts"
+import { Cidr, HeaderName, JsonPointer } from "./Identifiers.ts"
+import { JwtAuth } from "./JwtAuth.ts"
 import { Secret } from "./Secret.ts"
 
 const secretList = (what: string) =>
@@ -35,18 +36,46 @@ export const HmacAuth = Schema.Struct({
   tolerance: withDefault(Duration({ min: 1000, max: 3_600_000 }), "5m")
 })
 
+/** Headers a request's own credentials travel in: an API key there would fight them. */
+const CREDENTIAL_HEADERS = new Set(["authorization", "proxy-authorization", "cookie"])
+
+export const ApiKeyAuth = Schema.Struct({
+  /** the request header that carries the key (e.g. X-API-Key) */
+  header: Schema.optionalKey(
+    HeaderName.check(
+      rule<string>((name) =>
+        CREDENTIAL_HEADERS.has(name.toLowerCase())
+          ? `'${name}' carries other credentials; use bearer for Authorization, or another header`
+          : undefined
+      )
+    )
+  ),
+  /** the query parameter that carries the key (e.g. api_key), for senders that can set no header */
+  query: Schema.optionalKey(matching(/^[A-Za-z0-9._~-]{1,100}$/u, "a query parameter name (letters, digits, . _ ~ -)")),
+  keys: secretList("key")
+}).check(
+  rule<{ readonly header?: string; readonly query?: string }>((auth) =>
+    (auth.header === undefined) === (auth.query === undefined)
+      ? "set exactly one of header or query: where the key is read from"
+      : undefined
+  )
+)
+
 export const IngressAuth = Schema.Struct({
   bearer: Schema.optionalKey(BearerAuth),
   basic: Schema.optionalKey(BasicAuth),
   hmac: Schema.optionalKey(HmacAuth),
+  api_key: Schema.optionalKey(ApiKeyAuth),
+  jwt: Schema.optionalKey(JwtAuth),
   ip_allowlist: Schema.optionalKey(Schema.Array(Cidr).check(Schema.isMinLength(1, { expected: "at least one CIDR" })))
 }).check(
-  // both read the one Authorization header, so a request could never satisfy both
-  rule<{ readonly bearer?: unknown; readonly basic?: unknown }>((auth) =>
-    auth.bearer !== undefined && auth.basic !== undefined
-      ? "bearer and basic both use the Authorization header, so no request could pass both; keep one"
-      : undefined
-  )
+  // they all read the one Authorization header, so a request could never satisfy two
+  rule<{ readonly bearer?: unknown; readonly basic?: unknown; readonly jwt?: unknown }>((auth) => {
+    const readers = (["bearer", "basic", "jwt"] as const).filter((name) => auth[name] !== undefined)
+    if (readers.length < 2) return undefined
+    const [both, all] = readers.length === 2 ? ["both", "both"] : ["all", "them all"]
+    return `${readers.join(" and ")} ${both} use the Authorization header, so no request could pass ${all}; keep one`
+  })
 )
 
 export const RateLimit = Schema.Struct({

@@ -8,6 +8,7 @@
  * snake_case keys, with durations decoded to milliseconds and secrets to `Redacted`.
  */
 import type { ChainPlan } from "../domain/ChainPlan.ts"
+import type { PayloadContract } from "../domain/PayloadContract.ts"
 import type { ConnectionType } from "../modules/Destination.ts"
 import type { ConfigIssue } from "./ConfigIssue.ts"
 import type { IngressConfig } from "./Ingress.ts"
@@ -30,6 +31,8 @@ export interface StreamDefinition {
   readonly maxPayloadBytes: number
   readonly redaction: RedactionSettings
   readonly ingress?: IngressConfig
+  /** `payload_schema`, compiled */
+  readonly payloadContract?: PayloadContract
   readonly tests: ReadonlyArray<StreamTest>
 }
 

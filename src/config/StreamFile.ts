@@ -118,6 +118,15 @@ const streamFields = <S extends Schema.Top, T extends Schema.Top>(step: S, test:
   max_parallel: Schema.optionalKey(intBetween(1, limits.parallelChain)),
   max_payload_size: withDefault(ByteSize(1, limits.maxPayloadBytes, "Largest payload accepted"), "1MiB"),
   redaction: withDefault(Redaction, {}),
+  payload_schema: Schema.optionalKey(
+    Schema.Union([
+      text(1_000).annotate({ description: "A JSON Schema file (.json), relative to this stream file's directory" }),
+      Schema.Record(Schema.String, Schema.Unknown).annotate({ description: "An inline JSON Schema" })
+    ]).annotate({
+      description:
+        "The payload's contract (JSON Schema draft 2020-12, with formats): the ingress answers 422 to a payload that does not match, the processor dead-letters one as invalid_payload"
+    })
+  ),
   ingress: Schema.optionalKey(Ingress),
   chain: Schema.Array(step).check(chainLength),
   tests: withDefault(Schema.Array(test), [])

@@ -55,7 +55,8 @@ export const StreamTestFile = Schema.Struct({
   /** simulated behaviour per module id; unlisted modules succeed */
   modules: Schema.optionalKey(Schema.Record(ModuleId, SimulatedModuleFile)),
   expect: Schema.Struct({
-    status: ChainStatus,
+    /** absent: the event is refused before its chain runs (no result record; say dlq_reason) */
+    status: Schema.optionalKey(ChainStatus),
     /** module id → status; a subset of the chain is fine */
     modules: Schema.optionalKey(Schema.Record(ModuleId, ModuleStatus)),
     /** the DLQ reason expected, or null/absent for "no dead-letter record" */
@@ -64,7 +65,13 @@ export const StreamTestFile = Schema.Struct({
     bodies: Schema.optionalKey(Schema.Record(ModuleId, Schema.Unknown)),
     /** module id → headers its `headers:` templates rendered (http steps) */
     headers: Schema.optionalKey(Schema.Record(ModuleId, Schema.Record(Schema.String, Schema.String)))
-  })
+  }).check(
+    rule<{ readonly status?: string; readonly dlq_reason?: string | null }>((e) =>
+      e.status === undefined && (e.dlq_reason === undefined || e.dlq_reason === null)
+        ? "say the chain's status, or for an event refused before its chain runs (invalid_payload…) the dlq_reason"
+        : undefined
+    )
+  )
 })
 export type StreamTestFile = typeof StreamTestFile.Type
 
@@ -97,7 +104,8 @@ export interface StreamTest {
   /** every module id of the chain is present (unlisted ones: succeed, no delay) */
   readonly modules: Readonly<Record<string, SimulatedBehaviour>>
   readonly expect: {
-    readonly status: ChainStatus
+    /** null: refused before the chain runs, so no result record */
+    readonly status: ChainStatus | null
     readonly modules: Readonly<Record<string, ModuleStatus>>
     readonly dlqReason: DlqReason | null
     /** absent: not checked */
@@ -142,7 +150,7 @@ export const normalizeStreamTest = (test: StreamTestFile, moduleIds: ReadonlyArr
     },
     modules,
     expect: {
-      status: test.expect.status,
+      status: test.expect.status ?? null,
       modules: test.expect.modules ?? {},
       dlqReason: test.expect.dlq_reason ?? null,
       ...(test.expect.bodies === undefined ? {} : { bodies: test.expect.bodies }),

@@ -7,6 +7,7 @@
 import type { ChainPlan, ModulePlan } from "../domain/ChainPlan.ts"
 import { formatValue, type IssuePath } from "../domain/SchemaIssues.ts"
 import { buildCondition } from "./buildExpressions.ts"
+import { buildPayloadContract } from "./buildPayloadContract.ts"
 import { buildStep } from "./buildStep.ts"
 import { buildTests } from "./buildTests.ts"
 import type { ConfigIssue } from "./ConfigIssue.ts"
@@ -29,9 +30,13 @@ export interface StreamBuildOptions {
   readonly file: string
   readonly env: Env
   readonly connections: ConnectionsLoad
+  /** files the stream may reference (payload_schema), by the path they were read from */
+  readonly files?: ReadonlyMap<string, string>
   /** rewrites paths for display (legacy files) */
   readonly displayPath?: (path: IssuePath) => string
 }
+
+const NO_FILES: ReadonlyMap<string, string> = new Map()
 
 const isMapping = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
@@ -118,6 +123,16 @@ export const buildStream = (documentValue: unknown, options: StreamBuildOptions)
     }
   })
 
+  const schemaValue = top._tag === "Ok" ? top.value.payload_schema : undefined
+  const payload =
+    schemaValue === undefined
+      ? undefined
+      : buildPayloadContract(schemaValue, file, options.files ?? NO_FILES, display(["payload_schema"]))
+  if (payload !== undefined) issues.push(...payload.issues)
+  if (schemaValue !== undefined && top._tag === "Ok" && top.value.ingress?.allow_raw === true) {
+    issue("payload_schema applies to JSON payloads; allow_raw would let other bodies past it", "ingress", "allow_raw")
+  }
+
   const moduleIds = steps.every((step) => step.plan !== undefined) ? steps.map((step) => step.id ?? "") : undefined
   const rawTests = Array.isArray(raw["tests"]) ? (raw["tests"] as ReadonlyArray<unknown>) : []
   const tests = buildTests(rawTests, moduleIds, document)
@@ -142,6 +157,7 @@ export const buildStream = (documentValue: unknown, options: StreamBuildOptions)
     maxPayloadBytes: value.max_payload_size,
     redaction: value.redaction,
     ...(value.ingress === undefined ? {} : { ingress: value.ingress }),
+    ...(payload?.contract === undefined ? {} : { payloadContract: payload.contract }),
     tests: tests.tests
   }
   return { stream: deepFreeze(stream), id, issues }

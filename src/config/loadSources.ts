@@ -17,6 +17,8 @@ export interface LoadInput {
   /** stream files (YAML/JSON), or a legacy `webhooks.json` */
   readonly streams: ReadonlyArray<SourceText>
   readonly connections?: SourceText
+  /** files the streams reference (payload_schema files), by path as resolved from the stream file */
+  readonly files?: ReadonlyArray<SourceText>
   readonly env: Env
 }
 
@@ -69,6 +71,7 @@ export const validateSources = (input: LoadInput): Validation => {
   }
   issues.push(...connections.issues)
 
+  const files = new Map((input.files ?? []).map((f) => [f.path, f.text]))
   const streams: Array<StreamDefinition> = []
   const firstFileOfId = new Map<string, string>()
   for (const document of documents) {
@@ -76,6 +79,7 @@ export const validateSources = (input: LoadInput): Validation => {
       file: document.file,
       env: input.env,
       connections,
+      files,
       ...(document.display === undefined ? {} : { displayPath: document.display })
     })
     issues.push(...built.issues)

@@ -10,11 +10,12 @@
  * system's format and is converted on the fly.
  */
 import { Effect, FileSystem, Path } from "effect"
+import { payloadSchemaPath } from "./buildPayloadContract.ts"
 import { ConfigErrors, type ConfigIssue, sortIssues } from "./ConfigIssue.ts"
 import type { Env } from "./EnvSubstitution.ts"
 import { isLegacyWebhooksFile } from "./legacy/convertLegacy.ts"
 import { type Validation, validateSources } from "./loadSources.ts"
-import { isConfigFileName, type SourceText } from "./SourceDocument.ts"
+import { isConfigFileName, parseSource, type SourceText } from "./SourceDocument.ts"
 import type { LoadedConfig } from "./StreamDefinition.ts"
 
 export const DEFAULT_STREAMS_DIR = "streams"
@@ -31,6 +32,14 @@ const CONNECTIONS_NAMES = ["connections.yaml", "connections.yml", "connections.j
 
 const isConnectionsFile = (path: Path.Path, file: string): boolean =>
   CONNECTIONS_NAMES.includes(path.basename(file).toLowerCase())
+
+/** The file a stream's `payload_schema` names, when it names one (a literal path; `${VAR}` is not resolved here). */
+const schemaReference = (source: SourceText): ReadonlyArray<string> => {
+  const parsed = parseSource(source)
+  if (parsed._tag !== "Parsed" || typeof parsed.value !== "object" || parsed.value === null) return []
+  const reference = (parsed.value as Record<string, unknown>)["payload_schema"]
+  return typeof reference === "string" && !reference.includes("${") ? [payloadSchemaPath(source.path, reference)] : []
+}
 
 /** Reads every file the options name; problems reading are issues, never failures. */
 export const readStreamSources = Effect.fnUntraced(function* (options: LoadOptions) {
@@ -90,7 +99,13 @@ export const readStreamSources = Effect.fnUntraced(function* (options: LoadOptio
     if (source !== undefined) streams.push(source)
   }
   const connections = connectionsFile === undefined ? undefined : yield* read(connectionsFile)
-  return { streams, connections, issues }
+  // payload_schema files: read here so the pipeline stays pure; one it cannot find is its issue
+  const files: Array<SourceText> = []
+  for (const file of new Set(streams.flatMap(schemaReference))) {
+    const text = yield* fs.readFileString(file).pipe(Effect.option)
+    if (text._tag === "Some") files.push({ path: file, text: text.value })
+  }
+  return { streams, connections, files, issues }
 })
 
 /** Every issue and warning, and the config when there are none: what `hookstream validate` prints. */
@@ -99,6 +114,7 @@ export const validateStreams = Effect.fnUntraced(function* (options: LoadOptions
   const validation = validateSources({
     streams: read.streams,
     ...(read.connections === undefined ? {} : { connections: read.connections }),
+    files: read.files,
     env: options.env
   })
   if (read.issues.length === 0) return validation

@@ -26,7 +26,12 @@ export const DlqReason = Schema.Literals([
   /** the payload is larger than the stream's max_payload_size */
   "payload_too_large",
   /** the stream's `filter` could not be evaluated for this event (error says why) */
-  "filter_failed"
+  "filter_failed",
+  /**
+   * the payload does not match the stream's payload_schema (error names the first few JSON
+   * Pointer paths): an event written to the topic without passing the ingress, or replayed
+   */
+  "invalid_payload"
 ])
 export type DlqReason = typeof DlqReason.Type
 

@@ -16,11 +16,19 @@ export interface IngressRecord {
 /** Request headers that carry credentials: never copied into the event. */
 const SECRET_HEADERS = new Set(["authorization", "proxy-authorization", "cookie"])
 
-/** The request headers as the envelope keeps them: lower-case names, credentials removed. */
-export const envelopeHeaders = (headers: RequestHeaders): Record<string, string> => {
+const NONE: ReadonlySet<string> = new Set()
+
+/**
+ * The request headers as the envelope keeps them: lower-case names, credentials removed
+ * (the standard ones and the stream's own, such as its API key header).
+ */
+export const envelopeHeaders = (
+  headers: RequestHeaders,
+  streamSecrets: ReadonlySet<string> = NONE
+): Record<string, string> => {
   const out: Record<string, string> = {}
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || SECRET_HEADERS.has(name)) continue
+    if (value === undefined || SECRET_HEADERS.has(name) || streamSecrets.has(name)) continue
     out[name] = typeof value === "string" ? value : value.join(", ")
   }
   return out

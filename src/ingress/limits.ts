@@ -1,9 +1,10 @@
 /**
  * What a request body and its headers may be. Body size is fastify's `bodyLimit` per route
  * (413); these are the checks after it: the media type (JSON, or raw bytes where the stream
- * allows them, else 415), JSON validity and nesting depth (400), and the header count (431;
+ * allows them, else 415), UTF-8, JSON validity and nesting depth (400), and the header count (431;
  * total header bytes are Node's `maxHeaderSize`, also 431).
  */
+import { isUtf8 } from "node:buffer"
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../domain/JsonDepth.ts"
 
 export const DEFAULT_MAX_HEADERS = 100
@@ -23,8 +24,12 @@ export type JsonBody =
 /**
  * The body as JSON text and value. The text is what goes on the wire (numbers keep every
  * digit, key order and spelling stay the sender's); a UTF-8 byte order mark is dropped.
+ * JSON exchanged between systems must be UTF-8 (RFC 8259 §8.1): bytes that are not are
+ * refused, since decoding would replace them with U+FFFD and the text forwarded would no
+ * longer be the text received.
  */
 export const parseJsonBody = (body: Buffer): JsonBody => {
+  if (!isUtf8(body)) return { ok: false, problem: "the body is not valid UTF-8" }
   let text = body.toString("utf8")
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
   let value: unknown

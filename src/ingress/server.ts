@@ -7,8 +7,9 @@
  * A request goes through, in order:
  *   404  no served stream has this id (or another method/path)
  *   431  more header fields than allowed (total header bytes: Node's limit, also 431)
- *   401  IP allowlist, bearer, basic, and the HMAC signature header's form and timestamp
- *        (before the body is read)
+ *   401  IP allowlist, bearer, basic, API key, JWT, and the HMAC signature header's form and
+ *        timestamp (before the body is read)
+ *   503  the stream's JWKS cannot be fetched (timeout, network, SSRF refusal), with Retry-After
  *   429  the stream's (or the client IP's) token bucket is empty, with Retry-After
  *   503  no in-flight slot for this stream (its reserve and the shared part are taken: see
  *        inFlight.ts), or the ingress is shutting down, with Retry-After
@@ -17,7 +18,9 @@
  *   413  body over the stream's max_payload_size (fastify, before buffering it all)
  *   401  HMAC signature (github, stripe, standard_webhooks) over the raw body
  *   415  not JSON and the stream does not allow raw bodies
- *   400  invalid JSON, or nested deeper than 50
+ *   400  not UTF-8, invalid JSON, or nested deeper than 50
+ *   422  the JSON payload does not match the stream's payload_schema (the first few JSON
+ *        Pointer paths and what the schema wants there, never the values)
  *   413  the event envelope would exceed max_payload_size (the processor would refuse it)
  *   503  Kafka did not acknowledge within the produce timeout, or failed, with Retry-After
  *   202  acknowledged by Kafka (acks=all)
@@ -34,10 +37,11 @@ import { toRfc3339 } from "../domain/Timestamp.ts"
 import type { EventProducer } from "./EventProducer.ts"
 import { envelopeHeaders, envelopeValue, type IngressRecord, traceHeaders } from "./envelope.ts"
 import { providerEventId, ulid } from "./eventId.ts"
+import { makeGate } from "./gate.ts"
 import { headerValue } from "./headers.ts"
 import { type InFlight, makeInFlight, type Slot } from "./inFlight.ts"
 import { kafkaKeyFrom } from "./kafkaKey.ts"
-import { headerCount, isJsonMediaType, parseJsonBody } from "./limits.ts"
+import { isJsonMediaType, parseJsonBody } from "./limits.ts"
 import { inFlightGauge, produceUnsettledTotal, requestDuration, requestsTotal } from "./metrics.ts"
 import { WEBHOOK_PATH_PREFIX } from "./paths.ts"
 import type { StreamIngress } from "./streamIngress.ts"
@@ -177,36 +181,22 @@ export const makeIngressServer = (
       done()
     })
 
-    /** Everything decided from the request line and headers, before the body is read. */
-    const gate = (stream: StreamIngress) => (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-      const state: RequestState = { stream, slot: undefined }
-      states.set(request.raw, state)
-      const rejection = admit(stream, request)
-      if (rejection !== undefined) {
+    const gate = makeGate({
+      maxHeaders: options.maxHeaders,
+      retryAfterSeconds: options.retryAfterSeconds,
+      inFlight,
+      closing: () => closing,
+      now,
+      warnJwksUnavailable: (webhookId) =>
+        runFork(Effect.logWarning(`ingress: stream '${webhookId}' cannot fetch its JWKS; answering 503`)),
+      reject: (reply, rejection) => {
         send(reply, rejection.code, errorBody(rejection.code), rejection.retryAfter)
-        return
+      },
+      admitted: (request, slot) => {
+        const state = states.get(request.raw)
+        if (state !== undefined) state.slot = slot
       }
-      const slot = inFlight.tryAcquire(stream.webhookId)
-      if (slot === undefined) {
-        send(reply, 503, errorBody(503), options.retryAfterSeconds)
-        return
-      }
-      state.slot = slot
-      reply.raw.once("close", slot.release)
-      done()
-    }
-
-    const admit = (
-      stream: StreamIngress,
-      request: FastifyRequest
-    ): { code: number; retryAfter?: number } | undefined => {
-      if (headerCount(request.raw.rawHeaders) > options.maxHeaders) return { code: 431 }
-      if (!stream.checkHeaders(request.headers, request.ip)) return { code: 401 }
-      const rate = stream.rateLimit(request.ip)
-      if (!rate.allowed) return { code: 429, retryAfter: rate.retryAfterSeconds }
-      if (closing) return { code: 503, retryAfter: options.retryAfterSeconds }
-      return undefined
-    }
+    })
 
     const accept = (stream: StreamIngress) => async (request: FastifyRequest, reply: FastifyReply) => {
       const headers = request.headers
@@ -220,6 +210,9 @@ export const makeIngressServer = (
       if (isJsonMediaType(headers["content-type"])) {
         const parsed = parseJsonBody(body)
         if (!parsed.ok) return send(reply, 400, { error: parsed.problem })
+        const problems = stream.payloadContract?.check(parsed.value)
+        if (problems !== undefined && problems.length > 0)
+          return send(reply, 422, { error: "the payload does not match this stream's payload_schema", problems })
         payload = { encoding: "json", text: parsed.text }
         document = parsed.value
       } else if (stream.allowRaw) {
@@ -236,7 +229,7 @@ export const makeIngressServer = (
         webhookId: stream.webhookId,
         eventId,
         receivedAt: toRfc3339(received),
-        headers: envelopeHeaders(headers),
+        headers: envelopeHeaders(headers, stream.secretHeaders),
         payload
       })
       if (Buffer.byteLength(value) > stream.maxPayloadBytes)
@@ -263,9 +256,13 @@ export const makeIngressServer = (
     }
 
     for (const stream of options.streams) {
+      const gated = gate(stream)
       app.post(`${WEBHOOK_PATH_PREFIX}${stream.webhookId}`, {
         bodyLimit: stream.maxPayloadBytes,
-        onRequest: gate(stream),
+        onRequest: (request, reply, done) => {
+          states.set(request.raw, { stream, slot: undefined })
+          gated(request, reply, done)
+        },
         handler: accept(stream)
       })
     }

@@ -4,6 +4,7 @@
 import type { DlqReason } from "../domain/DeadLetterRecord.ts"
 import type { DeferralReason } from "../domain/DeferredRecord.ts"
 import type { ChainOutcome } from "../domain/Outcome.ts"
+import type { PayloadContract } from "../domain/PayloadContract.ts"
 import type { Redactor } from "../domain/redact.ts"
 import type { BoundChain } from "../engine/BoundChain.ts"
 import type { ChainEngine } from "../engine/ChainEngine.ts"
@@ -16,6 +17,8 @@ export interface RunnableStream {
   readonly maxPayloadBytes: number
   /** set when the stream asks for the payload to be redacted before modules see it */
   readonly payloadRedactor?: Redactor
+  /** the stream's payload_schema: an event whose payload does not match is dead-lettered (invalid_payload) */
+  readonly payloadContract?: PayloadContract
 }
 
 /** What the handler reports as it decides an event's fate (the processor's metrics). */

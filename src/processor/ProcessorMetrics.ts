@@ -106,7 +106,7 @@ const make = (registry: Registry): ProcessorMetrics => {
   })
   const deadLetters = new Counter({
     name: "hookstream_dlq_records_total",
-    help: "Dead-letter records produced, by reason (chain_failed, timed_out, invalid_event, unknown_webhook, payload_too_large, filter_failed)",
+    help: "Dead-letter records produced, by reason (chain_failed, timed_out, invalid_event, unknown_webhook, payload_too_large, filter_failed, invalid_payload)",
     labelNames: ["reason"] as const,
     registers
   })

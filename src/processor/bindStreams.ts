@@ -69,7 +69,8 @@ export const bindStreams = (
       streams.set(stream.plan.webhookId, {
         chain,
         maxPayloadBytes: stream.maxPayloadBytes,
-        ...(stream.redaction.payload ? { payloadRedactor: settings.redactor } : {})
+        ...(stream.redaction.payload ? { payloadRedactor: settings.redactor } : {}),
+        ...(stream.payloadContract === undefined ? {} : { payloadContract: stream.payloadContract })
       })
     }
     return streams

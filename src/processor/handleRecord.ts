@@ -1,6 +1,6 @@
 /**
  * One input record → its outcome records. Never fails: a record that cannot be decoded,
- * names no stream, or is too large becomes a dead letter with the reason; a chain that
+ * names no stream, is too large, or whose payload does not match the stream's payload_schema becomes a dead letter with the reason; a chain that
  * does not fully succeed becomes a result plus a dead letter listing the modules to replay;
  * what cannot run now goes to the deferred path (see runEvent).
  * The record is parsed once; the payload is handed to the chain as parsed (never copied).
@@ -11,6 +11,7 @@ import { eventIdFor } from "../domain/EventId.ts"
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../domain/JsonDepth.ts"
 import * as H from "../domain/KafkaHeaders.ts"
 import type { ErrorInfo } from "../domain/Outcome.ts"
+import { describePayloadProblems } from "../domain/PayloadContract.ts"
 import { looksLikeWebhookEvent, WebhookEvent } from "../domain/WebhookEvent.ts"
 import type { InputRecord } from "../kafka/InputRecord.ts"
 import type { deadLetter, OutputRecord } from "../outcomes/records.ts"
@@ -90,6 +91,16 @@ export const handleRecord = (
         event,
         ids
       )
+    }
+    // producers may write to the topic without passing the ingress; a replay is checked again
+    const contract = stream.payloadContract
+    if (contract !== undefined) {
+      const problems =
+        event.payload_encoding === "base64"
+          ? [{ path: "", message: "is base64 (not JSON), which no payload_schema accepts" }]
+          : contract.check(event.payload)
+      if (problems.length > 0)
+        return reject("invalid_payload", refusal("invalid_payload", describePayloadProblems(problems)), event, ids)
     }
     const only = H.parseOnlyModules(record.headers[H.ONLY_MODULES])
     let onlyModules: ReadonlySet<string> | undefined

@@ -1,6 +1,6 @@
 /**
  * Runs a stream's inline tests (`tests:` in its file) through the real record pipeline
- * (decode → size limit → chain → result and DLQ records) with the real engine, simulated
+ * (decode → size limit → payload_schema → chain → result and DLQ records) with the real engine, simulated
  * destinations and a TestClock, so a test of a 30 s deadline takes microseconds and
  * always gives the same answer. Used by `hookstream test` and by our own test suite.
  */
@@ -71,7 +71,8 @@ export const runStreamTest = (stream: StreamDefinition, test: StreamTest): Effec
     const runnable = {
       chain: engine.bind(stream.plan, () => destination),
       maxPayloadBytes: stream.maxPayloadBytes,
-      ...(redaction.payload ? { payloadRedactor: streamRedactor(redaction) } : {})
+      ...(redaction.payload ? { payloadRedactor: streamRedactor(redaction) } : {}),
+      ...(stream.payloadContract === undefined ? {} : { payloadContract: stream.payloadContract })
     }
     const ctx = { streams: new Map([[stream.plan.webhookId, runnable]]), engine, topics: TOPICS, now: () => 0 }
     const fiber = yield* Effect.forkChild(handleRecord(ctx, inputRecord(stream, test)))
@@ -87,13 +88,18 @@ export const runStreamTest = (stream: StreamDefinition, test: StreamTest): Effec
         : (JSON.parse(result.value) as { status: string; modules: Array<{ id: string; status: string }> })
     const dlqReason = dlq === undefined ? null : (JSON.parse(dlq.value) as { reason: string }).reason
     const status = parsed?.status ?? "(no result record)"
-    if (status !== test.expect.status) mismatches.push(`status: expected ${test.expect.status}, got ${status}`)
+    const expectedStatus = test.expect.status ?? "(no result record)"
+    if (status !== expectedStatus) mismatches.push(`status: expected ${expectedStatus}, got ${status}`)
     for (const [id, expected] of Object.entries(test.expect.modules)) {
       const actual = parsed?.modules.find((m) => m.id === id)?.status ?? "(not run)"
       if (actual !== expected) mismatches.push(`module ${id}: expected ${expected}, got ${actual}`)
     }
     if (dlqReason !== test.expect.dlqReason) {
-      mismatches.push(`dead letter: expected ${test.expect.dlqReason ?? "none"}, got ${dlqReason ?? "none"}`)
+      // a refusal says why (the payload_schema's paths, for one): the fix starts there
+      const message =
+        dlq === undefined ? undefined : (JSON.parse(dlq.value) as { error?: { message?: string } }).error?.message
+      const why = message === undefined ? "" : ` (${message})`
+      mismatches.push(`dead letter: expected ${test.expect.dlqReason ?? "none"}, got ${dlqReason ?? "none"}${why}`)
     }
     mismatches.push(...receivedMismatches(test, recorder))
     return {

@@ -119,6 +119,14 @@ describe("media types and JSON", () => {
     expect(JSON.parse(deep.text)).toEqual({ error: "the JSON nests deeper than 50 levels" })
   })
 
+  it("a JSON body that is not UTF-8 → 400, nothing stored (a raw body keeps its bytes: see the topic below)", async () => {
+    const body = Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')])
+    const result = await post("t-open", body)
+    expect(result.status).toBe(400)
+    expect(JSON.parse(result.text)).toEqual({ error: "the body is not valid UTF-8" })
+    expect((await post("t-open", '{"a":"€ 😀"}')).status).toBe(202)
+  })
+
   it("a non-JSON type → 415 unless the stream allows raw bodies (→ 202, forwarded as base64)", async () => {
     expect((await post("t-open", "plain text", { "content-type": "text/plain" })).status).toBe(415)
     const raw = await post("t-raw", Buffer.from([0, 1, 2, 255]), { "content-type": "application/octet-stream" })

@@ -57,14 +57,20 @@ export const runProcessor = async (
   topics: Topics,
   plans: ReadonlyArray<ChainPlan>,
   destination: Destination | ((webhookId: string) => Destination),
-  overrides: Partial<ProcessorOptions> = {}
+  overrides: Partial<ProcessorOptions> = {},
+  /** per webhook id: what a stream has beyond its chain (a payload contract) */
+  streamExtras: Readonly<Record<string, Pick<RunnableStream, "payloadContract">>> = {}
 ): Promise<Running> => {
   const engine = ChainEngine.make()
   const destinationOf = typeof destination === "function" ? destination : () => destination
   const streams = new Map<string, RunnableStream>(
     plans.map((plan) => [
       plan.webhookId,
-      { chain: engine.bind(plan, () => destinationOf(plan.webhookId)), maxPayloadBytes: 1_048_576 }
+      {
+        chain: engine.bind(plan, () => destinationOf(plan.webhookId)),
+        maxPayloadBytes: 1_048_576,
+        ...streamExtras[plan.webhookId]
+      }
     ])
   )
   const scope = Effect.runSync(Scope.make())

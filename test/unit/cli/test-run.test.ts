@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
@@ -75,5 +75,62 @@ describe("hookstream run", () => {
       expect(result.code).toBe(2)
       expect(result.stderr).toContain("--session-timeout")
     }
+  })
+})
+
+describe("hookstream validate and test with a payload_schema file", () => {
+  const schemaStream = (expectRejected: string) =>
+    [
+      "id: p",
+      "payload_schema: schemas/p.json",
+      "chain: [{ module: log, id: a }]",
+      "tests:",
+      "  - name: a good order runs",
+      "    event: { payload: { order_id: ord_1 } }",
+      "    expect: { status: succeeded }",
+      "  - name: an order without an id is refused",
+      "    event: { payload: { total: 3 } }",
+      `    expect: ${expectRejected}`
+    ].join("\n")
+  const withSchema = (streamText: string, schema: string) => {
+    const path = dir({ "p.yaml": streamText })
+    mkdirSync(join(path, "schemas"))
+    writeFileSync(join(path, "schemas", "p.json"), schema)
+    return path
+  }
+  const schema = JSON.stringify({
+    type: "object",
+    required: ["order_id"],
+    properties: { order_id: { type: "string" } }
+  })
+
+  it("validate: 0 with the schema file; 1 naming the file when it is missing or not a schema", async () => {
+    expect(
+      await hookstream(["validate", withSchema(schemaStream("{ dlq_reason: invalid_payload }"), schema)])
+    ).toMatchObject({ code: 0, stdout: "1 stream valid: p\n" })
+    const missing = dir({ "p.yaml": schemaStream("{ dlq_reason: invalid_payload }") })
+    const result = await hookstream(["validate", missing])
+    expect(result.code).toBe(1)
+    expect(result.stdout).toContain(
+      `${missing}/p.yaml:payload_schema: cannot read the schema file ${missing}/schemas/p.json (missing or not permitted)`
+    )
+    const typoDir = withSchema(schemaStream("{ dlq_reason: invalid_payload }"), '{"typ":"object"}')
+    const typo = await hookstream(["validate", typoDir])
+    expect(typo.code).toBe(1)
+    expect(typo.stdout).toContain(
+      `${typoDir}/p.yaml:payload_schema: ${typoDir}/schemas/p.json: not a usable JSON Schema: strict mode: unknown keyword: "typ"`
+    )
+  })
+
+  it("test: a test may state that a payload is refused (dlq_reason invalid_payload, no status); a wrong expectation names the path", async () => {
+    const good = await hookstream(["test", withSchema(schemaStream("{ dlq_reason: invalid_payload }"), schema)])
+    expect(good.code).toBe(0)
+    expect(good.stdout).toContain("PASS p › an order without an id is refused")
+    const bad = await hookstream(["test", withSchema(schemaStream("{ status: succeeded }"), schema)])
+    expect(bad.code).toBe(1)
+    expect(bad.stdout).toContain("status: expected succeeded, got (no result record)")
+    expect(bad.stdout).toContain(
+      "dead letter: expected none, got invalid_payload (the payload does not match the stream's payload_schema: /order_id: is required)"
+    )
   })
 })

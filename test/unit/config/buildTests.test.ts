@@ -106,7 +106,7 @@ describe("inline tests", () => {
         ])
       )
     ).toEqual([
-      "tests.0.expect.dlq_reason: expected one of 'chain_failed', 'timed_out', 'invalid_event', 'unknown_webhook', 'payload_too_large', 'filter_failed', got 'chain_failure' (did you mean 'chain_failed'?)",
+      "tests.0.expect.dlq_reason: expected one of 'chain_failed', 'timed_out', 'invalid_event', 'unknown_webhook', 'payload_too_large', 'filter_failed', 'invalid_payload', got 'chain_failure' (did you mean 'chain_failed'?)",
       "tests.0.expect.modules.audit: expected one of 'succeeded', 'failed', 'timed_out', 'interrupted', 'skipped', 'circuit_open', got 'done'",
       "tests.0.expect.status: expected one of 'succeeded', 'partial', 'failed', 'timed_out', 'filtered', got 'ok'",
       "tests.2.name: duplicate test name 't' (also tests.1)"

@@ -50,7 +50,8 @@ describe("schemas/", () => {
       "invalid_event",
       "unknown_webhook",
       "payload_too_large",
-      "filter_failed"
+      "filter_failed",
+      "invalid_payload"
     ])
     const event = parse("event.schema.json")
     expect(event.required).toEqual(["webhook_id", "payload"])

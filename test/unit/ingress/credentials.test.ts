@@ -1,5 +1,6 @@
 import { Redacted } from "effect"
 import { describe, expect, it } from "vitest"
+import { makeApiKeyCheck, queryValue } from "../../../src/ingress/auth/apiKey.ts"
 import { makeBasicCheck, parseBasic } from "../../../src/ingress/auth/basic.ts"
 import { makeBearerCheck } from "../../../src/ingress/auth/bearer.ts"
 
@@ -50,5 +51,33 @@ describe("basic auth", () => {
   it("splits user and password at the first colon", () => {
     expect(parseBasic(basic("u", "a:b"))).toEqual({ user: "u", password: "a:b" })
     expect(parseBasic(basic("", ""))).toEqual({ user: "", password: "" })
+  })
+})
+
+describe("API keys", () => {
+  const keys = [Redacted.make("k-old"), Redacted.make("k-new")]
+
+  it("in a header: any listed key passes; wrong, empty, missing, prefixes do not", () => {
+    const check = makeApiKeyCheck({ header: "X-API-Key", keys })
+    expect(check({ "x-api-key": "k-old" }, "/webhooks/s")).toBe(true)
+    expect(check({ "x-api-key": "k-new" }, "/webhooks/s")).toBe(true)
+    expect(check({ "x-api-key": "k-ne" }, "/webhooks/s")).toBe(false)
+    expect(check({ "x-api-key": "" }, "/webhooks/s")).toBe(false)
+    expect(check({}, "/webhooks/s?x-api-key=k-new")).toBe(false)
+  })
+
+  it("in the query: the named parameter, decoded; not another parameter or a header", () => {
+    const check = makeApiKeyCheck({ query: "api_key", keys: [Redacted.make("a b&c")] })
+    expect(check({}, "/webhooks/s?api_key=a%20b%26c")).toBe(true)
+    expect(check({}, "/webhooks/s?x=1&api_key=a+b%26c")).toBe(true)
+    expect(check({}, "/webhooks/s?api_keys=a%20b%26c")).toBe(false)
+    expect(check({ api_key: "a b&c" }, "/webhooks/s")).toBe(false)
+    expect(check({}, "/webhooks/s?api_key=")).toBe(false)
+  })
+
+  it("reads the first value of a query parameter, ignoring a fragment", () => {
+    expect(queryValue("/p?a=1&a=2", "a")).toBe("1")
+    expect(queryValue("/p?a=1#a=2", "a")).toBe("1")
+    expect(queryValue("/p", "a")).toBeUndefined()
   })
 })

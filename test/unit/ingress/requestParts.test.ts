@@ -89,6 +89,24 @@ describe("media types and JSON", () => {
     })
   })
 
+  it("refuses bytes that are not UTF-8 (a lone 0xff, an overlong form, a lone surrogate); multi-byte UTF-8 passes", () => {
+    const utf8 = { ok: false, problem: "the body is not valid UTF-8" }
+    const inString = (...bytes: Array<number>) =>
+      Buffer.concat([Buffer.from('{"a":"'), Buffer.from(bytes), Buffer.from('"}')])
+    expect(parseJsonBody(inString(0xff, 0xfe))).toEqual(utf8)
+    expect(parseJsonBody(inString(0xc0, 0xaf))).toEqual(utf8)
+    expect(parseJsonBody(inString(0xed, 0xa0, 0x80))).toEqual(utf8)
+    // cut off in the middle of a sequence
+    expect(parseJsonBody(inString(0xe2, 0x82))).toEqual(utf8)
+    expect(parseJsonBody(Buffer.from('{"a":"€ 😀 ü"}'))).toEqual({
+      ok: true,
+      text: '{"a":"€ 😀 ü"}',
+      value: { a: "€ 😀 ü" }
+    })
+    // an escaped lone surrogate is valid JSON text in valid UTF-8: not this check's business
+    expect(parseJsonBody(Buffer.from('{"a":"\\ud800"}'))).toMatchObject({ ok: true })
+  })
+
   it("counts header fields from Node's raw list", () => {
     expect(headerCount(["host", "x", "a", "1", "a", "2"])).toBe(3)
   })
