@@ -53,6 +53,7 @@ export const countsBlock = (title: string, counts: Readonly<Record<string, numbe
 
 /** The progress line of a replay. `bar` adds a bar of that many characters (TTY). */
 export const progressLine = (p: ReplayProgress, bar?: number): string => {
+  if (p.phase === "counting") return "replay: counting each event's replays on the whole DLQ (--max-replays)…"
   const f = fraction(p)
   const eta = etaMs(p)
   const parts = [
