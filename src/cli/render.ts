@@ -69,3 +69,9 @@ export const progressLine = (p: ReplayProgress, bar?: number): string => {
   const filled = Math.round(f * bar)
   return `[${"█".repeat(filled)}${"░".repeat(bar - filled)}] ${percent} ${parts.join(" · ")}`
 }
+
+/** The progress line of a DLQ scan (`dlq stats|list`). */
+export const scanLine = (label: string, scanned: number, total: number): string => {
+  const percent = total <= 0 ? 100 : Math.min(100, Math.floor((scanned * 100) / total))
+  return `${label}: ${formatCount(scanned)} of ${formatCount(total)} DLQ records read (${percent}%)`
+}

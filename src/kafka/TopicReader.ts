@@ -67,6 +67,20 @@ export const topicOffsets = (kafka: Kafka, topic: string): Effect.Effect<Readonl
       .sort((a, b) => a.partition - b.partition)
   })
 
+/**
+ * Per partition of `topic`, the first offset whose record timestamp is at or after `timestamp`
+ * (the broker's ListOffsets by time); the end offset where no record is that late.
+ */
+export const offsetsAtTime = (
+  kafka: Kafka,
+  topic: string,
+  timestamp: number
+): Effect.Effect<ReadonlyMap<number, bigint>, KafkaError> =>
+  withAdmin(kafka, "admin.fetchTopicOffsetsByTimestamp", async (admin) => {
+    const at = await admin.fetchTopicOffsetsByTimestamp(topic, timestamp)
+    return new Map(at.map((p) => [p.partition, BigInt(p.offset)])) as ReadonlyMap<number, bigint>
+  })
+
 /** The offsets `groupId` committed on `topic` (partitions without a commit are absent). */
 export const committedOffsets = (
   kafka: Kafka,

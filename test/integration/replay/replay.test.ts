@@ -16,7 +16,7 @@ import { type ReplayOptions, replay, replayUpdates } from "../../../src/replay/R
 import { consumeRecords, uniqueName, withAdmin } from "../../support/kafka.ts"
 import { waitFor } from "../../support/waitFor.ts"
 import { freshTopics, plan, type Running, runProcessor, testKafkaClient } from "../processor/harness.ts"
-import { H, header, type Letter, produceLetters } from "./dlqFixtures.ts"
+import { freshDlqTopics, H, header, type Letter, produceLetters } from "./dlqFixtures.ts"
 
 const running: Array<Running> = []
 afterEach(async () => {
@@ -266,7 +266,7 @@ describe("--max-replays by event id", () => {
   ].map((l) => ({ ...l, webhook: "orders", reason: "chain_failed", key: `key-${l.seq}`, failed: ["crm"] }))
 
   it("skips an event replayed k times whichever of its dead letters is selected, and publishes an event once per run", async () => {
-    const topics = await freshTopics(kafka, 3)
+    const topics = await freshDlqTopics(kafka, 3)
     await produceLetters(kafka, topics.dlq, topics.input, letters)
     const options = { dlqTopic: topics.dlq, inputTopic: topics.input, maxReplays: 2 }
     // only stubborn's first dead letter is selected; its third generation (count 2) still counts
