@@ -8,7 +8,7 @@
  *   GET  /console/api/info            mode, topics, streams count
  *   GET  /console/api/live            server-sent LiveFrames (history first, then one a window)
  *   GET  /console/api/streams         the chains (StreamView), no module config
- *   GET  /console/api/dlq?…filter     stats, timeline and newest entries of the matching dead letters
+ *   GET  /console/api/dlq?…filter     stats, timeline and newest entries of the matching dead letters (from the in-memory index)
  *   GET  /console/api/dlq/record?at=  one dead letter, redacted
  *   GET  /console/api/event?id=&since= every record of one event id, redacted (`hookstream event`)
  *   POST /console/api/replay/dry-run  what a replay of the filter would publish
@@ -36,6 +36,8 @@ import { parseCoordinate } from "../dlq/DlqEntry.ts"
 import { readAt } from "../dlq/readDlq.ts"
 import type { MountedHandler } from "../observability/opsServer.ts"
 import { authorized, type ConsoleAccess, hostAllowed } from "./consoleAccess.ts"
+import { type DlqIndex, indexAnswers } from "./DlqIndex.ts"
+import type { DlqTailStatus } from "./dlqTail.ts"
 import { dlqPage, filterFromQuery, redactedEntry, streamRedactors } from "./dlqViews.ts"
 import { eventQuery, eventTrailView } from "./eventViews.ts"
 import { HISTORY, type LiveHub } from "./LiveHub.ts"
@@ -52,6 +54,11 @@ export interface ConsoleDeps {
   readonly topics: { readonly input: string; readonly results: string; readonly dlq: string }
   readonly streams: ReadonlyArray<StreamDefinition>
   readonly jobs: ReplayJobs
+  /** the in-memory DLQ view (DlqIndex.ts, fed by dlqTail.ts); without it, or before its tail started, DLQ views read the topic */
+  readonly dlqIndex?: {
+    readonly query: DlqIndex["query"]
+    readonly status: () => DlqTailStatus | undefined
+  }
   /** runs an Effect with the process's services (logger) */
   readonly runPromise: <A, E>(effect: Effect.Effect<A, E>) => Promise<A>
 }
@@ -183,7 +190,11 @@ export const makeConsoleApp = async (deps: ConsoleDeps): Promise<ConsoleApp> => 
     const parsed = filterFromQuery(request.query, now)
     if (parsed._tag === "Invalid") return reply.code(400).send({ error: parsed.message })
     const limit = Math.min(500, numberOr(request.query["limit"]) ?? 100)
-    return deps.runPromise(dlqPage(deps.kafka, deps.topics.dlq, parsed.filter, limit, now))
+    const status = deps.dlqIndex?.status()
+    // the index answers at once (still catching up: so far, and it says how far behind)
+    if (deps.dlqIndex !== undefined && status !== undefined && indexAnswers(parsed.filter))
+      return { ...deps.dlqIndex.query(parsed.filter, limit, now), index: status }
+    return { ...(await deps.runPromise(dlqPage(deps.kafka, deps.topics.dlq, parsed.filter, limit, now))), index: null }
   })
   app.get<{ Querystring: { at?: string } }>("/console/api/dlq/record", async (request, reply) => {
     const at = parseCoordinate(request.query.at ?? "", deps.topics.dlq)

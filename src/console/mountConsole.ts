@@ -3,13 +3,15 @@
  * not to: see consoleAccess.ts. Answers the hub the processor's metrics are tapped into,
  * or `undefined` when the console is off (then nothing is tapped at all).
  */
-import { Effect, Fiber } from "effect"
+import { Effect, Fiber, Schedule } from "effect"
 import type { Kafka } from "kafkajs"
 import type { StreamDefinition } from "../config/StreamDefinition.ts"
 import type { OpsServer } from "../observability/opsServer.ts"
 import { type ProcessorMetrics, processorMetrics } from "../processor/ProcessorMetrics.ts"
 import { type ConsoleAccess, consoleAccess } from "./consoleAccess.ts"
 import { type ConsoleDeps, makeConsoleApp } from "./consoleApp.ts"
+import { makeDlqIndex } from "./DlqIndex.ts"
+import { type DlqTailStatus, startDlqTail } from "./dlqTail.ts"
 import { type LiveHub, makeLiveHub } from "./LiveHub.ts"
 import { makeReplayJobs } from "./ReplayJobs.ts"
 import { tappedMetrics } from "./tappedMetrics.ts"
@@ -41,8 +43,29 @@ export const makeConsole = Effect.fnUntraced(function* (
     fiber.addObserver(() => replays.delete(fiber))
     return fiber
   })
+  // the DLQ view is kept in memory, tailed from the topic; until the tail runs (the topic may
+  // not exist yet) the DLQ views read the topic as they used to
+  const dlqIndex = makeDlqIndex(settings.topics.dlq)
+  let tail: (() => DlqTailStatus) | undefined
+  yield* Effect.forkScoped(
+    startDlqTail(settings.kafka, settings.topics.dlq, dlqIndex).pipe(
+      Effect.tap((status) =>
+        Effect.sync(() => {
+          tail = status
+        })
+      ),
+      Effect.tapError((e) =>
+        Effect.logWarning("console: cannot tail the DLQ yet; its views read the topic meanwhile", {
+          topic: settings.topics.dlq,
+          error: `${e.operation}: ${e.message}`
+        })
+      ),
+      Effect.retry(Schedule.spaced("10 seconds"))
+    )
+  )
   const app = yield* Effect.promise(() =>
     makeConsoleApp({
+      dlqIndex: { query: dlqIndex.query, status: () => tail?.() },
       access,
       mode,
       hub,

@@ -84,6 +84,7 @@ export const openRecord = async (at) => {
 export const dlqView = () => {
   let chart
   let loaded = false
+  let refresh
   let bucketMs = 60000
 
   const showError = (message) => {
@@ -123,7 +124,13 @@ export const dlqView = () => {
     chart.set([page.timeline.map((b) => b.t / 1000), page.timeline.map((b) => b.count || null)])
     byId("dlq-bucket").textContent =
       `per ${page.bucketMs >= 3600000 ? `${page.bucketMs / 3600000} h` : page.bucketMs >= 60000 ? `${page.bucketMs / 60000} min` : `${page.bucketMs / 1000} s`}`
-    byId("dlq-count").textContent = `newest ${page.entries.length} of ${fmtNum(s.total)}`
+    // the server's in-memory view may still be reading the DLQ: say so, and look again soon
+    const indexing = page.index && !page.index.caughtUp
+    byId("dlq-count").textContent =
+      `newest ${page.entries.length} of ${fmtNum(s.total)}` +
+      (indexing ? ` · still reading the DLQ, ${fmtNum(page.index.behind)} records to go` : "")
+    clearTimeout(refresh)
+    if (indexing) refresh = setTimeout(() => byId("dlq-filter").isConnected && load(), 3000)
     byId("dlq-list").querySelector("tbody").innerHTML =
       page.entries
         .map(
