@@ -16,7 +16,7 @@
 
 import type { EntrySummary } from "../dlq/DlqEntry.ts"
 import type { DlqFilter } from "../dlq/DlqFilter.ts"
-import { type AgeBucket, ageBucket, type DlqStats, statsOf } from "../dlq/DlqStats.ts"
+import { AGE_BUCKETS, type AgeBucket, type DlqStats, statsOf } from "../dlq/DlqStats.ts"
 import type { DlqReason } from "../domain/DeadLetterRecord.ts"
 import { DlqReason as DlqReasonSchema } from "../domain/DeadLetterRecord.ts"
 
@@ -38,6 +38,8 @@ export interface IndexRow {
 }
 
 const REASONS = DlqReasonSchema.literals as ReadonlyArray<DlqReason>
+/** in the order of `ageBucket`'s thresholds (< 1h, < 24h, < 7d, older) */
+const AGES: ReadonlyArray<AgeBucket> = AGE_BUCKETS
 const UNDECODABLE = 255
 const CHUNK = 65_536
 export const MAX_ERRORS = 100_000
@@ -157,57 +159,67 @@ export const makeDlqIndex = (topic: string) => {
     let undecodable = 0
     let oldest = Number.POSITIVE_INFINITY
     let newest = Number.NEGATIVE_INFINITY
-    const byWebhook = new Map<number, number>()
-    const byReason = new Map<number, number>()
-    const bySet = new Map<number, number>()
-    const byReplay = new Map<number, number>()
-    const byAge: Record<AgeBucket, number> = { "< 1h": 0, "1h–24h": 0, "1d–7d": 0, "> 7d": 0 }
+    // counts by interned id in typed arrays: a million rows cost array increments, not map updates
+    const byWebhook = new Float64Array(webhooks.size())
+    const byReason = new Float64Array(256)
+    const bySet = new Float64Array(moduleSets.size())
+    const byReplay = new Float64Array(65_536)
+    const ages = new Float64Array(AGES.length)
     const matched = new Uint32Array(size)
     // the newest `limit` rows as [failedAt, row] pairs, newest first; rows are read newest
     // (last added) first, so the list fills early and older rows rarely get in
     const top: Array<number> = []
-    for (let i = size - 1; i >= 0; i--) {
-      const c = chunks[Math.floor(i / CHUNK)]
+    for (let ci = chunks.length - 1; ci >= 0; ci--) {
+      const c = chunks[ci]
       if (c === undefined) continue
-      const j = i % CHUNK
-      const partition = c.partition[j] ?? 0
-      if ((c.offset[j] ?? 0) < (lowOf[partition] ?? 0)) continue
-      const at = c.failedAt[j] ?? 0
-      if (at < since || at >= until) continue
-      if (keyOk !== undefined && !keyOk.has(c.keyHash[j] ?? NO_KEY)) continue
-      const reason = c.reason[j] ?? UNDECODABLE
-      if (looksInside) {
-        if (reason === UNDECODABLE) continue
-        if (reasonOk !== undefined && !reasonOk.has(reason)) continue
-        if (webhookOk !== undefined && !webhookOk.has(c.webhook[j] ?? 0)) continue
-        if (modulesOk !== undefined && !modulesOk.has(c.modules[j] ?? 0)) continue
+      const { failedAt, offset, partition, keyHash: keys, reason: reasonOf, webhook, modules, replay } = c
+      for (let j = Math.min(CHUNK, size - ci * CHUNK) - 1; j >= 0; j--) {
+        if ((offset[j] ?? 0) < (lowOf[partition[j] ?? 0] ?? 0)) continue
+        const at = failedAt[j] ?? 0
+        if (at < since || at >= until) continue
+        if (keyOk !== undefined && !keyOk.has(keys[j] ?? NO_KEY)) continue
+        const reason = reasonOf[j] ?? UNDECODABLE
+        if (looksInside) {
+          if (reason === UNDECODABLE) continue
+          if (reasonOk !== undefined && !reasonOk.has(reason)) continue
+          if (webhookOk !== undefined && !webhookOk.has(webhook[j] ?? 0)) continue
+          if (modulesOk !== undefined && !modulesOk.has(modules[j] ?? 0)) continue
+        }
+        const i = ci * CHUNK + j
+        matched[total++] = i
+        if (at < oldest) oldest = at
+        if (at > newest) newest = at
+        const age = now - at
+        bump(ages, age < 3_600_000 ? 0 : age < 86_400_000 ? 1 : age < 604_800_000 ? 2 : 3)
+        if (reason === UNDECODABLE) undecodable++
+        else {
+          bump(byWebhook, webhook[j] ?? 0)
+          bump(byReason, reason)
+          bump(bySet, modules[j] ?? 0)
+          bump(byReplay, replay[j] ?? 0)
+        }
+        if (limit > 0 && (top.length < limit * 2 || at > (top[top.length - 2] ?? 0))) insertTop(top, at, i, limit)
       }
-      matched[total++] = i
-      if (at < oldest) oldest = at
-      if (at > newest) newest = at
-      byAge[ageBucket(now - at)]++
-      if (reason === UNDECODABLE) undecodable++
-      else {
-        const w = c.webhook[j] ?? 0
-        byWebhook.set(w, (byWebhook.get(w) ?? 0) + 1)
-        byReason.set(reason, (byReason.get(reason) ?? 0) + 1)
-        const m = c.modules[j] ?? 0
-        bySet.set(m, (bySet.get(m) ?? 0) + 1)
-        const r = c.replay[j] ?? 0
-        byReplay.set(r, (byReplay.get(r) ?? 0) + 1)
-      }
-      if (limit > 0 && (top.length < limit * 2 || at > (top[top.length - 2] ?? 0))) insertTop(top, at, i, limit)
+    }
+    const counted = <K>(counts: Float64Array, name: (id: number) => K) => {
+      const out = new Map<K, number>()
+      counts.forEach((n, id) => {
+        if (n > 0) out.set(name(id), (out.get(name(id)) ?? 0) + n)
+      })
+      return out
     }
     const byModule = new Map<string, number>()
-    for (const [set, n] of bySet) for (const m of moduleLists[set] ?? []) byModule.set(m, (byModule.get(m) ?? 0) + n)
+    bySet.forEach((n, set) => {
+      if (n > 0) for (const m of moduleLists[set] ?? []) byModule.set(m, (byModule.get(m) ?? 0) + n)
+    })
     const stats = statsOf({
       total,
       undecodable,
-      byWebhook: new Map([...byWebhook].map(([w, n]) => [webhooks.values[w] ?? "", n])),
-      byReason: new Map([...byReason].map(([r, n]) => [REASONS[r] ?? "", n])),
+      byWebhook: counted(byWebhook, (w) => webhooks.values[w] ?? ""),
+      byReason: counted(byReason, (r) => REASONS[r] ?? ""),
       byModule,
-      byReplayCount: new Map([...byReplay].map(([r, n]) => [String(r), n])),
-      byAge,
+      byReplayCount: counted(byReplay, String),
+      byAge: Object.fromEntries(AGES.map((a, k) => [a, ages[k] ?? 0])) as Record<AgeBucket, number>,
       oldest,
       newest
     })
@@ -254,6 +266,10 @@ export const makeDlqIndex = (topic: string) => {
 }
 
 export type DlqIndex = ReturnType<typeof makeDlqIndex>
+
+const bump = (counts: Float64Array, id: number) => {
+  counts[id] = (counts[id] ?? 0) + 1
+}
 
 /** Inserts (at, row) into `top`, pairs sorted by time, newest first; on ties after those there (later rows). */
 const insertTop = (top: Array<number>, at: number, row: number, limit: number) => {

@@ -12,7 +12,8 @@
  *   GET  /console/api/dlq/record?at=  one dead letter, redacted
  *   GET  /console/api/event?id=&since= every record of one event id, redacted (`hookstream event`)
  *   POST /console/api/replay/dry-run  what a replay of the filter would publish
- *   POST /console/api/replay          starts it (409 while another runs); GET …/replay/:id polls it
+ *   POST /console/api/replay          starts it, named (resumable; 409 while another runs); GET …/replay/:id polls it
+ *   GET  /console/api/replays         the one running and the last ones (a reloaded page shows its progress)
  *
  * Access is decided on the route the router matched, never on the URL text: the router
  * percent-decodes the path, so a check on the raw URL let `/console/%61pi/dlq` through.
@@ -107,6 +108,9 @@ const sameOrigin = (request: FastifyRequest): boolean => {
 }
 
 /** The routes anyone may fetch: the page and its static files, which carry no data. */
+/** the filter fields of a replay request, kept on the job so the page can start it again */
+const FILTER_FIELDS = ["webhook", "reason", "module", "key", "since", "until"] as const
+
 export const PAGE_ROUTES: ReadonlySet<string> = new Set(["/console", "/console/", "/console/static/:file"])
 
 export interface ConsoleRoute {
@@ -218,8 +222,13 @@ export const makeConsoleApp = async (deps: ConsoleDeps): Promise<ConsoleApp> => 
     if (parsed._tag === "Invalid") return parsed.message
     const rate = numberOr(b["rate"])
     const maxReplays = numberOr(b["maxReplays"])
+    const name = typeof b["name"] === "string" && b["name"].trim() !== "" ? b["name"].trim() : undefined
+    const query: Record<string, string> = {}
+    for (const k of FILTER_FIELDS) if (typeof b[k] === "string" && b[k] !== "") query[k] = b[k]
     return {
       filter: parsed.filter,
+      ...(name === undefined ? {} : { name }),
+      query,
       allModules: b["allModules"] === true,
       ...(rate === undefined ? {} : { ratePerSecond: rate }),
       ...(maxReplays === undefined ? {} : { maxReplays: Math.floor(maxReplays) })
@@ -234,10 +243,13 @@ export const makeConsoleApp = async (deps: ConsoleDeps): Promise<ConsoleApp> => 
     const replay = replayRequest(request.body)
     if (typeof replay === "string") return reply.code(400).send({ error: replay })
     const job = deps.jobs.start(replay)
+    if (typeof job === "string") return reply.code(400).send({ error: job })
     if (job === undefined)
       return reply.code(409).send({ error: "a replay is already running", job: deps.jobs.current() ?? null })
     return reply.code(202).send(job)
   })
+  // what a reloaded page needs to show a replay still running (and the last ones)
+  app.get("/console/api/replays", async () => ({ current: deps.jobs.current() ?? null, jobs: deps.jobs.list() }))
   app.get<{ Params: { id: string } }>("/console/api/replay/:id", async (request, reply) => {
     const job = deps.jobs.get(request.params.id)
     return job === undefined ? reply.code(404).send({ error: "no such replay" }) : job

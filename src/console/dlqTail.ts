@@ -84,11 +84,16 @@ export interface DlqTailStatus {
   readonly behind: number
 }
 
+/**
+ * Starts the tail; `onStarted` gets its status as soon as the DLQ's offsets are known (before
+ * the consumer joined), so the page is answered from the index, however empty, from then on.
+ */
 export const startDlqTail = (
   kafka: Kafka,
   topic: string,
-  index: DlqIndex
-): Effect.Effect<() => DlqTailStatus, KafkaError, Scope.Scope> =>
+  index: DlqIndex,
+  onStarted: (status: () => DlqTailStatus) => void
+): Effect.Effect<void, KafkaError, Scope.Scope> =>
   Effect.gen(function* () {
     const offsets = yield* topicOffsets(kafka, topic)
     const ends = new Map(offsets.map((o) => [o.partition, Number(o.end)]))
@@ -96,12 +101,17 @@ export const startDlqTail = (
     const reached = (partition: number, next: number) => {
       if (next > (position.get(partition) ?? 0)) position.set(partition, next)
     }
+    onStarted(() => {
+      let behind = 0
+      for (const [p, end] of ends) behind += Math.max(0, end - (position.get(p) ?? 0))
+      return { indexed: index.size(), caughtUp: behind === 0, behind }
+    })
     const consumer = kafka.consumer({
       groupId: `hookstream-console-dlq-${randomUUID()}`,
       readUncommitted: false,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: 500,
-      maxBytesPerPartition: 4_194_304
+      maxBytesPerPartition: 1_048_576
     })
     // a fetch of transaction markers only (a transactional DLQ's end) never reaches eachBatch
     consumer.on(consumer.events.END_BATCH_PROCESS, (e) => {
@@ -143,9 +153,4 @@ export const startDlqTail = (
     )
     // a broker hiccup leaves the floor where it was; the next round moves it
     yield* Effect.forkScoped(Effect.forever(Effect.andThen(Effect.sleep("30 seconds"), Effect.ignore(retention))))
-    return () => {
-      let behind = 0
-      for (const [p, end] of ends) behind += Math.max(0, end - (position.get(p) ?? 0))
-      return { indexed: index.size(), caughtUp: behind === 0, behind }
-    }
   })

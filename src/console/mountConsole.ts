@@ -48,12 +48,9 @@ export const makeConsole = Effect.fnUntraced(function* (
   const dlqIndex = makeDlqIndex(settings.topics.dlq)
   let tail: (() => DlqTailStatus) | undefined
   yield* Effect.forkScoped(
-    startDlqTail(settings.kafka, settings.topics.dlq, dlqIndex).pipe(
-      Effect.tap((status) =>
-        Effect.sync(() => {
-          tail = status
-        })
-      ),
+    startDlqTail(settings.kafka, settings.topics.dlq, dlqIndex, (status) => {
+      tail = status
+    }).pipe(
       Effect.tapError((e) =>
         Effect.logWarning("console: cannot tail the DLQ yet; its views read the topic meanwhile", {
           topic: settings.topics.dlq,

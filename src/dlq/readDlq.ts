@@ -82,18 +82,30 @@ export const readDlq = (kafka: Kafka, options: DlqReadOptions): Stream.Stream<Dl
     })
   )
 
-/** The record at one coordinate (or nothing: out of range, deleted by retention, a marker). */
+/**
+ * The record at one coordinate (or nothing: out of range, deleted by retention, a marker).
+ * Reads from that offset to the partition's end and stops at the first batch; the reading
+ * consumer leaves its group in the background.
+ */
 export const readAt = (kafka: Kafka, at: Coordinate): Effect.Effect<DlqEntry | undefined, KafkaError> =>
-  readDlq(kafka, {
-    topic: at.topic,
-    partitions: [at.partition],
-    filter: { fromOffsets: [{ partition: at.partition, offset: BigInt(at.offset) }] }
-  }).pipe(
-    Stream.filter((e) => e.coordinate.offset === at.offset),
-    Stream.take(1),
-    Stream.runCollect,
-    Effect.map((entries) => entries[0])
-  )
+  Effect.flatMap(topicOffsets(kafka, at.topic), (offsets) => {
+    const range = offsets.find((o) => o.partition === at.partition)
+    const offset = BigInt(at.offset)
+    if (range === undefined || offset < BigInt(range.low) || offset >= BigInt(range.end)) return Effect.undefined
+    return readTopic(kafka, {
+      topic: at.topic,
+      ranges: [{ partition: at.partition, start: at.offset, end: range.end }],
+      clientGroupPrefix: "hookstream-read-at",
+      closeInBackground: true
+    }).pipe(
+      Stream.flatMap((batch) => Stream.fromIterable(batch.records)),
+      Stream.filter((r) => r.offset === at.offset),
+      Stream.map(decodeDlqEntry),
+      Stream.take(1),
+      Stream.runCollect,
+      Effect.map((entries): DlqEntry | undefined => entries[0])
+    )
+  })
 
 /** Oldest first by failure time; ties in DLQ order. */
 export const byFailedAt = (a: DlqEntry, b: DlqEntry): number =>

@@ -110,6 +110,11 @@ export interface ReadTopicOptions {
   readonly clientGroupPrefix?: string
   /** bytes fetched per partition and request (default 1 MiB) */
   readonly maxBytesPerPartition?: number
+  /**
+   * end without waiting for the consumer to leave its group (it still does, in the
+   * background): a caller that wants one record answers a fetch sooner, not a long poll later
+   */
+  readonly closeInBackground?: boolean
 }
 
 const big = (offset: string): bigint => BigInt(offset)
@@ -159,7 +164,9 @@ export const readTopic = (kafka: Kafka, options: ReadTopicOptions): Stream.Strea
             }),
             Effect.andThen(
               Queue.shutdown(queue),
-              Effect.promise(() => consumer.disconnect().catch(() => undefined))
+              options.closeInBackground === true
+                ? Effect.sync(() => void consumer.disconnect().catch(() => undefined))
+                : Effect.promise(() => consumer.disconnect().catch(() => undefined))
             )
           )
       )

@@ -175,6 +175,57 @@ describe("hookstream console", () => {
     expect(record.record).toMatchObject({ event_id: "kept-1", webhook_id: "orders" })
   })
 
+  it("names its replays: a rerun under the same name continues (publishes nothing twice), and a reloaded page finds the job", async () => {
+    const letters = [1, 2, 3].map(
+      (seq): Letter => ({
+        seq,
+        id: `resumable-${seq}`,
+        webhook: "resumable",
+        reason: "chain_failed",
+        key: `r${seq}`,
+        failed: ["crm"],
+        failedAt: Date.now()
+      })
+    )
+    await produceLetters(kafka, topics.dlq, topics.input, letters)
+    const name = `console-e2e-${Date.now()}`
+    const start = async (body: object) =>
+      fetch(`${url}api/replay`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify(body)
+      })
+    expect((await start({ webhook: "resumable", name: "no spaces allowed" })).status).toBe(400)
+    interface Job {
+      readonly id: string
+      readonly name: string
+      readonly state: string
+      readonly query: Record<string, string>
+      readonly summary?: { readonly published: number; readonly resumed: boolean }
+    }
+    const finished = async (response: Response) => {
+      expect(response.status).toBe(202)
+      const job = (await response.json()) as Job
+      let now = job
+      await waitFor(
+        async () => {
+          now = (await (await fetch(`${url}api/replay/${job.id}`, { headers: auth })).json()) as Job
+          return now.state !== "running"
+        },
+        { timeoutMs: 30_000, description: () => `replay ${job.id} to end; now ${JSON.stringify(now)}` }
+      )
+      return now
+    }
+    const first = await finished(await start({ webhook: "resumable", name }))
+    expect(first).toMatchObject({ name, state: "done", query: { webhook: "resumable" }, summary: { published: 3 } })
+    const listed = (await (await fetch(`${url}api/replays`, { headers: auth })).json()) as {
+      readonly jobs: ReadonlyArray<Job>
+    }
+    expect(listed.jobs[0]).toMatchObject({ id: first.id, name })
+    const again = await finished(await start({ webhook: "resumable", name }))
+    expect(again.summary).toMatchObject({ published: 0, resumed: true })
+  })
+
   it("stops promptly on SIGTERM while a viewer is connected", async () => {
     const response = await fetch(`${url}api/live`, { headers: auth })
     const reader = (response.body as ReadableStream<Uint8Array>).getReader()
