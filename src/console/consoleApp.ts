@@ -55,10 +55,10 @@ export interface ConsoleDeps {
   readonly topics: { readonly input: string; readonly results: string; readonly dlq: string }
   readonly streams: ReadonlyArray<StreamDefinition>
   readonly jobs: ReplayJobs
-  /** the in-memory DLQ view (DlqIndex.ts, fed by dlqTail.ts); without it, or before its tail started, DLQ views read the topic */
+  /** the in-memory DLQ view (DlqIndex.ts, fed by dlqTail.ts); without it, DLQ views read the topic */
   readonly dlqIndex?: {
     readonly query: DlqIndex["query"]
-    readonly status: () => DlqTailStatus | undefined
+    readonly status: () => DlqTailStatus
   }
   /** runs an Effect with the process's services (logger) */
   readonly runPromise: <A, E>(effect: Effect.Effect<A, E>) => Promise<A>
@@ -194,10 +194,9 @@ export const makeConsoleApp = async (deps: ConsoleDeps): Promise<ConsoleApp> => 
     const parsed = filterFromQuery(request.query, now)
     if (parsed._tag === "Invalid") return reply.code(400).send({ error: parsed.message })
     const limit = Math.min(500, numberOr(request.query["limit"]) ?? 100)
-    const status = deps.dlqIndex?.status()
     // the index answers at once (still catching up: so far, and it says how far behind)
-    if (deps.dlqIndex !== undefined && status !== undefined && indexAnswers(parsed.filter))
-      return { ...deps.dlqIndex.query(parsed.filter, limit, now), index: status }
+    if (deps.dlqIndex !== undefined && indexAnswers(parsed.filter))
+      return { ...deps.dlqIndex.query(parsed.filter, limit, now), index: deps.dlqIndex.status() }
     return { ...(await deps.runPromise(dlqPage(deps.kafka, deps.topics.dlq, parsed.filter, limit, now))), index: null }
   })
   app.get<{ Querystring: { at?: string } }>("/console/api/dlq/record", async (request, reply) => {

@@ -54,8 +54,14 @@ const looksLikeDeadLetter = (v: unknown): v is DeadLetterRecord => {
   )
 }
 
-/** One DLQ record as an index row: the quick look when it is plainly a dead letter, else the full decoder. */
-export const indexRow = (raw: InputRecord): IndexRow => {
+/**
+ * One DLQ record as an index row: the quick look when it is plainly a dead letter, else the
+ * full decoder. The headers are decoded only for the decoder (a row does not keep them).
+ */
+export const indexRow = (
+  raw: Omit<InputRecord, "headers">,
+  headers: () => InputRecord["headers"] = () => ({})
+): IndexRow => {
   if (raw.value !== null && raw.value.length > 0) {
     try {
       const parsed: unknown = JSON.parse(raw.value.toString("utf8"))
@@ -63,7 +69,7 @@ export const indexRow = (raw: InputRecord): IndexRow => {
         return rowOf({
           coordinate: { topic: raw.topic, partition: raw.partition, offset: raw.offset },
           key: raw.key,
-          headers: raw.headers,
+          headers: {},
           timestamp: raw.timestamp,
           record: parsed
         })
@@ -72,7 +78,7 @@ export const indexRow = (raw: InputRecord): IndexRow => {
       // not JSON, or a field of an unexpected shape: the decoder says what is wrong
     }
   }
-  return rowOf(decodeDlqEntry(raw))
+  return rowOf(decodeDlqEntry({ ...raw, headers: headers() }))
 }
 
 export interface DlqTailStatus {
@@ -80,9 +86,12 @@ export interface DlqTailStatus {
   readonly indexed: number
   /** the tail reached the end offsets the DLQ had when it started */
   readonly caughtUp: boolean
-  /** records between the tail and those end offsets (0 once caught up) */
-  readonly behind: number
+  /** records between the tail and those end offsets (0 once caught up; null: not known yet, the tail is starting) */
+  readonly behind: number | null
 }
+
+/** Before the tail knows the DLQ's offsets. */
+export const STARTING: DlqTailStatus = { indexed: 0, caughtUp: false, behind: null }
 
 /**
  * Starts the tail; `onStarted` gets its status as soon as the DLQ's offsets are known (before
@@ -127,15 +136,17 @@ export const startDlqTail = (
             eachBatch: async ({ batch }) => {
               for (const m of batch.messages) {
                 index.add(
-                  indexRow({
-                    topic,
-                    partition: batch.partition,
-                    offset: m.offset,
-                    key: m.key ?? null,
-                    value: m.value ?? null,
-                    headers: decodeHeaders(m.headers),
-                    timestamp: Number(m.timestamp)
-                  })
+                  indexRow(
+                    {
+                      topic,
+                      partition: batch.partition,
+                      offset: m.offset,
+                      key: m.key ?? null,
+                      value: m.value ?? null,
+                      timestamp: Number(m.timestamp)
+                    },
+                    () => decodeHeaders(m.headers)
+                  )
                 )
               }
               reached(batch.partition, Number(batch.lastOffset()) + 1)

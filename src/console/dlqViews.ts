@@ -1,7 +1,8 @@
 /**
  * Dead letters as the console shows them: the filter from a query string (parsed by the
  * same `parseFilter` as the CLI flags), one pass over the DLQ for the stats and the newest
- * matching entries, and one record with every secret redacted: payload and header keys that
+ * matching entries (only until the console's in-memory index runs, see DlqIndex.ts), and one
+ * record with every secret redacted: payload and header keys that
  * name credentials (plus the stream's own `redaction` settings), and undecodable bytes,
  * which are never shown at all.
  */

@@ -11,7 +11,7 @@ import { type ProcessorMetrics, processorMetrics } from "../processor/ProcessorM
 import { type ConsoleAccess, consoleAccess } from "./consoleAccess.ts"
 import { type ConsoleDeps, makeConsoleApp } from "./consoleApp.ts"
 import { makeDlqIndex } from "./DlqIndex.ts"
-import { type DlqTailStatus, startDlqTail } from "./dlqTail.ts"
+import { type DlqTailStatus, STARTING, startDlqTail } from "./dlqTail.ts"
 import { type LiveHub, makeLiveHub } from "./LiveHub.ts"
 import { makeReplayJobs } from "./ReplayJobs.ts"
 import { tappedMetrics } from "./tappedMetrics.ts"
@@ -43,16 +43,16 @@ export const makeConsole = Effect.fnUntraced(function* (
     fiber.addObserver(() => replays.delete(fiber))
     return fiber
   })
-  // the DLQ view is kept in memory, tailed from the topic; until the tail runs (the topic may
-  // not exist yet) the DLQ views read the topic as they used to
+  // the DLQ view is kept in memory, tailed from the topic; the page is answered from it from
+  // the start, saying how far the tail is (never by reading a topic that may hold millions)
   const dlqIndex = makeDlqIndex(settings.topics.dlq)
-  let tail: (() => DlqTailStatus) | undefined
+  let tail: () => DlqTailStatus = () => STARTING
   yield* Effect.forkScoped(
     startDlqTail(settings.kafka, settings.topics.dlq, dlqIndex, (status) => {
       tail = status
     }).pipe(
       Effect.tapError((e) =>
-        Effect.logWarning("console: cannot tail the DLQ yet; its views read the topic meanwhile", {
+        Effect.logWarning("console: cannot tail the DLQ yet; its views stay empty until it can (retrying every 10 s)", {
           topic: settings.topics.dlq,
           error: `${e.operation}: ${e.message}`
         })
@@ -62,7 +62,7 @@ export const makeConsole = Effect.fnUntraced(function* (
   )
   const app = yield* Effect.promise(() =>
     makeConsoleApp({
-      dlqIndex: { query: dlqIndex.query, status: () => tail?.() },
+      dlqIndex: { query: dlqIndex.query, status: () => tail() },
       access,
       mode,
       hub,

@@ -128,7 +128,9 @@ export const dlqView = () => {
     const indexing = page.index && !page.index.caughtUp
     byId("dlq-count").textContent =
       `newest ${page.entries.length} of ${fmtNum(s.total)}` +
-      (indexing ? ` · still reading the DLQ, ${fmtNum(page.index.behind)} records to go` : "")
+      (indexing
+        ? ` · still reading the DLQ${page.index.behind === null ? "" : `, ${fmtNum(page.index.behind)} records to go`}`
+        : "")
     clearTimeout(refresh)
     if (indexing) refresh = setTimeout(() => byId("dlq-filter").isConnected && load(), 3000)
     byId("dlq-list").querySelector("tbody").innerHTML =
