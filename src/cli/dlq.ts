@@ -1,20 +1,23 @@
 /**
- * `hookstream dlq stats|list|show`: look at the dead-letter topic. Reads it from the start
- * (or --from-offset) to its end at the moment of the call; nothing is committed. Output is a
- * readable table on a TTY and JSON otherwise (`--json` forces JSON).
+ * `hookstream dlq stats|list|show`: look at the dead-letter topic, up to its end at the moment
+ * of the call; nothing is committed. `--since`/`--until` read only the offsets the broker
+ * finds for those times, `list --limit N` reads backwards from the end until it has N (see
+ * src/dlq/readDlq.ts); long scans show progress on stderr. Output is a readable table on a
+ * TTY and JSON otherwise (`--json` forces JSON).
  */
 import { Console, Effect, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { type DlqEntry, entryDetail, parseCoordinate, summarizeEntry } from "../dlq/DlqEntry.ts"
 import { describeFilter } from "../dlq/DlqFilter.ts"
 import { AGE_BUCKETS, makeStatsAccumulator } from "../dlq/DlqStats.ts"
-import { readAt, readDlq } from "../dlq/readDlq.ts"
+import { byFailedAt, readAt, readDlq, readNewest } from "../dlq/readDlq.ts"
 import { formatAge } from "../dlq/timeSpec.ts"
 import type { KafkaError } from "../kafka/KafkaError.ts"
 import { kafkaFor } from "./brokers.ts"
 import { CliExit, EXIT_FAILURE } from "./CliExit.ts"
 import { filterFlags, filterFromFlags, isTty, jsonFlag, kafkaFlags } from "./dlqFlags.ts"
 import { countsBlock, formatCount, table } from "./render.ts"
+import { makeScanProgress } from "./scanProgress.ts"
 
 const json = jsonFlag
 
@@ -30,8 +33,10 @@ const statsCommand = Command.make(
     const filter = yield* filterFromFlags("dlq stats", flags)
     const kafka = yield* kafkaFor("dlq stats", flags.brokers)
     const stats = makeStatsAccumulator(Date.now())
-    yield* readDlq(kafka, { topic: flags.dlq, filter }).pipe(
+    const progress = makeScanProgress("dlq stats")
+    yield* readDlq(kafka, { topic: flags.dlq, filter, onProgress: progress.onProgress }).pipe(
       Stream.runForEach((entry) => Effect.sync(() => stats.add(entry))),
+      Effect.ensuring(Effect.sync(progress.finish)),
       Effect.catchTag("KafkaError", kafkaFailed("dlq stats"))
     )
     const s = stats.result()
@@ -90,18 +95,18 @@ const listCommand = Command.make(
     const filter = yield* filterFromFlags("dlq list", flags)
     const kafka = yield* kafkaFor("dlq list", flags.brokers)
     const limit = Math.max(0, flags.limit)
-    let matched = 0
-    const kept: Array<DlqEntry> = []
-    yield* readDlq(kafka, { topic: flags.dlq, filter }).pipe(
-      Stream.runForEach((entry) =>
-        Effect.sync(() => {
-          matched++
-          kept.push(entry)
-          if (limit > 0 && kept.length > limit) kept.shift()
-        })
-      ),
-      Effect.catchTag("KafkaError", kafkaFailed("dlq list"))
-    )
+    const progress = makeScanProgress("dlq list")
+    // with a limit, backwards from the end until there are enough; without, everything
+    const found = yield* (
+      limit > 0
+        ? readNewest(kafka, { topic: flags.dlq, filter, limit, onProgress: progress.onProgress })
+        : Effect.map(
+            Stream.runCollect(readDlq(kafka, { topic: flags.dlq, filter, onProgress: progress.onProgress })),
+            (all) => ({ entries: [...all].sort(byFailedAt), matched: all.length, complete: true })
+          )
+    ).pipe(Effect.ensuring(Effect.sync(progress.finish)), Effect.catchTag("KafkaError", kafkaFailed("dlq list")))
+    const kept = found.entries
+    const matched = found.matched
     if (flags.json || !isTty()) {
       yield* Console.log(JSON.stringify(kept.map(summarizeEntry), null, 2))
       return
@@ -117,14 +122,16 @@ const listCommand = Command.make(
       )
     )
     yield* Console.log(
-      kept.length < matched
-        ? `showing the newest ${formatCount(kept.length)} of ${formatCount(matched)} matching (--limit to change)`
-        : `${formatCount(matched)} matching`
+      !found.complete
+        ? `showing the newest ${formatCount(kept.length)} matching; reading stopped there (--limit to change, 0 for all)`
+        : kept.length < matched
+          ? `showing the newest ${formatCount(kept.length)} of ${formatCount(matched)} matching (--limit to change)`
+          : `${formatCount(matched)} matching`
     )
   })
 ).pipe(
   Command.withDescription(
-    "List dead letters (newest last) with the error that ended each chain: a table on a terminal, JSON otherwise"
+    "List the newest dead letters (newest last) with the error that ended each chain: a table on a terminal, JSON otherwise. With --limit it reads backwards from the end and stops once it has enough"
   ),
   Command.withExamples([
     {

@@ -53,6 +53,7 @@ export const countsBlock = (title: string, counts: Readonly<Record<string, numbe
 
 /** The progress line of a replay. `bar` adds a bar of that many characters (TTY). */
 export const progressLine = (p: ReplayProgress, bar?: number): string => {
+  if (p.phase === "counting") return "replay: counting each event's replays on the whole DLQ (--max-replays)…"
   const f = fraction(p)
   const eta = etaMs(p)
   const parts = [
@@ -67,4 +68,10 @@ export const progressLine = (p: ReplayProgress, bar?: number): string => {
   if (bar === undefined) return `replay: ${percent} ${parts.join(", ")}`
   const filled = Math.round(f * bar)
   return `[${"█".repeat(filled)}${"░".repeat(bar - filled)}] ${percent} ${parts.join(" · ")}`
+}
+
+/** The progress line of a DLQ scan (`dlq stats|list`). */
+export const scanLine = (label: string, scanned: number, total: number): string => {
+  const percent = total <= 0 ? 100 : Math.min(100, Math.floor((scanned * 100) / total))
+  return `${label}: ${formatCount(scanned)} of ${formatCount(total)} DLQ records read (${percent}%)`
 }

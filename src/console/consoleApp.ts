@@ -8,11 +8,12 @@
  *   GET  /console/api/info            mode, topics, streams count
  *   GET  /console/api/live            server-sent LiveFrames (history first, then one a window)
  *   GET  /console/api/streams         the chains (StreamView), no module config
- *   GET  /console/api/dlq?…filter     stats, timeline and newest entries of the matching dead letters
+ *   GET  /console/api/dlq?…filter     stats, timeline and newest entries of the matching dead letters (from the in-memory index)
  *   GET  /console/api/dlq/record?at=  one dead letter, redacted
  *   GET  /console/api/event?id=&since= every record of one event id, redacted (`hookstream event`)
  *   POST /console/api/replay/dry-run  what a replay of the filter would publish
- *   POST /console/api/replay          starts it (409 while another runs); GET …/replay/:id polls it
+ *   POST /console/api/replay          starts it, named (resumable; 409 while another runs); GET …/replay/:id polls it
+ *   GET  /console/api/replays         the one running and the last ones (a reloaded page shows its progress)
  *
  * Access is decided on the route the router matched, never on the URL text: the router
  * percent-decodes the path, so a check on the raw URL let `/console/%61pi/dlq` through.
@@ -36,6 +37,8 @@ import { parseCoordinate } from "../dlq/DlqEntry.ts"
 import { readAt } from "../dlq/readDlq.ts"
 import type { MountedHandler } from "../observability/opsServer.ts"
 import { authorized, type ConsoleAccess, hostAllowed } from "./consoleAccess.ts"
+import { type DlqIndex, indexAnswers } from "./DlqIndex.ts"
+import type { DlqTailStatus } from "./dlqTail.ts"
 import { dlqPage, filterFromQuery, redactedEntry, streamRedactors } from "./dlqViews.ts"
 import { eventQuery, eventTrailView } from "./eventViews.ts"
 import { HISTORY, type LiveHub } from "./LiveHub.ts"
@@ -52,6 +55,11 @@ export interface ConsoleDeps {
   readonly topics: { readonly input: string; readonly results: string; readonly dlq: string }
   readonly streams: ReadonlyArray<StreamDefinition>
   readonly jobs: ReplayJobs
+  /** the in-memory DLQ view (DlqIndex.ts, fed by dlqTail.ts); without it, DLQ views read the topic */
+  readonly dlqIndex?: {
+    readonly query: DlqIndex["query"]
+    readonly status: () => DlqTailStatus
+  }
   /** runs an Effect with the process's services (logger) */
   readonly runPromise: <A, E>(effect: Effect.Effect<A, E>) => Promise<A>
 }
@@ -100,6 +108,9 @@ const sameOrigin = (request: FastifyRequest): boolean => {
 }
 
 /** The routes anyone may fetch: the page and its static files, which carry no data. */
+/** the filter fields of a replay request, kept on the job so the page can start it again */
+const FILTER_FIELDS = ["webhook", "reason", "module", "key", "since", "until"] as const
+
 export const PAGE_ROUTES: ReadonlySet<string> = new Set(["/console", "/console/", "/console/static/:file"])
 
 export interface ConsoleRoute {
@@ -183,7 +194,10 @@ export const makeConsoleApp = async (deps: ConsoleDeps): Promise<ConsoleApp> => 
     const parsed = filterFromQuery(request.query, now)
     if (parsed._tag === "Invalid") return reply.code(400).send({ error: parsed.message })
     const limit = Math.min(500, numberOr(request.query["limit"]) ?? 100)
-    return deps.runPromise(dlqPage(deps.kafka, deps.topics.dlq, parsed.filter, limit, now))
+    // the index answers at once (still catching up: so far, and it says how far behind)
+    if (deps.dlqIndex !== undefined && indexAnswers(parsed.filter))
+      return { ...deps.dlqIndex.query(parsed.filter, limit, now), index: deps.dlqIndex.status() }
+    return { ...(await deps.runPromise(dlqPage(deps.kafka, deps.topics.dlq, parsed.filter, limit, now))), index: null }
   })
   app.get<{ Querystring: { at?: string } }>("/console/api/dlq/record", async (request, reply) => {
     const at = parseCoordinate(request.query.at ?? "", deps.topics.dlq)
@@ -207,8 +221,13 @@ export const makeConsoleApp = async (deps: ConsoleDeps): Promise<ConsoleApp> => 
     if (parsed._tag === "Invalid") return parsed.message
     const rate = numberOr(b["rate"])
     const maxReplays = numberOr(b["maxReplays"])
+    const name = typeof b["name"] === "string" && b["name"].trim() !== "" ? b["name"].trim() : undefined
+    const query: Record<string, string> = {}
+    for (const k of FILTER_FIELDS) if (typeof b[k] === "string" && b[k] !== "") query[k] = b[k]
     return {
       filter: parsed.filter,
+      ...(name === undefined ? {} : { name }),
+      query,
       allModules: b["allModules"] === true,
       ...(rate === undefined ? {} : { ratePerSecond: rate }),
       ...(maxReplays === undefined ? {} : { maxReplays: Math.floor(maxReplays) })
@@ -223,10 +242,13 @@ export const makeConsoleApp = async (deps: ConsoleDeps): Promise<ConsoleApp> => 
     const replay = replayRequest(request.body)
     if (typeof replay === "string") return reply.code(400).send({ error: replay })
     const job = deps.jobs.start(replay)
+    if (typeof job === "string") return reply.code(400).send({ error: job })
     if (job === undefined)
       return reply.code(409).send({ error: "a replay is already running", job: deps.jobs.current() ?? null })
     return reply.code(202).send(job)
   })
+  // what a reloaded page needs to show a replay still running (and the last ones)
+  app.get("/console/api/replays", async () => ({ current: deps.jobs.current() ?? null, jobs: deps.jobs.list() }))
   app.get<{ Params: { id: string } }>("/console/api/replay/:id", async (request, reply) => {
     const job = deps.jobs.get(request.params.id)
     return job === undefined ? reply.code(404).send({ error: "no such replay" }) : job

@@ -1,7 +1,8 @@
 /**
  * Dead letters as the console shows them: the filter from a query string (parsed by the
  * same `parseFilter` as the CLI flags), one pass over the DLQ for the stats and the newest
- * matching entries, and one record with every secret redacted: payload and header keys that
+ * matching entries (only until the console's in-memory index runs, see DlqIndex.ts), and one
+ * record with every secret redacted: payload and header keys that
  * name credentials (plus the stream's own `redaction` settings), and undecodable bytes,
  * which are never shown at all.
  */
@@ -22,6 +23,7 @@ import { readDlq } from "../dlq/readDlq.ts"
 import { defaultRedactor, REDACTED, type Redactor, streamRedactor } from "../domain/redact.ts"
 import type { WebhookEvent } from "../domain/WebhookEvent.ts"
 import type { KafkaError } from "../kafka/KafkaError.ts"
+import { timeline } from "./DlqIndex.ts"
 
 /** `?webhook=a,b&reason=…&module=…&key=…&since=2h&until=…` → a filter, or why not. */
 export const filterFromQuery = (query: Readonly<Record<string, unknown>>, now: number): FilterParse => {
@@ -57,7 +59,7 @@ export interface DlqPage {
   readonly bucketMs: number
 }
 
-const BUCKETS = 48
+export { timeline }
 
 /** One read of the DLQ: stats of the matching records and the `limit` newest of them. */
 export const dlqPage = (
@@ -91,26 +93,6 @@ export const dlqPage = (
 const trimNewest = (entries: Array<DlqEntry>, limit: number) => {
   entries.sort((a, b) => failedAtOf(b) - failedAtOf(a))
   entries.length = Math.min(entries.length, limit)
-}
-
-/** Counts per bucket from the oldest failure to now, in at most BUCKETS buckets of a round size. */
-export const timeline = (
-  times: ReadonlyArray<number>,
-  now: number
-): { timeline: ReadonlyArray<{ t: number; count: number }>; bucketMs: number } => {
-  const oldest = times.reduce((a, b) => Math.min(a, b), now)
-  const sizes = [1_000, 5_000, 10_000, 60_000, 300_000, 900_000, 3_600_000, 21_600_000, 86_400_000, 604_800_000]
-  // at least a few buckets' worth of span, so a burst a second ago is not one lone bar
-  const span = Math.max(now - oldest, 10_000)
-  const bucketMs = sizes.find((s) => s * (BUCKETS - 1) >= span) ?? (sizes.at(-1) as number)
-  const start = Math.floor((now - span) / bucketMs) * bucketMs
-  const n = Math.min(BUCKETS, Math.floor((now - start) / bucketMs) + 1)
-  const counts = new Array<number>(n).fill(0)
-  for (const t of times) {
-    const i = Math.max(0, Math.min(n - 1, Math.floor((t - start) / bucketMs)))
-    counts[i] = (counts[i] ?? 0) + 1
-  }
-  return { timeline: counts.map((count, i) => ({ t: start + i * bucketMs, count })), bucketMs }
 }
 
 /** The redactor for a stream's records: the built-in names plus the stream's own settings. */

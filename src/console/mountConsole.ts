@@ -3,13 +3,15 @@
  * not to: see consoleAccess.ts. Answers the hub the processor's metrics are tapped into,
  * or `undefined` when the console is off (then nothing is tapped at all).
  */
-import { Effect, Fiber } from "effect"
+import { Effect, Fiber, Schedule } from "effect"
 import type { Kafka } from "kafkajs"
 import type { StreamDefinition } from "../config/StreamDefinition.ts"
 import type { OpsServer } from "../observability/opsServer.ts"
 import { type ProcessorMetrics, processorMetrics } from "../processor/ProcessorMetrics.ts"
 import { type ConsoleAccess, consoleAccess } from "./consoleAccess.ts"
 import { type ConsoleDeps, makeConsoleApp } from "./consoleApp.ts"
+import { makeDlqIndex } from "./DlqIndex.ts"
+import { type DlqTailStatus, STARTING, startDlqTail } from "./dlqTail.ts"
 import { type LiveHub, makeLiveHub } from "./LiveHub.ts"
 import { makeReplayJobs } from "./ReplayJobs.ts"
 import { tappedMetrics } from "./tappedMetrics.ts"
@@ -41,8 +43,26 @@ export const makeConsole = Effect.fnUntraced(function* (
     fiber.addObserver(() => replays.delete(fiber))
     return fiber
   })
+  // the DLQ view is kept in memory, tailed from the topic; the page is answered from it from
+  // the start, saying how far the tail is (never by reading a topic that may hold millions)
+  const dlqIndex = makeDlqIndex(settings.topics.dlq)
+  let tail: () => DlqTailStatus = () => STARTING
+  yield* Effect.forkScoped(
+    startDlqTail(settings.kafka, settings.topics.dlq, dlqIndex, (status) => {
+      tail = status
+    }).pipe(
+      Effect.tapError((e) =>
+        Effect.logWarning("console: cannot tail the DLQ yet; its views stay empty until it can (retrying every 10 s)", {
+          topic: settings.topics.dlq,
+          error: `${e.operation}: ${e.message}`
+        })
+      ),
+      Effect.retry(Schedule.spaced("10 seconds"))
+    )
+  )
   const app = yield* Effect.promise(() =>
     makeConsoleApp({
+      dlqIndex: { query: dlqIndex.query, status: () => tail() },
       access,
       mode,
       hub,

@@ -64,17 +64,33 @@ export const makeStatsAccumulator = (now: number): StatsAccumulator => {
       for (const m of new Set(record.failed_modules)) bump(byModule, m)
       bump(byReplayCount, String(record.replay_count))
     },
-    result: () => ({
-      total,
-      undecodable,
-      byWebhook: sortedRecord(byWebhook),
-      byReason: sortedRecord(byReason),
-      byModule: sortedRecord(byModule),
-      byAge: { ...byAge },
-      byReplayCount: Object.fromEntries([...byReplayCount].sort((a, b) => Number(a[0]) - Number(b[0]))),
-      ...(total === 0
-        ? {}
-        : { oldestFailedAt: new Date(oldest).toISOString(), newestFailedAt: new Date(newest).toISOString() })
-    })
+    result: () => statsOf({ total, undecodable, byWebhook, byReason, byModule, byReplayCount, byAge, oldest, newest })
   }
 }
+
+/** Counts gathered elsewhere (the console's in-memory index) as stats, ordered as `dlq stats` orders them. */
+export const statsOf = (counts: {
+  readonly total: number
+  readonly undecodable: number
+  readonly byWebhook: Map<string, number>
+  readonly byReason: Map<string, number>
+  readonly byModule: Map<string, number>
+  readonly byReplayCount: Map<string, number>
+  readonly byAge: Readonly<Record<AgeBucket, number>>
+  readonly oldest: number
+  readonly newest: number
+}): DlqStats => ({
+  total: counts.total,
+  undecodable: counts.undecodable,
+  byWebhook: sortedRecord(counts.byWebhook),
+  byReason: sortedRecord(counts.byReason),
+  byModule: sortedRecord(counts.byModule),
+  byAge: { ...counts.byAge },
+  byReplayCount: Object.fromEntries([...counts.byReplayCount].sort((a, b) => Number(a[0]) - Number(b[0]))),
+  ...(counts.total === 0
+    ? {}
+    : {
+        oldestFailedAt: new Date(counts.oldest).toISOString(),
+        newestFailedAt: new Date(counts.newest).toISOString()
+      })
+})

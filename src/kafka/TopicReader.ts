@@ -66,6 +66,20 @@ export const topicOffsets = (kafka: Kafka, topic: string): Effect.Effect<Readonl
       .sort((a, b) => a.partition - b.partition)
   })
 
+/**
+ * Per partition of `topic`, the first offset whose record timestamp is at or after `timestamp`
+ * (the broker's ListOffsets by time); the end offset where no record is that late.
+ */
+export const offsetsAtTime = (
+  kafka: Kafka,
+  topic: string,
+  timestamp: number
+): Effect.Effect<ReadonlyMap<number, bigint>, KafkaError> =>
+  withAdmin(kafka, "admin.fetchTopicOffsetsByTimestamp", async (admin) => {
+    const at = await admin.fetchTopicOffsetsByTimestamp(topic, timestamp)
+    return new Map(at.map((p) => [p.partition, BigInt(p.offset)])) as ReadonlyMap<number, bigint>
+  })
+
 /** The offsets `groupId` committed on `topic` (partitions without a commit are absent). */
 export const committedOffsets = (
   kafka: Kafka,
@@ -95,6 +109,11 @@ export interface ReadTopicOptions {
   readonly clientGroupPrefix?: string
   /** bytes fetched per partition and request (default 1 MiB) */
   readonly maxBytesPerPartition?: number
+  /**
+   * end without waiting for the consumer to leave its group (it still does, in the
+   * background): a caller that wants one record answers a fetch sooner, not a long poll later
+   */
+  readonly closeInBackground?: boolean
 }
 
 const big = (offset: string): bigint => BigInt(offset)
@@ -144,7 +163,9 @@ export const readTopic = (kafka: Kafka, options: ReadTopicOptions): Stream.Strea
             }),
             Effect.andThen(
               Queue.shutdown(queue),
-              Effect.promise(() => consumer.disconnect().catch(() => undefined))
+              options.closeInBackground === true
+                ? Effect.sync(() => void consumer.disconnect().catch(() => undefined))
+                : Effect.promise(() => consumer.disconnect().catch(() => undefined))
             )
           )
       )

@@ -19,7 +19,7 @@ import { ResultRecord } from "../domain/ResultRecord.ts"
 import { ulidTime } from "../ingress/eventId.ts"
 import type { InputRecord } from "../kafka/InputRecord.ts"
 import type { KafkaError } from "../kafka/KafkaError.ts"
-import { type PartitionRange, readTopic, topicOffsets, withAdmin } from "../kafka/TopicReader.ts"
+import { offsetsAtTime, type PartitionRange, readTopic, topicOffsets } from "../kafka/TopicReader.ts"
 
 export interface EventTopics {
   readonly input: string
@@ -152,10 +152,7 @@ const rangesOf = (kafka: Kafka, topic: string, from: number | undefined) =>
     const offsets = yield* topicOffsets(kafka, topic)
     if (from === undefined)
       return offsets.map((o): PartitionRange => ({ partition: o.partition, start: o.low, end: o.end }))
-    const at = yield* withAdmin(kafka, "admin.fetchTopicOffsetsByTimestamp", (admin) =>
-      admin.fetchTopicOffsetsByTimestamp(topic, from)
-    )
-    const startOf = new Map(at.map((p) => [p.partition, BigInt(p.offset)]))
+    const startOf = yield* offsetsAtTime(kafka, topic, from)
     return offsets.map((o): PartitionRange => {
       const start = startOf.get(o.partition) ?? BigInt(o.low)
       // no record at or after `from`: Kafka answers the end, and there is nothing to read

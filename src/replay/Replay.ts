@@ -23,6 +23,7 @@ import type { Kafka } from "kafkajs"
 import { type DlqEntry, decodeDlqEntry, eventIdOf, formatCoordinate } from "../dlq/DlqEntry.ts"
 import { type DlqFilter, matches, offsetFloor } from "../dlq/DlqFilter.ts"
 import { type DlqStats, makeStatsAccumulator } from "../dlq/DlqStats.ts"
+import * as H from "../domain/KafkaHeaders.ts"
 import type { KafkaError } from "../kafka/KafkaError.ts"
 import { DEFAULT_PRODUCER_CLIENT, type ProducerClient, type ProducerRecord } from "../kafka/producer/ProducerDriver.ts"
 import {
@@ -32,6 +33,7 @@ import {
 } from "../kafka/producer/TransactionalProducer.ts"
 import { committedOffsets, existingTopics, type PartitionRange, readTopic, topicOffsets } from "../kafka/TopicReader.ts"
 import { makeRateLimiter } from "./RateLimiter.ts"
+import { countEntry, makeReplayCounts, mayCount, type ReplayCounts } from "./ReplayCounts.ts"
 import { decideReplay } from "./replayRecord.ts"
 
 export class ReplayError extends Schema.TaggedError<ReplayError>()("ReplayError", {
@@ -50,7 +52,11 @@ export interface ReplayOptions {
   readonly dryRun?: boolean
   /** records published per second, at most */
   readonly ratePerSecond?: number
-  /** skip (and report) dead letters whose event was already replayed this many times */
+  /**
+   * skip (and report) dead letters whose event (by id) was already replayed this many times:
+   * the highest replay count among all the event's dead letters on the DLQ (read in a first
+   * pass up to the end offsets this run captured), raised by this run's own publications
+   */
   readonly maxReplays?: number
   /** dead letters kept for the summary's sample (default 5) */
   readonly sampleSize?: number
@@ -67,6 +73,8 @@ export interface ReplayOptions {
 export interface ReplayProgress {
   readonly name?: string
   readonly dryRun: boolean
+  /** set during the first pass of --max-replays, which reads the whole DLQ for each event's replay count */
+  readonly phase?: "counting"
   /** DLQ offsets between where this run starts and the end captured at its start */
   readonly total: number
   /** of those, how many were read and decided (offsets, markers included) */
@@ -163,7 +171,8 @@ export const replay = (kafka: Kafka, options: ReplayOptions): Effect.Effect<Repl
       }
       const committed =
         groupId === undefined ? new Map<number, string>() : yield* committedOffsets(kafka, groupId, options.dlqTopic)
-      const ranges = planRanges(yield* topicOffsets(kafka, options.dlqTopic), committed, filter)
+      const offsets = yield* topicOffsets(kafka, options.dlqTopic)
+      const ranges = planRanges(offsets, committed, filter)
 
       const start = new Map(ranges.map((r) => [r.partition, BigInt(r.start)]))
       const position = new Map(start)
@@ -184,9 +193,11 @@ export const replay = (kafka: Kafka, options: ReplayOptions): Effect.Effect<Repl
         for (const [p, at] of position) n += Number(at - (start.get(p) ?? at))
         return n
       }
+      let counting = false
       const progress = (now: number): ReplayProgress => ({
         ...(name === undefined ? {} : { name }),
         dryRun,
+        ...(counting ? { phase: "counting" as const } : {}),
         total,
         scanned: scanned(),
         matched,
@@ -278,6 +289,19 @@ export const replay = (kafka: Kafka, options: ReplayOptions): Effect.Effect<Repl
       // processor) and the position stays where the last commit put it
       const abortOpen = Effect.suspend(() => (txn === undefined ? Effect.void : txn.abort))
 
+      let counts: ReplayCounts | undefined
+      if (options.maxReplays !== undefined) {
+        // the whole DLQ up to the same end offsets: an event's later dead letters may lie
+        // outside this selection (another partition, before --since, behind a named position)
+        counting = true
+        yield* report
+        counts = yield* countReplays(
+          kafka,
+          options.dlqTopic,
+          offsets.map((o) => ({ partition: o.partition, start: o.low, end: o.end }))
+        )
+        counting = false
+      }
       yield* report
       yield* readTopic(kafka, { topic: options.dlqTopic, ranges, clientGroupPrefix: "hookstream-replay-read" }).pipe(
         Stream.runForEach((batch) =>
@@ -287,23 +311,30 @@ export const replay = (kafka: Kafka, options: ReplayOptions): Effect.Effect<Repl
               if (matches(filter, entry)) {
                 matched++
                 selected.add(entry)
+                const eventId = counts === undefined ? undefined : eventIdOf(entry)
                 const decision = decideReplay(entry, {
                   inputTopic: options.inputTopic,
                   allModules: options.allModules ?? false,
-                  ...(options.maxReplays === undefined ? {} : { maxReplays: options.maxReplays })
+                  ...(options.maxReplays === undefined ? {} : { maxReplays: options.maxReplays }),
+                  ...(counts === undefined || eventId === undefined
+                    ? {}
+                    : { eventReplayCount: counts.countOf(eventId) })
                 })
                 if (decision._tag === "Undecodable") undecodable++
                 else if (decision._tag === "TooManyReplays") {
                   tooManyReplays++
                   if (skipped.length < 100) {
-                    const eventId = eventIdOf(entry)
+                    const id = eventIdOf(entry)
                     skipped.push({
                       coordinate: formatCoordinate(entry.coordinate),
-                      ...(eventId === undefined ? {} : { eventId }),
+                      ...(id === undefined ? {} : { eventId: id }),
                       replayCount: decision.replayCount
                     })
                   }
                 } else {
+                  // counted as published when decided: a dry run says what the real run would do
+                  if (counts !== undefined && eventId !== undefined)
+                    counts.published(eventId, H.parseReplayCount(decision.message.headers[H.REPLAY_COUNT]))
                   if (sample.length < sampleSize) sample.push(entry)
                   if (!dryRun) yield* publish(decision.message)
                 }
@@ -347,6 +378,27 @@ export const replay = (kafka: Kafka, options: ReplayOptions): Effect.Effect<Repl
           : Effect.fail(e)
     )
   )
+
+/**
+ * The first pass of --max-replays: the replay count of every event replayed at least once,
+ * over `ranges` (the whole DLQ). Only records whose header says they were replayed are parsed.
+ */
+export const countReplays = (
+  kafka: Kafka,
+  topic: string,
+  ranges: ReadonlyArray<PartitionRange>
+): Effect.Effect<ReplayCounts, KafkaError> =>
+  Effect.suspend(() => {
+    const counts = makeReplayCounts()
+    return readTopic(kafka, { topic, ranges, clientGroupPrefix: "hookstream-replay-count" }).pipe(
+      Stream.runForEach((batch) =>
+        Effect.sync(() => {
+          for (const raw of batch.records) if (mayCount(raw)) countEntry(counts, decodeDlqEntry(raw))
+        })
+      ),
+      Effect.as(counts)
+    )
+  })
 
 /** What `replayUpdates` emits: progress reports, then the summary as the last element. */
 export type ReplayUpdate =

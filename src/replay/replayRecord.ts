@@ -1,7 +1,8 @@
 /**
  * What a replay publishes for one dead letter: the original event again, on the input
  * topic, with the DLQ record's key (per-key order holds) and these headers:
- * - `hookstream-replay-count`: the record's replay count + 1;
+ * - `hookstream-replay-count`: the record's replay count + 1 (with `eventReplayCount`: the
+ *   event's, when higher, so the count keeps meaning "replays of this event");
  * - `hookstream-only-modules`: the failed modules (unless the whole chain is asked for), so
  *   the modules that had succeeded are not called again;
  * - traceparent / tracestate / x-correlation-id carried over from the dead letter;
@@ -25,6 +26,11 @@ export interface ReplayRecordOptions {
   readonly inputTopic: string
   /** re-run the whole chain instead of the failed modules only */
   readonly allModules: boolean
+  /**
+   * how many times the event was replayed, counted over all its dead letters (see
+   * ReplayCounts.ts); default (or when lower): this dead letter's own replay count
+   */
+  readonly eventReplayCount?: number
 }
 
 export type ReplayDecision =
@@ -44,15 +50,16 @@ export const decideReplay = (
   if (record === undefined) return { _tag: "Undecodable", problem: entry.problem ?? "undecodable" }
   // too large to keep its event: nothing here to publish (the original is at record.source)
   if (record.event_omitted !== undefined) return { _tag: "Undecodable", problem: record.event_omitted.reason }
-  if (options.maxReplays !== undefined && record.replay_count >= options.maxReplays) {
-    return { _tag: "TooManyReplays", replayCount: record.replay_count }
+  const replayCount = Math.max(record.replay_count, options.eventReplayCount ?? 0)
+  if (options.maxReplays !== undefined && replayCount >= options.maxReplays) {
+    return { _tag: "TooManyReplays", replayCount }
   }
   const headers: Record<string, string> = {}
   for (const name of CARRIED) {
     const value = entry.headers[name]
     if (value !== undefined) headers[name] = value
   }
-  headers[H.REPLAY_COUNT] = String(record.replay_count + 1)
+  headers[H.REPLAY_COUNT] = String(replayCount + 1)
   if (!options.allModules && record.failed_modules.length > 0) {
     headers[H.ONLY_MODULES] = record.failed_modules.join(",")
   }

@@ -84,6 +84,7 @@ export const openRecord = async (at) => {
 export const dlqView = () => {
   let chart
   let loaded = false
+  let refresh
   let bucketMs = 60000
 
   const showError = (message) => {
@@ -123,7 +124,15 @@ export const dlqView = () => {
     chart.set([page.timeline.map((b) => b.t / 1000), page.timeline.map((b) => b.count || null)])
     byId("dlq-bucket").textContent =
       `per ${page.bucketMs >= 3600000 ? `${page.bucketMs / 3600000} h` : page.bucketMs >= 60000 ? `${page.bucketMs / 60000} min` : `${page.bucketMs / 1000} s`}`
-    byId("dlq-count").textContent = `newest ${page.entries.length} of ${fmtNum(s.total)}`
+    // the server's in-memory view may still be reading the DLQ: say so, and look again soon
+    const indexing = page.index && !page.index.caughtUp
+    byId("dlq-count").textContent =
+      `newest ${page.entries.length} of ${fmtNum(s.total)}` +
+      (indexing
+        ? ` · still reading the DLQ${page.index.behind === null ? "" : `, ${fmtNum(page.index.behind)} records to go`}`
+        : "")
+    clearTimeout(refresh)
+    if (indexing) refresh = setTimeout(() => byId("dlq-filter").isConnected && load(), 3000)
     byId("dlq-list").querySelector("tbody").innerHTML =
       page.entries
         .map(
@@ -223,6 +232,7 @@ export const dlqView = () => {
           .join(" ") || "all records"
       )}</div>
       <div class="replay-opts">
+        <label>name <input id="replay-name" size="24" value="console-${new Date().toISOString().replace(/[-:]/g, "").slice(0, 15)}" /></label>
         <label class="check"><input type="checkbox" id="replay-all" /> re-run every module</label>
         <label>rate per second <input id="replay-rate" size="6" placeholder="max" /></label>
         <label>skip events replayed ≥ <input id="replay-max" size="4" placeholder="–" /></label>
@@ -230,45 +240,66 @@ export const dlqView = () => {
       <div class="actions"><button id="replay-cancel">Cancel</button>
         <button id="replay-confirm" class="danger" ${dry.matched === 0 ? "disabled" : ""}>Replay ${fmtNum(dry.matched)}</button></div>`
     byId("replay-cancel").onclick = () => dialog.close()
-    byId("replay-confirm").onclick = async () => {
-      const request = {
+    byId("replay-confirm").onclick = () =>
+      startReplay({
         ...filter,
+        name: byId("replay-name").value,
         allModules: byId("replay-all").checked,
         rate: byId("replay-rate").value,
         maxReplays: byId("replay-max").value
-      }
-      let job
-      try {
-        job = await api("replay", request)
-      } catch (e) {
-        body.insertAdjacentHTML("beforeend", `<div class="error">${escapeHtml(e.message)}</div>`)
-        return
-      }
-      body.innerHTML = `<h2>Replaying</h2><div class="progress"><span id="replay-bar" class="progress-fill" style="width:0%"></span></div>
-        <div id="replay-text" class="muted">starting…</div>
-        <div class="actions"><button id="replay-close" disabled>Close</button></div>`
-      const poll = async () => {
-        const j = await api(`replay/${job.id}`).catch(() => undefined)
-        const p = j?.progress
-        if (p) {
-          const frac = p.total > 0 ? Math.min(1, p.scanned / p.total) : 1
-          byId("replay-bar").style.width = `${Math.round(frac * 100)}%`
-          byId("replay-text").textContent =
-            `${fmtNum(p.published)} published · ${fmtNum(p.matched)} selected · ${fmtNum(p.scanned)} / ${fmtNum(p.total)} read${p.tooManyReplays ? ` · ${p.tooManyReplays} skipped (max replays)` : ""}`
-        }
-        if (j?.state === "running" || j === undefined) return setTimeout(poll, 500)
-        byId("replay-bar").style.width = "100%"
-        byId("replay-close").disabled = false
-        byId("replay-close").onclick = () => dialog.close()
-        byId("replay-text").textContent =
-          j.state === "done"
-            ? `done: ${fmtNum(j.summary.published)} published in ${(j.summary.elapsedMs / 1000).toFixed(1)} s`
-            : `failed: ${j.error}`
-        byId("replay-text").className = j.state === "done" ? "" : "error"
-        load()
-      }
-      poll()
+      })
+  }
+
+  /** Starts a replay (a new one, or one that stopped, again under its name: it continues) and shows it. */
+  const startReplay = async (request) => {
+    let job
+    try {
+      job = await api("replay", request)
+    } catch (e) {
+      byId("replay-body").insertAdjacentHTML("beforeend", `<div class="error">${escapeHtml(e.message)}</div>`)
+      return
     }
+    showJob(job)
+  }
+
+  /** The progress of a replay job, polled until it ends: after a start, or when a reloaded page finds one running. */
+  const showJob = (job) => {
+    const dialog = byId("replay-dialog")
+    const body = byId("replay-body")
+    if (!dialog.open) dialog.showModal()
+    body.innerHTML = `<h2>Replaying <span class="mono">${escapeHtml(job.name)}</span></h2>
+        <div class="muted">${escapeHtml(job.filter)}</div>
+        <div class="progress"><span id="replay-bar" class="progress-fill" style="width:0%"></span></div>
+        <div id="replay-text" class="muted">starting…</div>
+        <div class="actions"><button id="replay-resume" hidden>Continue ${escapeHtml(job.name)}</button>
+          <button id="replay-close">Close</button></div>`
+    byId("replay-close").onclick = () => dialog.close()
+    const poll = async () => {
+      const j = await api(`replay/${job.id}`).catch(() => undefined)
+      if (!byId("replay-bar")) return
+      const p = j?.progress
+      if (p) {
+        const frac = p.total > 0 ? Math.min(1, p.scanned / p.total) : 1
+        byId("replay-bar").style.width = `${Math.round(frac * 100)}%`
+        byId("replay-text").textContent =
+          p.phase === "counting"
+            ? "counting each event's replays on the whole DLQ (max replays)…"
+            : `${fmtNum(p.published)} published · ${fmtNum(p.matched)} selected · ${fmtNum(p.scanned)} / ${fmtNum(p.total)} read${p.tooManyReplays ? ` · ${p.tooManyReplays} skipped (max replays)` : ""}`
+      }
+      if (j?.state === "running" || j === undefined) return setTimeout(poll, 500)
+      byId("replay-bar").style.width = "100%"
+      byId("replay-text").textContent =
+        j.state === "done"
+          ? `done: ${fmtNum(j.summary.published)} published in ${(j.summary.elapsedMs / 1000).toFixed(1)} s${j.summary.resumed ? " (continued where an earlier run stopped)" : ""}`
+          : `stopped: ${j.error}. Its position is kept: continue it under the same name.`
+      byId("replay-text").className = j.state === "done" ? "" : "error"
+      if (j.state !== "done") {
+        byId("replay-resume").hidden = false
+        byId("replay-resume").onclick = () => startReplay({ ...j.query, name: j.name })
+      }
+      load()
+    }
+    poll()
   }
 
   return {
@@ -288,6 +319,9 @@ export const dlqView = () => {
       byId("drawer-close").addEventListener("click", () => {
         byId("drawer").hidden = true
       })
+      // a page reloaded while a replay runs shows its progress again
+      const { current } = await api("replays").catch(() => ({ current: null }))
+      if (current?.state === "running") showJob(current)
     },
     shown: () => {
       if (!loaded) load()

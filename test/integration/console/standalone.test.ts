@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { kafkaBrokers } from "../../support/kafka.ts"
 import { waitFor } from "../../support/waitFor.ts"
 import { freshTopics, type Topics, testKafkaClient } from "../processor/harness.ts"
+import { type Letter, produceLetters } from "../replay/dlqFixtures.ts"
 
 const root = join(import.meta.dirname, "..", "..", "..")
 const bin = join(root, "bin", "hookstream.js")
@@ -136,6 +137,93 @@ describe("hookstream console", () => {
       await producer.disconnect()
     }
     expect(text).toContain('"inFlight":null')
+  })
+
+  it("answers dead-letter views from its in-memory index, which follows the DLQ; a record view fetches the one record", async () => {
+    const letter = (seq: number): Letter => ({
+      seq,
+      id: `kept-${seq}`,
+      webhook: "orders",
+      reason: "chain_failed",
+      key: `k${seq}`,
+      failed: ["crm"],
+      failedAt: Date.now() - seq * 1_000
+    })
+    await produceLetters(kafka, topics.dlq, topics.input, [letter(1), letter(2), letter(3)])
+    const page = async () =>
+      (await (await fetch(`${url}api/dlq?webhook=orders&limit=10`, { headers: auth })).json()) as {
+        readonly stats?: { readonly total: number }
+        readonly index: unknown
+        readonly entries: ReadonlyArray<{ readonly coordinate: string; readonly failed_modules: ReadonlyArray<string> }>
+      }
+    await waitFor(async () => (await page()).stats?.total === 3, {
+      timeoutMs: 30_000,
+      description: () => "the index to hold the three dead letters"
+    })
+    await produceLetters(kafka, topics.dlq, topics.input, [letter(4)])
+    await waitFor(async () => (await page()).stats?.total === 4, {
+      timeoutMs: 30_000,
+      description: () => "the index to follow the fourth"
+    })
+    const answer = await page()
+    expect(answer.index).toMatchObject({ caughtUp: true, behind: 0 })
+    expect(answer.entries.map((e) => e.failed_modules)).toEqual([["crm"], ["crm"], ["crm"], ["crm"]])
+    const newest = answer.entries[0]?.coordinate ?? ""
+    const record = (await (await fetch(`${url}api/dlq/record?at=${newest}`, { headers: auth })).json()) as {
+      readonly record: unknown
+    }
+    expect(record.record).toMatchObject({ event_id: "kept-1", webhook_id: "orders" })
+  })
+
+  it("names its replays: a rerun under the same name continues (publishes nothing twice), and a reloaded page finds the job", async () => {
+    const letters = [1, 2, 3].map(
+      (seq): Letter => ({
+        seq,
+        id: `resumable-${seq}`,
+        webhook: "resumable",
+        reason: "chain_failed",
+        key: `r${seq}`,
+        failed: ["crm"],
+        failedAt: Date.now()
+      })
+    )
+    await produceLetters(kafka, topics.dlq, topics.input, letters)
+    const name = `console-e2e-${Date.now()}`
+    const start = async (body: object) =>
+      fetch(`${url}api/replay`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify(body)
+      })
+    expect((await start({ webhook: "resumable", name: "no spaces allowed" })).status).toBe(400)
+    interface Job {
+      readonly id: string
+      readonly name: string
+      readonly state: string
+      readonly query: Record<string, string>
+      readonly summary?: { readonly published: number; readonly resumed: boolean }
+    }
+    const finished = async (response: Response) => {
+      expect(response.status).toBe(202)
+      const job = (await response.json()) as Job
+      let now = job
+      await waitFor(
+        async () => {
+          now = (await (await fetch(`${url}api/replay/${job.id}`, { headers: auth })).json()) as Job
+          return now.state !== "running"
+        },
+        { timeoutMs: 30_000, description: () => `replay ${job.id} to end; now ${JSON.stringify(now)}` }
+      )
+      return now
+    }
+    const first = await finished(await start({ webhook: "resumable", name }))
+    expect(first).toMatchObject({ name, state: "done", query: { webhook: "resumable" }, summary: { published: 3 } })
+    const listed = (await (await fetch(`${url}api/replays`, { headers: auth })).json()) as {
+      readonly jobs: ReadonlyArray<Job>
+    }
+    expect(listed.jobs[0]).toMatchObject({ id: first.id, name })
+    const again = await finished(await start({ webhook: "resumable", name }))
+    expect(again.summary).toMatchObject({ published: 0, resumed: true })
   })
 
   it("stops promptly on SIGTERM while a viewer is connected", async () => {

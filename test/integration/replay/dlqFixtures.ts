@@ -7,6 +7,7 @@ import type { DlqReason } from "../../../src/domain/DeadLetterRecord.ts"
 import * as H from "../../../src/domain/KafkaHeaders.ts"
 import type { ModuleOutcome } from "../../../src/domain/Outcome.ts"
 import { deadLetter, deadLetterOutput, type RecordMeta, resultRecord } from "../../../src/outcomes/records.ts"
+import { createTopics, uniqueName } from "../../support/kafka.ts"
 
 export interface Letter {
   readonly webhook: string
@@ -20,6 +21,8 @@ export interface Letter {
   /** the envelope's own id; absent: derived from the source coordinates */
   readonly id?: string
   readonly seq: number
+  /** the record's broker timestamp (CreateTime), epoch ms; absent: when it is produced */
+  readonly storedAt?: number
 }
 
 export const letterRecord = (letter: Letter, inputTopic: string) => {
@@ -92,13 +95,29 @@ export const produceLetters = async (
         acks: -1,
         messages: letters.slice(i, i + 500).map((l) => {
           const r = letterRecord(l, inputTopic)
-          return { key: r.key, value: r.value, headers: { ...r.headers } }
+          return {
+            key: r.key,
+            value: r.value,
+            headers: { ...r.headers },
+            ...(l.storedAt === undefined ? {} : { timestamp: String(l.storedAt) })
+          }
         })
       })
     }
   } finally {
     await producer.disconnect()
   }
+}
+
+/** A fresh input topic and a DLQ topic of `dlqPartitions` partitions. */
+export const freshDlqTopics = async (kafka: Kafka, dlqPartitions: number) => {
+  const base = uniqueName("dlq")
+  const topics = { input: `${base}.in`, dlq: `${base}.dlq` }
+  await createTopics(kafka, [
+    { topic: topics.input, numPartitions: 2 },
+    { topic: topics.dlq, numPartitions: dlqPartitions }
+  ])
+  return topics
 }
 
 export const header = (headers: Record<string, unknown>, name: string): string | undefined => {

@@ -16,7 +16,7 @@ import { type ReplayOptions, replay, replayUpdates } from "../../../src/replay/R
 import { consumeRecords, uniqueName, withAdmin } from "../../support/kafka.ts"
 import { waitFor } from "../../support/waitFor.ts"
 import { freshTopics, plan, type Running, runProcessor, testKafkaClient } from "../processor/harness.ts"
-import { H, header, type Letter, produceLetters } from "./dlqFixtures.ts"
+import { freshDlqTopics, H, header, type Letter, produceLetters } from "./dlqFixtures.ts"
 
 const running: Array<Running> = []
 afterEach(async () => {
@@ -250,6 +250,40 @@ describe("replay filters and dry run", () => {
       expect(header(replayedLast?.headers ?? {}, H.ONLY_MODULES)).toBeUndefined()
     }
   )
+})
+
+describe("--max-replays by event id", () => {
+  const t0 = Date.parse("2026-02-01T00:00:00.000Z")
+  // three generations of "stubborn" (replayed twice), two of "twice-dead", one of "fresh",
+  // on different keys so they spread over the DLQ's partitions
+  const letters: ReadonlyArray<Letter> = [
+    { id: "stubborn", replayCount: 0, seq: 0, failedAt: t0 },
+    { id: "twice-dead", replayCount: 0, seq: 1, failedAt: t0 + 1_000 },
+    { id: "stubborn", replayCount: 1, seq: 2, failedAt: t0 + 60_000 },
+    { id: "fresh", replayCount: 0, seq: 3, failedAt: t0 + 61_000 },
+    { id: "twice-dead", replayCount: 1, seq: 4, failedAt: t0 + 62_000 },
+    { id: "stubborn", replayCount: 2, seq: 5, failedAt: t0 + 120_000 }
+  ].map((l) => ({ ...l, webhook: "orders", reason: "chain_failed", key: `key-${l.seq}`, failed: ["crm"] }))
+
+  it("skips an event replayed k times whichever of its dead letters is selected, and publishes an event once per run", async () => {
+    const topics = await freshDlqTopics(kafka, 3)
+    await produceLetters(kafka, topics.dlq, topics.input, letters)
+    const options = { dlqTopic: topics.dlq, inputTopic: topics.input, maxReplays: 2 }
+    // only stubborn's first dead letter is selected; its third generation (count 2) still counts
+    const firstOnly = await run({ ...options, filter: { until: t0 + 500 } })
+    expect(firstOnly).toMatchObject({ matched: 1, published: 0, tooManyReplays: 1 })
+    expect(firstOnly.skipped).toEqual([expect.objectContaining({ eventId: "stubborn", replayCount: 2 })])
+
+    const dry = await run({ ...options, dryRun: true })
+    expect(dry).toMatchObject({ matched: 6, published: 0, tooManyReplays: 4 })
+    const all = await run(options)
+    // stubborn ×3 skipped; twice-dead once published (as its 2nd replay), its other dead letter then skipped; fresh once
+    expect(all).toMatchObject({ matched: 6, published: 2, tooManyReplays: 4 })
+    const published = await consumeRecords(kafka, { topic: topics.input, count: 2 })
+    expect(published).toHaveLength(2)
+    const counts = Object.fromEntries(published.map((r) => [json(r.value).id, header(r.headers, H.REPLAY_COUNT)]))
+    expect(counts).toEqual({ "twice-dead": "2", fresh: "1" })
+  })
 })
 
 describe("the replay as a Stream of updates (the console's view)", () => {

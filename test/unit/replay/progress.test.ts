@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { countsBlock, formatDurationShort, progressLine, table } from "../../../src/cli/render.ts"
+import { countsBlock, formatDurationShort, progressLine, scanLine, table } from "../../../src/cli/render.ts"
 import { etaMs, fraction, ratePerSecond } from "../../../src/replay/progress.ts"
 import { planRanges } from "../../../src/replay/Replay.ts"
 
@@ -39,6 +39,15 @@ describe("replay progress", () => {
 
   it("durations read short", () => {
     expect([850, 12_000, 245_000, 7_380_000].map(formatDurationShort)).toEqual(["850ms", "12s", "4m 05s", "2h 03m"])
+  })
+})
+
+describe("DLQ scan progress", () => {
+  it("says how much of the covered range was read; the counting pass of --max-replays says what it does", () => {
+    expect(scanLine("dlq stats", 250_000, 1_000_000)).toBe("dlq stats: 250,000 of 1,000,000 DLQ records read (25%)")
+    expect(scanLine("dlq list", 0, 0)).toBe("dlq list: 0 of 0 DLQ records read (100%)")
+    const counting = { dryRun: false, phase: "counting" as const, total: 0, scanned: 0, matched: 0, published: 0 }
+    expect(progressLine({ ...counting, tooManyReplays: 0, undecodable: 0, elapsedMs: 10 })).toContain("--max-replays")
   })
 })
 

@@ -8,6 +8,7 @@ import {
   recordBytes,
   resultRecord
 } from "../../../src/outcomes/records.ts"
+import { countEntry, makeReplayCounts, mayCount } from "../../../src/replay/ReplayCounts.ts"
 import { decideReplay } from "../../../src/replay/replayRecord.ts"
 
 const meta: RecordMeta = {
@@ -157,6 +158,54 @@ describe("the replayed record", () => {
       timestamp: 0
     })
     expect(decideReplay(junk, { inputTopic: "w", allModules: false })._tag).toBe("Undecodable")
+  })
+})
+
+describe("--max-replays counts by event id", () => {
+  // `partial` is a dead letter with replay count 1 (meta.replayCount) of event "first-gen"
+  const first = () => partial({ webhook_id: "orders", payload: {}, id: "first-gen" })
+
+  it("the event's count (from its other dead letters) decides, and the published count continues it", () => {
+    const entry = first()
+    const options = { inputTopic: "w", allModules: false, maxReplays: 3 }
+    expect(decideReplay(entry, { ...options, eventReplayCount: 3 })).toEqual({
+      _tag: "TooManyReplays",
+      replayCount: 3
+    })
+    const decision = decideReplay(entry, { ...options, eventReplayCount: 2 })
+    expect(decision._tag === "Publish" && decision.message.headers[H.REPLAY_COUNT]).toBe("3")
+    // a lower event count never lowers the record's own
+    const own = decideReplay(entry, { ...options, eventReplayCount: 0 })
+    expect(own._tag === "Publish" && own.message.headers[H.REPLAY_COUNT]).toBe("2")
+  })
+
+  it("holds the highest count seen per event, raised by this run's publications; never-replayed events hold nothing", () => {
+    const counts = makeReplayCounts()
+    counts.see("a", 2)
+    counts.see("a", 1)
+    counts.see("b", 1)
+    expect([counts.countOf("a"), counts.countOf("b"), counts.countOf("c")]).toEqual([2, 1, 0])
+    counts.published("b", 2)
+    counts.published("a", 1)
+    expect([counts.countOf("a"), counts.countOf("b")]).toEqual([2, 2])
+    countEntry(counts, first())
+    expect(counts.countOf("first-gen")).toBe(1)
+    expect(counts.size()).toBe(3)
+  })
+
+  it("only parses records whose header says they were replayed (or that have no header)", () => {
+    const raw = (headers: Record<string, string>) => ({
+      topic: "d",
+      partition: 0,
+      offset: "0",
+      key: null,
+      value: null,
+      headers,
+      timestamp: 0
+    })
+    expect(mayCount(raw({ [H.REPLAY_COUNT]: "0" }))).toBe(false)
+    expect(mayCount(raw({ [H.REPLAY_COUNT]: "2" }))).toBe(true)
+    expect(mayCount(raw({}))).toBe(true)
   })
 })
 
