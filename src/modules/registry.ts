@@ -4,16 +4,16 @@
  */
 import type { ModuleName } from "../domain/ModuleName.ts"
 import type { ConnectionType, ModuleSchemas } from "./Destination.ts"
-import { fileSchemas } from "./file.ts"
-import { httpSchemas } from "./http.ts"
-import { kafkaSchemas } from "./kafka.ts"
-import { logSchemas } from "./log.ts"
-import { mqttSchemas } from "./mqtt.ts"
-import { mysqlSchemas } from "./mysql.ts"
-import { natsSchemas } from "./nats.ts"
-import { postgresqlSchemas } from "./postgresql.ts"
-import { rabbitmqSchemas } from "./rabbitmq.ts"
-import { redisSchemas } from "./redis.ts"
+import { fileSchemas } from "./file/FileConfig.ts"
+import { httpSchemas } from "./http/HttpConfig.ts"
+import { kafkaSchemas } from "./kafka/KafkaConfig.ts"
+import { logSchemas } from "./log/LogConfig.ts"
+import { mqttSchemas } from "./mqtt/MqttConfig.ts"
+import { mysqlSchemas } from "./mysql/MysqlConfig.ts"
+import { natsSchemas } from "./nats/NatsConfig.ts"
+import { postgresqlSchemas } from "./postgresql/PostgresqlConfig.ts"
+import { rabbitmqSchemas } from "./rabbitmq/RabbitmqConfig.ts"
+import { redisSchemas } from "./redis/RedisConfig.ts"
 
 export const moduleSchemas: Readonly<Record<ModuleName, ModuleSchemas>> = {
   log: logSchemas,

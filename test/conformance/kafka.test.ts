@@ -10,8 +10,9 @@ import { describe, expect, it } from "vitest"
 import type { DestinationError } from "../../src/domain/DestinationError.ts"
 import { freePort } from "../../src/kafka/local/freePort.ts"
 import type { Delivery, Destination } from "../../src/modules/Destination.ts"
+import type { KafkaConfig, KafkaConnection } from "../../src/modules/kafka/KafkaConfig.ts"
 import { EVENT_ID_HEADER } from "../../src/modules/kafka/recordFor.ts"
-import { type KafkaConfig, type KafkaConnection, kafkaDestination } from "../../src/modules/kafka.ts"
+import { kafkaDestination } from "../../src/modules/kafka.ts"
 import {
   type ConsumedRecord,
   consumeRecords,

@@ -5,7 +5,8 @@
  */
 import { Effect, Logger, References, Schema } from "effect"
 import { describe, expect, it } from "vitest"
-import { type LogConfig, logDestination } from "../../src/modules/log.ts"
+import type { LogConfig } from "../../src/modules/log/LogConfig.ts"
+import { logDestination } from "../../src/modules/log.ts"
 import { REDACTED } from "../../src/outcomes/redact.ts"
 import { conformance, delivery } from "./conformance.ts"
 

@@ -1,0 +1,22 @@
+/**
+ * The log destination's config schema, apart from its runtime (log.ts) so that
+ * loading and validating streams imports no driver.
+ */
+import { Schema } from "effect"
+import { text, withDefault } from "../../config/Checks.ts"
+import type { ModuleSchemas } from "../Destination.ts"
+
+export const LogConfig = Schema.Struct({
+  level: withDefault(Schema.Literals(["debug", "info", "warn", "error"]), "info"),
+  include_payload: withDefault(Schema.Boolean, false),
+  include_headers: withDefault(Schema.Boolean, false),
+  /** a fixed message for the line (default "webhook delivered") */
+  message: Schema.optionalKey(text(200))
+})
+export type LogConfig = typeof LogConfig.Type
+
+export const logSchemas: ModuleSchemas<LogConfig> = {
+  name: "log",
+  description: "Write one structured log line per event (payload only when include_payload is true)",
+  config: LogConfig
+}
