@@ -8,7 +8,7 @@
  * snake_case keys, with durations decoded to milliseconds and secrets to `Redacted`.
  */
 import type { ChainPlan } from "../domain/ChainPlan.ts"
-import type { ConnectionType } from "../modules/Destination.ts"
+import type { ConnectionType } from "../modules/registry.ts"
 import type { ConfigIssue } from "./ConfigIssue.ts"
 import type { IngressConfig } from "./Ingress.ts"
 import type { StreamTest } from "./StreamTest.ts"

@@ -16,7 +16,6 @@
  */
 import type { Effect, Schema, Scope } from "effect"
 import type { DestinationError } from "../domain/DestinationError.ts"
-import type { ModuleName } from "../domain/ModuleName.ts"
 import type { Redactor } from "../outcomes/redact.ts"
 
 export interface Delivery<C = unknown> {
@@ -63,15 +62,13 @@ export interface Destination<C = unknown> {
   readonly immediate?: true
 }
 
-/** Connection types named in the connections file (`type:` field). */
-export type ConnectionType = "http" | "kafka" | "postgresql" | "mysql" | "redis" | "rabbitmq" | "mqtt" | "nats"
-
 /**
  * What stream validation needs of a module: its config schema and its connection.
  * Loading streams uses only this part, so `hookstream validate` opens no sockets.
  */
 export interface ModuleSchemas<C = unknown, K = unknown> {
-  readonly name: ModuleName
+  /** the name a chain step uses (`module:`); the declared names are the closed set (destinations.ts) */
+  readonly name: string
   /** one line, shown by `hookstream validate --help` and in generated docs */
   readonly description: string
   /** decodes the `config:` block of a chain step (unknown keys rejected) */
@@ -81,7 +78,7 @@ export interface ModuleSchemas<C = unknown, K = unknown> {
    * entry, and whether a step must name one.
    */
   readonly connection?: {
-    readonly type: ConnectionType
+    readonly type: string
     readonly schema: Schema.Decoder<K>
     readonly required: boolean
   }
@@ -94,7 +91,8 @@ export interface StreamSettings {
   readonly redactor: Redactor
 }
 
-export interface DestinationSpec<C = unknown, K = unknown> extends ModuleSchemas<C, K> {
+/** What a destination's runtime file exports: the part that imports its driver. */
+export interface DestinationRuntime<C = unknown, K = unknown> {
   /** builds the shared client for one connection (or for none); released with the Scope */
   make(connection: K | undefined): Effect.Effect<Destination<C>, DestinationError, Scope.Scope>
   /**
@@ -104,3 +102,6 @@ export interface DestinationSpec<C = unknown, K = unknown> extends ModuleSchemas
    */
   forStream?(destination: Destination<C>, stream: StreamSettings): Destination<C>
 }
+
+/** A declared destination with its runtime loaded (registry.ts `loadDestination`). */
+export interface DestinationSpec<C = unknown, K = unknown> extends ModuleSchemas<C, K>, DestinationRuntime<C, K> {}

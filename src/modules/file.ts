@@ -12,10 +12,10 @@ import { type FileHandle, mkdir, open, realpath, rename, unlink } from "node:fs/
 import { join, resolve } from "node:path"
 import { Effect, Exit } from "effect"
 import type { DestinationError } from "../domain/DestinationError.ts"
-import type { Delivery, DestinationSpec, Receipt } from "./Destination.ts"
+import type { Delivery, DestinationRuntime, Receipt } from "./Destination.ts"
 import { confinedDirectory } from "./file/confinedDirectory.ts"
 import { deliveryFileName } from "./file/deliveryFileName.ts"
-import { type FileConfig, fileSchemas } from "./file/FileConfig.ts"
+import type { FileConfig } from "./file/FileConfig.ts"
 import { fileError } from "./file/fileError.ts"
 
 /** The base directory, from HOOKSTREAM_FILE_DIR (default `./data`, relative to the working directory). */
@@ -82,8 +82,7 @@ const writeAtomically = (dir: string, name: string, body: string, shown: string)
   )
 }
 
-export const fileDestination: DestinationSpec<FileConfig> = {
-  ...fileSchemas,
+export const fileDestination: DestinationRuntime<FileConfig> = {
   make: () =>
     Effect.gen(function* () {
       const base = fileBaseDirectory()

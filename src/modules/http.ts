@@ -14,8 +14,8 @@
 import { Effect, Redacted, type Scope } from "effect"
 import { Agent } from "undici"
 import { type DestinationError, destinationError } from "../domain/DestinationError.ts"
-import type { Delivery, Destination, DestinationSpec, Receipt } from "./Destination.ts"
-import { type HttpConfig, type HttpConnection, httpSchemas } from "./http/HttpConfig.ts"
+import type { Delivery, Destination, DestinationRuntime, Receipt } from "./Destination.ts"
+import type { HttpConfig, HttpConnection } from "./http/HttpConfig.ts"
 import { forwardedHeaders, overlay } from "./http/outgoingHeaders.ts"
 import { requestError } from "./http/requestError.ts"
 import { guardedLookup, hostRefusal, type Resolver, systemResolver } from "./http/ssrfGuard.ts"
@@ -208,7 +208,6 @@ class RequestTimedOut extends Error {
   }
 }
 
-export const httpDestination: DestinationSpec<HttpConfig, HttpConnection> = {
-  ...httpSchemas,
+export const httpDestination: DestinationRuntime<HttpConfig, HttpConnection> = {
   make: (connection) => makeHttpDestination(connection)
 }

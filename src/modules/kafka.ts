@@ -17,8 +17,8 @@ import { DestinationError, destinationError } from "../domain/DestinationError.t
 import { makeKafka } from "../kafka/kafkaClient.ts"
 import { kafkajsDriver } from "../kafka/producer/kafkajsDriver.ts"
 import { DEFAULT_MAX_REQUEST_BYTES, sendInChunks } from "../kafka/producer/Producer.ts"
-import type { Delivery, DestinationSpec, Receipt } from "./Destination.ts"
-import { type KafkaConfig, type KafkaConnection, kafkaSchemas } from "./kafka/KafkaConfig.ts"
+import type { Delivery, DestinationRuntime, Receipt } from "./Destination.ts"
+import type { KafkaConfig, KafkaConnection } from "./kafka/KafkaConfig.ts"
 import { kafkaDestinationError } from "./kafka/kafkaDestinationError.ts"
 import { makeProduceQueue } from "./kafka/ProduceQueue.ts"
 import { recordFor } from "./kafka/recordFor.ts"
@@ -26,8 +26,7 @@ import { recordFor } from "./kafka/recordFor.ts"
 /** Connects and metadata lookups give up after about 1.5 s of refusals; sends never do (see below). */
 const CLIENT_RETRY = { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 }
 
-export const kafkaDestination: DestinationSpec<KafkaConfig, KafkaConnection> = {
-  ...kafkaSchemas,
+export const kafkaDestination: DestinationRuntime<KafkaConfig, KafkaConnection> = {
   make: (connection) =>
     Effect.gen(function* () {
       if (connection === undefined) {

@@ -12,8 +12,8 @@
 import { Effect } from "effect"
 import type { DestinationError } from "../domain/DestinationError.ts"
 import { defaultRedactor, type Redactor } from "../outcomes/redact.ts"
-import type { Delivery, DestinationSpec, Receipt } from "./Destination.ts"
-import { type LogConfig, logSchemas } from "./log/LogConfig.ts"
+import type { Delivery, DestinationRuntime, Receipt } from "./Destination.ts"
+import type { LogConfig } from "./log/LogConfig.ts"
 
 const MESSAGE = "webhook delivered"
 
@@ -63,8 +63,7 @@ const sender =
   }
 
 /** No client to build: the process's logger is the sink, so `make` cannot fail. */
-export const logDestination: DestinationSpec<LogConfig> = {
-  ...logSchemas,
+export const logDestination: DestinationRuntime<LogConfig> = {
   // writing a line to the process's logger neither waits nor fails
   make: () => Effect.succeed({ send: sender(defaultRedactor), immediate: true }),
   forStream: (_shared, stream) => ({ send: sender(stream.redactor), immediate: true })

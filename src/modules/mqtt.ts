@@ -20,8 +20,8 @@ import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient 
 import { type DestinationError, destinationError } from "../domain/DestinationError.ts"
 import { abortable } from "./abortable.ts"
 import { identityHeaders, messageBody } from "./brokerMessage.ts"
-import type { Delivery, DestinationSpec, Receipt } from "./Destination.ts"
-import { type MqttConfig, type MqttConnection, mqttSchemas } from "./mqtt/MqttConfig.ts"
+import type { Delivery, DestinationRuntime, Receipt } from "./Destination.ts"
+import type { MqttConfig, MqttConnection } from "./mqtt/MqttConfig.ts"
 import { mqttError } from "./mqtt/mqttError.ts"
 
 /** bounds the TCP connect and the CONNACK */
@@ -180,7 +180,6 @@ const make = (connection: MqttConnection | undefined) =>
     return { send }
   })
 
-export const mqttDestination: DestinationSpec<MqttConfig, MqttConnection> = {
-  ...mqttSchemas,
+export const mqttDestination: DestinationRuntime<MqttConfig, MqttConnection> = {
   make
 }

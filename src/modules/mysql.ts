@@ -19,8 +19,8 @@
 import { Effect, Redacted } from "effect"
 import { type ConnectionOptions, createPool, type PoolOptions } from "mysql2"
 import { destinationError } from "../domain/DestinationError.ts"
-import type { DestinationSpec } from "./Destination.ts"
-import { type MysqlConfig, type MysqlConnection, mysqlSchemas } from "./mysql/MysqlConfig.ts"
+import type { DestinationRuntime } from "./Destination.ts"
+import type { MysqlConfig, MysqlConnection } from "./mysql/MysqlConfig.ts"
 import { mysqlErrno, mysqlError } from "./mysql/mysqlError.ts"
 import { mysqlStatements } from "./mysql/mysqlStatements.ts"
 import { runMysqlQuery } from "./mysql/runMysqlQuery.ts"
@@ -82,7 +82,6 @@ const make = (connection: MysqlConnection | undefined) =>
     })
   })
 
-export const mysqlDestination: DestinationSpec<MysqlConfig, MysqlConnection> = {
-  ...mysqlSchemas,
+export const mysqlDestination: DestinationRuntime<MysqlConfig, MysqlConnection> = {
   make
 }

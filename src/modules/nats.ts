@@ -22,8 +22,8 @@ import { Effect, Redacted } from "effect"
 import { type DestinationError, destinationError } from "../domain/DestinationError.ts"
 import { abortable } from "./abortable.ts"
 import { messageBody, messageHeaders } from "./brokerMessage.ts"
-import type { Delivery, DestinationSpec, Receipt } from "./Destination.ts"
-import { type NatsConfig, type NatsConnection, natsSchemas } from "./nats/NatsConfig.ts"
+import type { Delivery, DestinationRuntime, Receipt } from "./Destination.ts"
+import type { NatsConfig, NatsConnection } from "./nats/NatsConfig.ts"
 import { makeNatsLink, type NatsLink } from "./nats/NatsLink.ts"
 import { jetStreamApiError, natsError } from "./nats/natsError.ts"
 
@@ -121,7 +121,6 @@ const make = (connection: NatsConnection | undefined) =>
     return { send }
   })
 
-export const natsDestination: DestinationSpec<NatsConfig, NatsConnection> = {
-  ...natsSchemas,
+export const natsDestination: DestinationRuntime<NatsConfig, NatsConnection> = {
   make
 }

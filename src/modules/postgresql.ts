@@ -19,8 +19,8 @@
 import { Effect, Redacted } from "effect"
 import { Pool, type PoolConfig } from "pg"
 import { destinationError } from "../domain/DestinationError.ts"
-import type { DestinationSpec } from "./Destination.ts"
-import { type PostgresqlConfig, type PostgresqlConnection, postgresqlSchemas } from "./postgresql/PostgresqlConfig.ts"
+import type { DestinationRuntime } from "./Destination.ts"
+import type { PostgresqlConfig, PostgresqlConnection } from "./postgresql/PostgresqlConfig.ts"
 import { postgresqlError } from "./postgresql/postgresqlError.ts"
 import { postgresqlStatements } from "./postgresql/postgresqlStatements.ts"
 import { runPgQuery } from "./postgresql/runPgQuery.ts"
@@ -75,7 +75,6 @@ const make = (connection: PostgresqlConnection | undefined) =>
 const codeOf = (cause: unknown): unknown =>
   typeof cause === "object" && cause !== null ? Reflect.get(cause, "code") : undefined
 
-export const postgresqlDestination: DestinationSpec<PostgresqlConfig, PostgresqlConnection> = {
-  ...postgresqlSchemas,
+export const postgresqlDestination: DestinationRuntime<PostgresqlConfig, PostgresqlConnection> = {
   make
 }

@@ -22,10 +22,10 @@ import { Effect, Redacted } from "effect"
 import { type DestinationError, destinationError } from "../domain/DestinationError.ts"
 import { abortable } from "./abortable.ts"
 import { messageBody, messageHeaders } from "./brokerMessage.ts"
-import type { Delivery, DestinationSpec, Receipt } from "./Destination.ts"
+import type { Delivery, DestinationRuntime, Receipt } from "./Destination.ts"
 import { type AmqpTarget, makeAmqpLink } from "./rabbitmq/AmqpLink.ts"
 import { amqpError } from "./rabbitmq/amqpError.ts"
-import { type RabbitmqConfig, type RabbitmqConnection, rabbitmqSchemas } from "./rabbitmq/RabbitmqConfig.ts"
+import type { RabbitmqConfig, RabbitmqConnection } from "./rabbitmq/RabbitmqConfig.ts"
 
 /** how long opening a TCP connection to the broker may take */
 const CONNECT_TIMEOUT_MS = 5_000
@@ -114,7 +114,6 @@ const make = (connection: RabbitmqConnection | undefined) =>
     return { send }
   })
 
-export const rabbitmqDestination: DestinationSpec<RabbitmqConfig, RabbitmqConnection> = {
-  ...rabbitmqSchemas,
+export const rabbitmqDestination: DestinationRuntime<RabbitmqConfig, RabbitmqConnection> = {
   make
 }

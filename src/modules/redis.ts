@@ -28,8 +28,8 @@ import { Effect, Redacted } from "effect"
 import { Redis, type RedisOptions } from "ioredis"
 import { type DestinationError, destinationError } from "../domain/DestinationError.ts"
 import { abortable, abortedError } from "./abortable.ts"
-import type { Delivery, DestinationSpec, Receipt } from "./Destination.ts"
-import { type RedisConfig, type RedisConnection, redisSchemas } from "./redis/RedisConfig.ts"
+import type { Delivery, DestinationRuntime, Receipt } from "./Destination.ts"
+import type { RedisConfig, RedisConnection } from "./redis/RedisConfig.ts"
 import { redisError } from "./redis/redisError.ts"
 import { listPush, type RedisScript, streamAdd } from "./redis/redisScripts.ts"
 
@@ -183,7 +183,6 @@ const make = (connection: RedisConnection | undefined) =>
     return { send }
   })
 
-export const redisDestination: DestinationSpec<RedisConfig, RedisConnection> = {
-  ...redisSchemas,
+export const redisDestination: DestinationRuntime<RedisConfig, RedisConnection> = {
   make
 }

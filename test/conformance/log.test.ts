@@ -6,9 +6,11 @@
 import { Effect, Logger, References, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import type { LogConfig } from "../../src/modules/log/LogConfig.ts"
-import { logDestination } from "../../src/modules/log.ts"
+import { loadDestination } from "../../src/modules/registry.ts"
 import { REDACTED } from "../../src/outcomes/redact.ts"
 import { conformance, delivery } from "./conformance.ts"
+
+const logDestination = await loadDestination("log")
 
 interface Line {
   readonly level: string

@@ -4,7 +4,6 @@
  */
 import { Schema } from "effect"
 import { rule, withDefault } from "../../config/Checks.ts"
-import type { ModuleSchemas } from "../Destination.ts"
 
 const SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/
 
@@ -32,10 +31,3 @@ export const FileConfig = Schema.Struct({
   pretty: withDefault(Schema.Boolean, false)
 })
 export type FileConfig = typeof FileConfig.Type
-
-export const fileSchemas: ModuleSchemas<FileConfig> = {
-  name: "file",
-  description:
-    "Write each event to <directory>/<idempotency key>.json under the file base directory: the key <webhook_id>:<event_id>:<module id> percent-encoded (':' as %3A)",
-  config: FileConfig
-}

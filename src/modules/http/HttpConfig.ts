@@ -9,7 +9,6 @@ import { Duration } from "../../config/Duration.ts"
 import { hostAllowed } from "../../config/HostAllowlist.ts"
 import { HeaderName, HeaderValue, HostOrCidr, HttpUrl } from "../../config/Identifiers.ts"
 import { Secret } from "../../config/Secret.ts"
-import type { ModuleSchemas } from "../Destination.ts"
 
 export const HttpConfig = Schema.Struct({
   url: HttpUrl,
@@ -41,10 +40,3 @@ export const HttpConnection = connectionEntry("http", {
   signing_secret: Schema.optionalKey(Secret)
 })
 export type HttpConnection = typeof HttpConnection.Type
-
-export const httpSchemas: ModuleSchemas<HttpConfig, HttpConnection> = {
-  name: "http",
-  description: "Send the payload as JSON to an HTTP endpoint (SSRF-guarded, optional Standard Webhooks signing)",
-  config: HttpConfig,
-  connection: { type: "http", schema: HttpConnection, required: false }
-}

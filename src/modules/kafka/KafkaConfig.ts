@@ -7,7 +7,6 @@ import { listOrCommaSeparated, rule, text, withDefault } from "../../config/Chec
 import { connectionEntry } from "../../config/ConnectionCommon.ts"
 import { HeaderName, HeaderValue, hostPortProblem, JsonPointer, KafkaTopic } from "../../config/Identifiers.ts"
 import { Secret } from "../../config/Secret.ts"
-import type { ModuleSchemas } from "../Destination.ts"
 
 export const keyTemplatePlaceholders = ["event_id", "webhook_id", "key"] as const
 
@@ -49,10 +48,3 @@ export const KafkaConnection = connectionEntry("kafka", {
   )
 })
 export type KafkaConnection = typeof KafkaConnection.Type
-
-export const kafkaSchemas: ModuleSchemas<KafkaConfig, KafkaConnection> = {
-  name: "kafka",
-  description: "Produce the payload as a JSON record to a Kafka topic",
-  config: KafkaConfig,
-  connection: { type: "kafka", schema: KafkaConnection, required: true }
-}

@@ -4,7 +4,6 @@
  */
 import { Schema } from "effect"
 import { text, withDefault } from "../../config/Checks.ts"
-import type { ModuleSchemas } from "../Destination.ts"
 
 export const LogConfig = Schema.Struct({
   level: withDefault(Schema.Literals(["debug", "info", "warn", "error"]), "info"),
@@ -14,9 +13,3 @@ export const LogConfig = Schema.Struct({
   message: Schema.optionalKey(text(200))
 })
 export type LogConfig = typeof LogConfig.Type
-
-export const logSchemas: ModuleSchemas<LogConfig> = {
-  name: "log",
-  description: "Write one structured log line per event (payload only when include_payload is true)",
-  config: LogConfig
-}

@@ -8,7 +8,6 @@ import { connectionEntry, urlOrHost } from "../../config/ConnectionCommon.ts"
 import { Duration } from "../../config/Duration.ts"
 import { MqttTopic, Port } from "../../config/Identifiers.ts"
 import { Secret, secretMatching } from "../../config/Secret.ts"
-import type { ModuleSchemas } from "../Destination.ts"
 
 export const MqttConfig = Schema.Struct({
   topic: MqttTopic,
@@ -33,10 +32,3 @@ export const MqttConnection = connectionEntry("mqtt", {
   tls: withDefault(Schema.Boolean, false)
 }).check(urlOrHost)
 export type MqttConnection = typeof MqttConnection.Type
-
-export const mqttSchemas: ModuleSchemas<MqttConfig, MqttConnection> = {
-  name: "mqtt",
-  description: "Publish the payload to an MQTT topic",
-  config: MqttConfig,
-  connection: { type: "mqtt", schema: MqttConnection, required: true }
-}

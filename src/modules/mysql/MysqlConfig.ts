@@ -9,7 +9,6 @@ import { Duration } from "../../config/Duration.ts"
 import { Port } from "../../config/Identifiers.ts"
 import { Secret, secretMatching } from "../../config/Secret.ts"
 import { sqlConnectionRules, sqlStorageFields, sqlStorageRules } from "../../config/SqlStorage.ts"
-import type { ModuleSchemas } from "../Destination.ts"
 
 export const MysqlConfig = Schema.Struct(sqlStorageFields).check(sqlStorageRules)
 export type MysqlConfig = typeof MysqlConfig.Type
@@ -31,10 +30,3 @@ export const MysqlConnection = connectionEntry("mysql", {
   connect_timeout: withDefault(Duration({ min: 100, max: 60_000 }), "10s")
 }).check(sqlConnectionRules)
 export type MysqlConnection = typeof MysqlConnection.Type
-
-export const mysqlSchemas: ModuleSchemas<MysqlConfig, MysqlConnection> = {
-  name: "mysql",
-  description: "Insert or upsert the event into a MySQL/MariaDB table (json, relational or hybrid)",
-  config: MysqlConfig,
-  connection: { type: "mysql", schema: MysqlConnection, required: true }
-}

@@ -7,7 +7,6 @@ import { listOrCommaSeparated, rule, text, withDefault } from "../../config/Chec
 import { connectionEntry } from "../../config/ConnectionCommon.ts"
 import { HeaderName, HeaderValue, NatsStreamName, NatsSubject, natsServerProblem } from "../../config/Identifiers.ts"
 import { Secret } from "../../config/Secret.ts"
-import type { ModuleSchemas } from "../Destination.ts"
 
 export const NatsConfig = Schema.Struct({
   subject: NatsSubject,
@@ -39,10 +38,3 @@ export const NatsConnection = connectionEntry("nats", {
   })
 )
 export type NatsConnection = typeof NatsConnection.Type
-
-export const natsSchemas: ModuleSchemas<NatsConfig, NatsConnection> = {
-  name: "nats",
-  description: "Publish the payload to a NATS subject (JetStream by default)",
-  config: NatsConfig,
-  connection: { type: "nats", schema: NatsConnection, required: true }
-}

@@ -9,7 +9,6 @@ import { Duration } from "../../config/Duration.ts"
 import { Port } from "../../config/Identifiers.ts"
 import { Secret, secretMatching } from "../../config/Secret.ts"
 import { sqlConnectionRules, sqlStorageFields, sqlStorageRules } from "../../config/SqlStorage.ts"
-import type { ModuleSchemas } from "../Destination.ts"
 
 export const PostgresqlConfig = Schema.Struct(sqlStorageFields).check(sqlStorageRules)
 export type PostgresqlConfig = typeof PostgresqlConfig.Type
@@ -31,10 +30,3 @@ export const PostgresqlConnection = connectionEntry("postgresql", {
   connect_timeout: withDefault(Duration({ min: 100, max: 60_000 }), "10s")
 }).check(sqlConnectionRules)
 export type PostgresqlConnection = typeof PostgresqlConnection.Type
-
-export const postgresqlSchemas: ModuleSchemas<PostgresqlConfig, PostgresqlConnection> = {
-  name: "postgresql",
-  description: "Insert or upsert the event into a PostgreSQL table (json, relational or hybrid)",
-  config: PostgresqlConfig,
-  connection: { type: "postgresql", schema: PostgresqlConnection, required: true }
-}

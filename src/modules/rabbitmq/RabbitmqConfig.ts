@@ -8,7 +8,6 @@ import { connectionEntry, urlOrHost } from "../../config/ConnectionCommon.ts"
 import { Duration } from "../../config/Duration.ts"
 import { AmqpName, HeaderName, HeaderValue, Port } from "../../config/Identifiers.ts"
 import { Secret, secretMatching } from "../../config/Secret.ts"
-import type { ModuleSchemas } from "../Destination.ts"
 
 export const RabbitmqConfig = Schema.Struct({
   exchange: Schema.optionalKey(AmqpName),
@@ -40,10 +39,3 @@ export const RabbitmqConnection = connectionEntry("rabbitmq", {
   tls: withDefault(Schema.Boolean, false)
 }).check(urlOrHost)
 export type RabbitmqConnection = typeof RabbitmqConnection.Type
-
-export const rabbitmqSchemas: ModuleSchemas<RabbitmqConfig, RabbitmqConnection> = {
-  name: "rabbitmq",
-  description: "Publish the payload to a RabbitMQ exchange (with routing key) or queue",
-  config: RabbitmqConfig,
-  connection: { type: "rabbitmq", schema: RabbitmqConnection, required: true }
-}

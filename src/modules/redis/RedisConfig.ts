@@ -8,7 +8,6 @@ import { connectionEntry, urlOrHost } from "../../config/ConnectionCommon.ts"
 import { Duration } from "../../config/Duration.ts"
 import { Port, RedisKey } from "../../config/Identifiers.ts"
 import { Secret, secretMatching } from "../../config/Secret.ts"
-import type { ModuleSchemas } from "../Destination.ts"
 
 /** the one target key each mode needs */
 const targetOf = { publish: "channel", list: "key", stream: "stream" } as const
@@ -63,10 +62,3 @@ export const RedisConnection = connectionEntry("redis", {
   tls: withDefault(Schema.Boolean, false)
 }).check(urlOrHost)
 export type RedisConnection = typeof RedisConnection.Type
-
-export const redisSchemas: ModuleSchemas<RedisConfig, RedisConnection> = {
-  name: "redis",
-  description: "Publish to a Redis channel, push onto a list, or append to a stream",
-  config: RedisConfig,
-  connection: { type: "redis", schema: RedisConnection, required: true }
-}

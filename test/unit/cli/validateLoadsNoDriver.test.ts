@@ -51,4 +51,11 @@ describe("hookstream validate", () => {
     const loadedDrivers = [...new Set(modules.map(packageOf))].filter((name) => drivers.includes(name ?? ""))
     expect(loadedDrivers).toEqual([])
   })
+
+  it("nor does `hookstream test`, whose inline tests run against simulated destinations", async () => {
+    const { stdout, modules } = await loadedBy(["test"])
+    expect(stdout).toMatch(/passed/)
+    expect(modules.some((url) => url.endsWith("/src/engine/testing/runStreamTests.ts"))).toBe(true)
+    expect([...new Set(modules.map(packageOf))].filter((name) => drivers.includes(name ?? ""))).toEqual([])
+  })
 })
