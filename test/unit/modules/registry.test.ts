@@ -4,7 +4,7 @@
  * schemas/, the runtime registry, and the files beside them. This checks they agree, so adding a
  * destination stays "its files + one entry + its conformance file" (README, Adding a destination).
  */
-import { readdirSync } from "node:fs"
+import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { generateJsonSchemas } from "../../../src/config/jsonSchemas.ts"
@@ -136,5 +136,21 @@ describe("destination declarations", () => {
       .filter((file) => file.endsWith(".test.ts"))
       .map((file) => file.replace(/\.test\.ts$/, ""))
     expect(conformanceFiles.sort()).toEqual(declaredNames)
+  })
+})
+
+describe("README's Adding a destination", () => {
+  it("names the files this test checks", () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8")
+    const section = readme.slice(readme.indexOf("### Adding a destination"))
+    for (const path of [
+      "src/modules/sqs/SqsConfig.ts",
+      "src/modules/sqs.ts",
+      "src/modules/destinations.ts",
+      "test/conformance/sqs.test.ts",
+      "test/unit/modules/registry.test.ts"
+    ]) {
+      expect(section).toContain(`\`${path}\``)
+    }
   })
 })
