@@ -1,6 +1,7 @@
 /**
- * The one interface every destination implements, and the spec a destination file
- * exports so streams can be validated (config + connection schemas) and clients built.
+ * The one interface every destination implements, and the two halves of its spec: the
+ * schemas streams are validated with (declared in destinations.ts, from the driver-free
+ * `<name>/<Name>Config.ts`), and the runtime its `<name>.ts` exports to build clients.
  *
  * Contract (in the spirit of Redpanda Connect's output contract):
  * - `send` resolves once the sink has durably accepted the delivery (an HTTP 2xx, a
@@ -12,7 +13,7 @@
  *   event, and released when that Scope closes. Nothing is created per delivery.
  * - The sink's own dedupe is keyed by `idempotencyKey` where one exists.
  *
- * This file imports no driver: the engine depends on it.
+ * This file imports no driver: the engine and stream validation depend on it.
  */
 import type { Effect, Schema, Scope } from "effect"
 import type { DestinationError } from "../domain/DestinationError.ts"

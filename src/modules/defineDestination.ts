@@ -5,6 +5,7 @@
  * from the list in destinations.ts (see registry.ts). Driver-free: `load` imports the runtime
  * file, and with it the driver, only when a stream using the destination is bound.
  */
+import type { Schema } from "effect"
 import type { DestinationRuntime, ModuleSchemas } from "./Destination.ts"
 
 export interface DestinationDeclaration<N extends string = string, C = unknown, K = unknown, T extends string = string>
@@ -15,7 +16,7 @@ export interface DestinationDeclaration<N extends string = string, C = unknown, 
   readonly connection?: {
     /** its `type:` in the connections file, owned by this destination alone */
     readonly type: T
-    readonly schema: NonNullable<ModuleSchemas<C, K>["connection"]>["schema"]
+    readonly schema: Schema.Decoder<K>
     readonly required: boolean
   }
   /** imports the runtime file (`src/modules/<name>.ts`); called once, when a stream is bound */
