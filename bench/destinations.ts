@@ -32,17 +32,19 @@ import mysql from "mysql2/promise"
 import pg from "pg"
 import { idempotencyKey } from "../src/domain/IdempotencyKey.ts"
 import type { Delivery, DestinationSpec } from "../src/modules/Destination.ts"
-import { fileDestination } from "../src/modules/file.ts"
-import { httpDestination } from "../src/modules/http.ts"
-import { kafkaDestination } from "../src/modules/kafka.ts"
-import { logDestination } from "../src/modules/log.ts"
-import { mqttDestination } from "../src/modules/mqtt.ts"
-import { mysqlDestination } from "../src/modules/mysql.ts"
-import { natsDestination } from "../src/modules/nats.ts"
-import { postgresqlDestination } from "../src/modules/postgresql.ts"
-import { rabbitmqDestination } from "../src/modules/rabbitmq.ts"
-import { redisDestination } from "../src/modules/redis.ts"
+import { loadDestination } from "../src/modules/registry.ts"
 import { serviceAddress } from "../test/support/services.ts"
+
+const fileDestination = await loadDestination("file")
+const httpDestination = await loadDestination("http")
+const kafkaDestination = await loadDestination("kafka")
+const logDestination = await loadDestination("log")
+const mqttDestination = await loadDestination("mqtt")
+const mysqlDestination = await loadDestination("mysql")
+const natsDestination = await loadDestination("nats")
+const postgresqlDestination = await loadDestination("postgresql")
+const rabbitmqDestination = await loadDestination("rabbitmq")
+const redisDestination = await loadDestination("redis")
 
 if (process.argv[2] === "--server") {
   const server = createServer((req, res) => {

@@ -2,7 +2,7 @@
  * The `hookstream` executable (bin/hookstream.js imports this file): run the command line
  * on Node and exit with the code it answers.
  */
-import { NodeServices } from "@effect/platform-node"
+import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Effect } from "effect"
 import { runCli } from "./runCli.ts"
 import { runMain } from "./runMain.ts"

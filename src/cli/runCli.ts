@@ -10,7 +10,7 @@ import { Console, Effect } from "effect"
 import { CliOutput, Command } from "effect/cli"
 import packageJson from "../../package.json" with { type: "json" }
 import { CliExit, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, helpHint } from "./CliExit.ts"
-import { hookstream } from "./rootCommand.ts"
+import { hookstreamFor } from "./rootCommand.ts"
 
 const isTagged = (error: unknown, tag: string): boolean =>
   typeof error === "object" && error !== null && (error as { readonly _tag?: unknown })._tag === tag
@@ -28,7 +28,8 @@ const presenter = CliOutput.layerPresenter({
 })
 
 export const runCli = (args: ReadonlyArray<string>) =>
-  Command.runWith(hookstream, { version: packageJson.version })(args).pipe(
+  Effect.promise(() => hookstreamFor(args)).pipe(
+    Effect.flatMap((hookstream) => Command.runWith(hookstream, { version: packageJson.version })(args)),
     Effect.provide(presenter),
     Effect.as(EXIT_OK),
     Effect.catch((error: unknown) => {

@@ -11,7 +11,7 @@
  * growing to several times the live set (see ../runtime/heapProfile.ts). Started through npm,
  * the process stops when npm goes away (see ../runtime/exitWithParent.ts).
  */
-import { NodeRuntime } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Effect, Exit, Layer, Runtime } from "effect"
 import { fiberCountLayer } from "../observability/fiberMetrics.ts"
 import { loggingLayer } from "../observability/logging.ts"

@@ -4,7 +4,6 @@
  * per connection, shared by every stream and step that uses it.
  */
 import { Schema } from "effect"
-import type { ConnectionType } from "../modules/Destination.ts"
 import { intBetween, rule, withDefault } from "./Checks.ts"
 import { Duration } from "./Duration.ts"
 
@@ -38,7 +37,7 @@ export const connectionCommonFields = {
 }
 
 /** A connection entry of one type: `type`, the common fields, then the type's own fields. */
-export const connectionEntry = <T extends ConnectionType, const F extends Schema.Struct.Fields>(type: T, fields: F) =>
+export const connectionEntry = <T extends string, const F extends Schema.Struct.Fields>(type: T, fields: F) =>
   Schema.Struct({ type: Schema.Literal(type), ...connectionCommonFields, ...fields })
 
 /** For types reachable by URL or by host/port: exactly one of the two forms. */

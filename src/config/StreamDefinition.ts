@@ -9,7 +9,7 @@
  */
 import type { ChainPlan } from "../domain/ChainPlan.ts"
 import type { PayloadContract } from "../domain/PayloadContract.ts"
-import type { ConnectionType } from "../modules/Destination.ts"
+import type { ConnectionType } from "../modules/registry.ts"
 import type { ConfigIssue } from "./ConfigIssue.ts"
 import type { IngressConfig } from "./Ingress.ts"
 import type { StreamTest } from "./StreamTest.ts"

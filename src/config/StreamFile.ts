@@ -7,8 +7,7 @@
  * the chain timeout, ids, connections) live in the loader.
  */
 import { Schema } from "effect"
-import { moduleAliases, moduleNames } from "../domain/ModuleName.ts"
-import { moduleSchemas } from "../modules/registry.ts"
+import { moduleAliases, moduleNames, moduleSchemas } from "../modules/registry.ts"
 import { ByteSize, MiB } from "./ByteSize.ts"
 import { intBetween, numberBetween, rule, text, withDefault } from "./Checks.ts"
 import { Duration, formatDuration } from "./Duration.ts"

@@ -5,9 +5,8 @@
  */
 import type { GuardPolicy, ModulePlan } from "../domain/ChainPlan.ts"
 import { suggestionSuffix } from "../domain/didYouMean.ts"
-import { moduleAliases, moduleNames, resolveModuleName } from "../domain/ModuleName.ts"
 import { formatValue } from "../domain/SchemaIssues.ts"
-import { moduleSchemas } from "../modules/registry.ts"
+import { moduleAliases, moduleNames, moduleSchemas, resolveModuleName } from "../modules/registry.ts"
 import { buildStepExpressions } from "./buildExpressions.ts"
 import type { ConfigIssue } from "./ConfigIssue.ts"
 import { DEFAULT_COOLDOWN_MS, DEFAULT_FAILURE_THRESHOLD, DEFAULT_MAX_IN_FLIGHT } from "./ConnectionCommon.ts"

@@ -5,7 +5,7 @@
  */
 import { suggestionSuffix } from "../domain/didYouMean.ts"
 import { formatValue, type IssuePath } from "../domain/SchemaIssues.ts"
-import type { ConnectionType } from "../modules/Destination.ts"
+import type { ConnectionType } from "../modules/registry.ts"
 import { connectionSpecFor, connectionTypes } from "../modules/registry.ts"
 import type { ConfigIssue } from "./ConfigIssue.ts"
 import { decodeSection } from "./decodeSection.ts"

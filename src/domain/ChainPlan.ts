@@ -4,7 +4,6 @@
  * All durations are milliseconds.
  */
 import type { Condition, StepShape } from "./Expression.ts"
-import type { ModuleName } from "./ModuleName.ts"
 
 export interface RetryPolicy {
   /** total attempts including the first, 1–10 */
@@ -21,7 +20,8 @@ export interface RetryPolicy {
 export interface ModulePlan {
   /** unique within the chain; default `<module>-<index>` */
   readonly id: string
-  readonly module: ModuleName
+  /** a declared destination's name (modules/destinations.ts), resolved from aliases when the stream loaded */
+  readonly module: string
   readonly index: number
   /** name of an entry in the connections file */
   readonly connection?: string

@@ -1,6 +1,7 @@
 /**
- * The one interface every destination implements, and the spec a destination file
- * exports so streams can be validated (config + connection schemas) and clients built.
+ * The one interface every destination implements, and the two halves of its spec: the
+ * schemas streams are validated with (declared in destinations.ts, from the driver-free
+ * `<name>/<Name>Config.ts`), and the runtime its `<name>.ts` exports to build clients.
  *
  * Contract (in the spirit of Redpanda Connect's output contract):
  * - `send` resolves once the sink has durably accepted the delivery (an HTTP 2xx, a
@@ -12,11 +13,10 @@
  *   event, and released when that Scope closes. Nothing is created per delivery.
  * - The sink's own dedupe is keyed by `idempotencyKey` where one exists.
  *
- * This file imports no driver: the engine depends on it.
+ * This file imports no driver: the engine and stream validation depend on it.
  */
 import type { Effect, Schema, Scope } from "effect"
 import type { DestinationError } from "../domain/DestinationError.ts"
-import type { ModuleName } from "../domain/ModuleName.ts"
 import type { Redactor } from "../domain/redact.ts"
 
 export interface Delivery<C = unknown> {
@@ -63,15 +63,13 @@ export interface Destination<C = unknown> {
   readonly immediate?: true
 }
 
-/** Connection types named in the connections file (`type:` field). */
-export type ConnectionType = "http" | "kafka" | "postgresql" | "mysql" | "redis" | "rabbitmq" | "mqtt" | "nats"
-
 /**
  * What stream validation needs of a module: its config schema and its connection.
  * Loading streams uses only this part, so `hookstream validate` opens no sockets.
  */
 export interface ModuleSchemas<C = unknown, K = unknown> {
-  readonly name: ModuleName
+  /** the name a chain step uses (`module:`); the declared names are the closed set (destinations.ts) */
+  readonly name: string
   /** one line, shown by `hookstream validate --help` and in generated docs */
   readonly description: string
   /** decodes the `config:` block of a chain step (unknown keys rejected) */
@@ -81,7 +79,7 @@ export interface ModuleSchemas<C = unknown, K = unknown> {
    * entry, and whether a step must name one.
    */
   readonly connection?: {
-    readonly type: ConnectionType
+    readonly type: string
     readonly schema: Schema.Decoder<K>
     readonly required: boolean
   }
@@ -94,7 +92,8 @@ export interface StreamSettings {
   readonly redactor: Redactor
 }
 
-export interface DestinationSpec<C = unknown, K = unknown> extends ModuleSchemas<C, K> {
+/** What a destination's runtime file exports: the part that imports its driver. */
+export interface DestinationRuntime<C = unknown, K = unknown> {
   /** builds the shared client for one connection (or for none); released with the Scope */
   make(connection: K | undefined): Effect.Effect<Destination<C>, DestinationError, Scope.Scope>
   /**
@@ -104,3 +103,6 @@ export interface DestinationSpec<C = unknown, K = unknown> extends ModuleSchemas
    */
   forStream?(destination: Destination<C>, stream: StreamSettings): Destination<C>
 }
+
+/** A declared destination with its runtime loaded (registry.ts `loadDestination`). */
+export interface DestinationSpec<C = unknown, K = unknown> extends ModuleSchemas<C, K>, DestinationRuntime<C, K> {}

@@ -10,47 +10,13 @@
 import { randomBytes } from "node:crypto"
 import { type FileHandle, mkdir, open, realpath, rename, unlink } from "node:fs/promises"
 import { join, resolve } from "node:path"
-import { Effect, Exit, Schema } from "effect"
-import { rule, withDefault } from "../config/Checks.ts"
+import { Effect, Exit } from "effect"
 import type { DestinationError } from "../domain/DestinationError.ts"
-import type { Delivery, DestinationSpec, ModuleSchemas, Receipt } from "./Destination.ts"
+import type { Delivery, DestinationRuntime, Receipt } from "./Destination.ts"
 import { confinedDirectory } from "./file/confinedDirectory.ts"
 import { deliveryFileName } from "./file/deliveryFileName.ts"
+import type { FileConfig } from "./file/FileConfig.ts"
 import { fileError } from "./file/fileError.ts"
-
-const SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/
-
-/** Relative, `/`-separated, plain segments only: nothing can climb out of the base directory. */
-export const RelativeDirectory = Schema.String.check(
-  rule<string>(
-    (path) => {
-      if (path === ".") return undefined
-      const segments = path.split("/")
-      const bad = segments.find((segment) => !SEGMENT.test(segment) || segment === "..")
-      return path.length <= 1024 && bad === undefined
-        ? undefined
-        : `expected a relative directory of plain names separated by '/' (no '..', no leading '/'), got '${path}'`
-    },
-    { jsonSchema: { pattern: "^(\\.|[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*)$" } }
-  )
-)
-
-export const FileConfig = Schema.Struct({
-  directory: withDefault(
-    RelativeDirectory.annotate({ description: "Directory under the file base directory (HOOKSTREAM_FILE_DIR)" }),
-    "."
-  ),
-  include_headers: withDefault(Schema.Boolean, false),
-  pretty: withDefault(Schema.Boolean, false)
-})
-export type FileConfig = typeof FileConfig.Type
-
-export const fileSchemas: ModuleSchemas<FileConfig> = {
-  name: "file",
-  description:
-    "Write each event to <directory>/<idempotency key>.json under the file base directory: the key <webhook_id>:<event_id>:<module id> percent-encoded (':' as %3A)",
-  config: FileConfig
-}
 
 /** The base directory, from HOOKSTREAM_FILE_DIR (default `./data`, relative to the working directory). */
 export const fileBaseDirectory = (env: NodeJS.ProcessEnv = process.env): string =>
@@ -116,8 +82,7 @@ const writeAtomically = (dir: string, name: string, body: string, shown: string)
   )
 }
 
-export const fileDestination: DestinationSpec<FileConfig> = {
-  ...fileSchemas,
+export const fileDestination: DestinationRuntime<FileConfig> = {
   make: () =>
     Effect.gen(function* () {
       const base = fileBaseDirectory()

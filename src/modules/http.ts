@@ -11,59 +11,16 @@
  * destroyed). Statuses map as in http/statusError.ts, exchange failures as in
  * http/requestError.ts.
  */
-import { Effect, Redacted, Schema, type Scope } from "effect"
+import { Effect, Redacted, type Scope } from "effect"
 import { Agent } from "undici"
-import { rule, withDefault } from "../config/Checks.ts"
-import { connectionEntry } from "../config/ConnectionCommon.ts"
-import { Duration } from "../config/Duration.ts"
-import { hostAllowed } from "../config/HostAllowlist.ts"
-import { HeaderName, HeaderValue, HostOrCidr, HttpUrl } from "../config/Identifiers.ts"
-import { Secret } from "../config/Secret.ts"
 import { type DestinationError, destinationError } from "../domain/DestinationError.ts"
-import type { Delivery, Destination, DestinationSpec, ModuleSchemas, Receipt } from "./Destination.ts"
+import type { Delivery, Destination, DestinationRuntime, Receipt } from "./Destination.ts"
+import type { HttpConfig, HttpConnection } from "./http/HttpConfig.ts"
 import { forwardedHeaders, overlay } from "./http/outgoingHeaders.ts"
 import { requestError } from "./http/requestError.ts"
 import { guardedLookup, hostRefusal, type Resolver, systemResolver } from "./http/ssrfGuard.ts"
 import { signingKey, signStandardWebhook } from "./http/standardWebhooks.ts"
 import { statusError } from "./http/statusError.ts"
-
-export const HttpConfig = Schema.Struct({
-  url: HttpUrl,
-  method: withDefault(Schema.Literals(["POST", "PUT", "PATCH"]), "POST"),
-  headers: withDefault(Schema.Record(HeaderName, HeaderValue), {}),
-  /** per-request timeout; at most the chain timeout (checked when the stream loads) */
-  timeout: Schema.optionalKey(Duration({ min: 1, max: 900_000, description: "Per-request timeout" })),
-  allowed_hosts: withDefault(
-    Schema.Array(HostOrCidr).annotate({
-      description: "Hosts, *.domains, IPs or CIDRs this step may call, including private addresses"
-    }),
-    []
-  ),
-  /** event headers to pass on (`*` = all but hop-by-hop); none by default */
-  forward_headers: withDefault(Schema.Array(HeaderName), [])
-}).check(
-  rule<{ readonly url: string; readonly allowed_hosts: ReadonlyArray<string> }>((config) => {
-    if (config.allowed_hosts.length === 0) return undefined
-    const host = new URL(config.url).hostname
-    return hostAllowed(host, config.allowed_hosts) ? undefined : `the url's host '${host}' is not in allowed_hosts`
-  })
-)
-export type HttpConfig = typeof HttpConfig.Type
-
-export const HttpConnection = connectionEntry("http", {
-  /** sent with every request, under the step's own headers; values are secrets (Authorization…) */
-  headers: withDefault(Schema.Record(HeaderName, Secret), {}),
-  /** Standard Webhooks signing secret (`whsec_…`): adds webhook-id/-timestamp/-signature headers */
-  signing_secret: Schema.optionalKey(Secret)
-})
-export type HttpConnection = typeof HttpConnection.Type
-
-export const httpSchemas: ModuleSchemas<HttpConfig, HttpConnection> = {
-  name: "http",
-  description: "Send the payload as JSON to an HTTP endpoint (SSRF-guarded, optional Standard Webhooks signing)",
-  config: HttpConfig,
-  connection: { type: "http", schema: HttpConnection, required: false }
-}
 
 export interface HttpClientOptions {
   /** DNS for the SSRF guard's lookup; tests inject one to map names to addresses */
@@ -251,7 +208,6 @@ class RequestTimedOut extends Error {
   }
 }
 
-export const httpDestination: DestinationSpec<HttpConfig, HttpConnection> = {
-  ...httpSchemas,
+export const httpDestination: DestinationRuntime<HttpConfig, HttpConnection> = {
   make: (connection) => makeHttpDestination(connection)
 }

@@ -11,74 +11,22 @@
  * is interrupted cannot be recalled (KafkaJS has no abort): the engine stops waiting at once
  * and the record may still land.
  */
-import { Effect, Redacted, Schema } from "effect"
+import { Effect, Redacted } from "effect"
 import { logLevel } from "kafkajs"
-import { listOrCommaSeparated, rule, text, withDefault } from "../config/Checks.ts"
-import { connectionEntry } from "../config/ConnectionCommon.ts"
-import { HeaderName, HeaderValue, hostPortProblem, JsonPointer, KafkaTopic } from "../config/Identifiers.ts"
-import { Secret } from "../config/Secret.ts"
 import { DestinationError, destinationError } from "../domain/DestinationError.ts"
 import { makeKafka } from "../kafka/kafkaClient.ts"
 import { kafkajsDriver } from "../kafka/producer/kafkajsDriver.ts"
 import { DEFAULT_MAX_REQUEST_BYTES, sendInChunks } from "../kafka/producer/Producer.ts"
-import type { Delivery, DestinationSpec, ModuleSchemas, Receipt } from "./Destination.ts"
+import type { Delivery, DestinationRuntime, Receipt } from "./Destination.ts"
+import type { KafkaConfig, KafkaConnection } from "./kafka/KafkaConfig.ts"
 import { kafkaDestinationError } from "./kafka/kafkaDestinationError.ts"
 import { makeProduceQueue } from "./kafka/ProduceQueue.ts"
 import { recordFor } from "./kafka/recordFor.ts"
 
-export const keyTemplatePlaceholders = ["event_id", "webhook_id", "key"] as const
-
-/** `{event_id}`, `{webhook_id}` and `{key}` (the input record's key) are substituted per event. */
-export const KeyTemplate = text(256).check(
-  rule<string>((template) => {
-    for (const [, name] of template.matchAll(/\{([^}]*)\}/g)) {
-      if (!(keyTemplatePlaceholders as ReadonlyArray<string>).includes(name ?? "")) {
-        return `unknown placeholder {${name}} in key (allowed: ${keyTemplatePlaceholders.map((p) => `{${p}}`).join(", ")})`
-      }
-    }
-    return undefined
-  })
-)
-
-export const KafkaConfig = Schema.Struct({
-  topic: KafkaTopic,
-  key: Schema.optionalKey(KeyTemplate),
-  key_from: Schema.optionalKey(JsonPointer),
-  headers: withDefault(Schema.Record(HeaderName, HeaderValue), {}),
-  forward_headers: withDefault(Schema.Array(HeaderName), [])
-}).check(
-  rule<{ readonly key?: string; readonly key_from?: string }>((config) =>
-    config.key !== undefined && config.key_from !== undefined ? "give either key or key_from, not both" : undefined
-  )
-)
-export type KafkaConfig = typeof KafkaConfig.Type
-
-export const KafkaConnection = connectionEntry("kafka", {
-  brokers: listOrCommaSeparated(hostPortProblem, "host:port brokers"),
-  client_id: withDefault(text(255), "hookstream"),
-  ssl: withDefault(Schema.Boolean, false),
-  sasl: Schema.optionalKey(
-    Schema.Struct({
-      mechanism: Schema.Literals(["plain", "scram-sha-256", "scram-sha-512"]),
-      username: text(255),
-      password: Secret
-    })
-  )
-})
-export type KafkaConnection = typeof KafkaConnection.Type
-
-export const kafkaSchemas: ModuleSchemas<KafkaConfig, KafkaConnection> = {
-  name: "kafka",
-  description: "Produce the payload as a JSON record to a Kafka topic",
-  config: KafkaConfig,
-  connection: { type: "kafka", schema: KafkaConnection, required: true }
-}
-
 /** Connects and metadata lookups give up after about 1.5 s of refusals; sends never do (see below). */
 const CLIENT_RETRY = { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 }
 
-export const kafkaDestination: DestinationSpec<KafkaConfig, KafkaConnection> = {
-  ...kafkaSchemas,
+export const kafkaDestination: DestinationRuntime<KafkaConfig, KafkaConnection> = {
   make: (connection) =>
     Effect.gen(function* () {
       if (connection === undefined) {

@@ -9,26 +9,11 @@
  * The line goes through Effect's logger, so the process's format, sink and minimum level apply
  * (a `debug` step is silent under the default minimum level `Info`).
  */
-import { Effect, Schema } from "effect"
-import { text, withDefault } from "../config/Checks.ts"
+import { Effect } from "effect"
 import type { DestinationError } from "../domain/DestinationError.ts"
 import { defaultRedactor, type Redactor } from "../domain/redact.ts"
-import type { Delivery, DestinationSpec, ModuleSchemas, Receipt } from "./Destination.ts"
-
-export const LogConfig = Schema.Struct({
-  level: withDefault(Schema.Literals(["debug", "info", "warn", "error"]), "info"),
-  include_payload: withDefault(Schema.Boolean, false),
-  include_headers: withDefault(Schema.Boolean, false),
-  /** a fixed message for the line (default "webhook delivered") */
-  message: Schema.optionalKey(text(200))
-})
-export type LogConfig = typeof LogConfig.Type
-
-export const logSchemas: ModuleSchemas<LogConfig> = {
-  name: "log",
-  description: "Write one structured log line per event (payload only when include_payload is true)",
-  config: LogConfig
-}
+import type { Delivery, DestinationRuntime, Receipt } from "./Destination.ts"
+import type { LogConfig } from "./log/LogConfig.ts"
 
 const MESSAGE = "webhook delivered"
 
@@ -78,8 +63,7 @@ const sender =
   }
 
 /** No client to build: the process's logger is the sink, so `make` cannot fail. */
-export const logDestination: DestinationSpec<LogConfig> = {
-  ...logSchemas,
+export const logDestination: DestinationRuntime<LogConfig> = {
   // writing a line to the process's logger neither waits nor fails
   make: () => Effect.succeed({ send: sender(defaultRedactor), immediate: true }),
   forStream: (_shared, stream) => ({ send: sender(stream.redactor), immediate: true })

@@ -15,49 +15,14 @@
  * - Errors: mqtt/mqttError.ts.
  */
 import { randomBytes } from "node:crypto"
-import { Effect, Redacted, Schema, Semaphore } from "effect"
+import { Effect, Redacted, Semaphore } from "effect"
 import mqtt, { type IClientOptions, type IClientPublishOptions, type MqttClient } from "mqtt"
-import { text, withDefault } from "../config/Checks.ts"
-import { connectionEntry, urlOrHost } from "../config/ConnectionCommon.ts"
-import { Duration } from "../config/Duration.ts"
-import { MqttTopic, Port } from "../config/Identifiers.ts"
-import { Secret, secretMatching } from "../config/Secret.ts"
 import { type DestinationError, destinationError } from "../domain/DestinationError.ts"
 import { abortable } from "./abortable.ts"
 import { identityHeaders, messageBody } from "./brokerMessage.ts"
-import type { Delivery, DestinationSpec, ModuleSchemas, Receipt } from "./Destination.ts"
+import type { Delivery, DestinationRuntime, Receipt } from "./Destination.ts"
+import type { MqttConfig, MqttConnection } from "./mqtt/MqttConfig.ts"
 import { mqttError } from "./mqtt/mqttError.ts"
-
-export const MqttConfig = Schema.Struct({
-  topic: MqttTopic,
-  qos: withDefault(Schema.Literals([0, 1, 2]), 1),
-  retained: withDefault(Schema.Boolean, false)
-})
-export type MqttConfig = typeof MqttConfig.Type
-
-export const MqttConnection = connectionEntry("mqtt", {
-  url: Schema.optionalKey(
-    secretMatching((value) => /^(mqtts?|wss?):\/\//.test(value), "expected an mqtt://, mqtts://, ws:// or wss:// URL")
-  ),
-  host: Schema.optionalKey(text(253)),
-  port: withDefault(Port, 1883),
-  username: Schema.optionalKey(text(255)),
-  password: Schema.optionalKey(Secret),
-  /** default `hookstream-<random>` per process */
-  client_id: Schema.optionalKey(text(128)),
-  /** 4 = MQTT 3.1.1 (what every broker speaks), 5 = MQTT 5 */
-  protocol_version: withDefault(Schema.Literals([4, 5]), 4),
-  keepalive: withDefault(Duration({ min: 1000, max: 3_600_000 }), "60s"),
-  tls: withDefault(Schema.Boolean, false)
-}).check(urlOrHost)
-export type MqttConnection = typeof MqttConnection.Type
-
-export const mqttSchemas: ModuleSchemas<MqttConfig, MqttConnection> = {
-  name: "mqtt",
-  description: "Publish the payload to an MQTT topic",
-  config: MqttConfig,
-  connection: { type: "mqtt", schema: MqttConnection, required: true }
-}
 
 /** bounds the TCP connect and the CONNACK */
 const CONNECT_TIMEOUT_MS = 5_000
@@ -215,7 +180,6 @@ const make = (connection: MqttConnection | undefined) =>
     return { send }
   })
 
-export const mqttDestination: DestinationSpec<MqttConfig, MqttConnection> = {
-  ...mqttSchemas,
+export const mqttDestination: DestinationRuntime<MqttConfig, MqttConnection> = {
   make
 }

@@ -16,48 +16,15 @@
  * - Errors by number: mysql/mysqlError.ts.
  */
 
-import { Effect, Redacted, Schema } from "effect"
+import { Effect, Redacted } from "effect"
 import { type ConnectionOptions, createPool, type PoolOptions } from "mysql2"
-import { intBetween, text, withDefault } from "../config/Checks.ts"
-import { connectionEntry } from "../config/ConnectionCommon.ts"
-import { Duration } from "../config/Duration.ts"
-import { Port } from "../config/Identifiers.ts"
-import { Secret, secretMatching } from "../config/Secret.ts"
-import { sqlConnectionRules, sqlStorageFields, sqlStorageRules } from "../config/SqlStorage.ts"
 import { destinationError } from "../domain/DestinationError.ts"
-import type { DestinationSpec, ModuleSchemas } from "./Destination.ts"
+import type { DestinationRuntime } from "./Destination.ts"
+import type { MysqlConfig, MysqlConnection } from "./mysql/MysqlConfig.ts"
 import { mysqlErrno, mysqlError } from "./mysql/mysqlError.ts"
 import { mysqlStatements } from "./mysql/mysqlStatements.ts"
 import { runMysqlQuery } from "./mysql/runMysqlQuery.ts"
 import { sqlDestination } from "./sql/sqlDestination.ts"
-
-export const MysqlConfig = Schema.Struct(sqlStorageFields).check(sqlStorageRules)
-export type MysqlConfig = typeof MysqlConfig.Type
-
-export const MysqlConnection = connectionEntry("mysql", {
-  connection_string: Schema.optionalKey(
-    secretMatching(
-      (value) => /^(mysql|mariadb):\/\//.test(value),
-      "expected a mysql:// or mariadb:// connection string"
-    )
-  ),
-  host: Schema.optionalKey(text(253)),
-  port: withDefault(Port, 3306),
-  database: Schema.optionalKey(text(64)),
-  user: Schema.optionalKey(text(80)),
-  password: Schema.optionalKey(Secret),
-  ssl: withDefault(Schema.Boolean, false),
-  pool_size: withDefault(intBetween(1, 100), 10),
-  connect_timeout: withDefault(Duration({ min: 100, max: 60_000 }), "10s")
-}).check(sqlConnectionRules)
-export type MysqlConnection = typeof MysqlConnection.Type
-
-export const mysqlSchemas: ModuleSchemas<MysqlConfig, MysqlConnection> = {
-  name: "mysql",
-  description: "Insert or upsert the event into a MySQL/MariaDB table (json, relational or hybrid)",
-  config: MysqlConfig,
-  connection: { type: "mysql", schema: MysqlConnection, required: true }
-}
 
 const connectionOptions = (connection: MysqlConnection): ConnectionOptions => ({
   ...(connection.connection_string === undefined
@@ -115,7 +82,6 @@ const make = (connection: MysqlConnection | undefined) =>
     })
   })
 
-export const mysqlDestination: DestinationSpec<MysqlConfig, MysqlConnection> = {
-  ...mysqlSchemas,
+export const mysqlDestination: DestinationRuntime<MysqlConfig, MysqlConnection> = {
   make
 }

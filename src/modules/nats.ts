@@ -18,55 +18,14 @@
  */
 import { jetstreamManager } from "@nats-io/jetstream"
 import { type NodeConnectionOptions, headers as natsHeaders } from "@nats-io/transport-node"
-import { Effect, Redacted, Schema } from "effect"
-import { listOrCommaSeparated, rule, text, withDefault } from "../config/Checks.ts"
-import { connectionEntry } from "../config/ConnectionCommon.ts"
-import { HeaderName, HeaderValue, NatsStreamName, NatsSubject, natsServerProblem } from "../config/Identifiers.ts"
-import { Secret } from "../config/Secret.ts"
+import { Effect, Redacted } from "effect"
 import { type DestinationError, destinationError } from "../domain/DestinationError.ts"
 import { abortable } from "./abortable.ts"
 import { messageBody, messageHeaders } from "./brokerMessage.ts"
-import type { Delivery, DestinationSpec, ModuleSchemas, Receipt } from "./Destination.ts"
+import type { Delivery, DestinationRuntime, Receipt } from "./Destination.ts"
+import type { NatsConfig, NatsConnection } from "./nats/NatsConfig.ts"
 import { makeNatsLink, type NatsLink } from "./nats/NatsLink.ts"
 import { jetStreamApiError, natsError } from "./nats/natsError.ts"
-
-export const NatsConfig = Schema.Struct({
-  subject: NatsSubject,
-  jetstream: withDefault(Schema.Boolean, true),
-  /** JetStream: the stream expected to capture the subject (checked on publish) */
-  stream: Schema.optionalKey(NatsStreamName),
-  headers: withDefault(Schema.Record(HeaderName, HeaderValue), {})
-}).check(
-  rule<{ readonly jetstream: boolean; readonly stream?: string }>((config) =>
-    config.stream !== undefined && !config.jetstream ? "stream applies only with jetstream: true" : undefined
-  )
-)
-export type NatsConfig = typeof NatsConfig.Type
-
-export const NatsConnection = connectionEntry("nats", {
-  servers: listOrCommaSeparated(natsServerProblem, "NATS servers such as nats://127.0.0.1:4222"),
-  token: Schema.optionalKey(Secret),
-  user: Schema.optionalKey(text(255)),
-  password: Schema.optionalKey(Secret),
-  name: withDefault(text(255), "hookstream"),
-  tls: withDefault(Schema.Boolean, false)
-}).check(
-  rule<{ readonly token?: unknown; readonly user?: string; readonly password?: unknown }>((entry) => {
-    if (entry.token !== undefined && (entry.user !== undefined || entry.password !== undefined)) {
-      return "give either token or user/password, not both"
-    }
-    if ((entry.user === undefined) !== (entry.password === undefined)) return "user and password go together"
-    return undefined
-  })
-)
-export type NatsConnection = typeof NatsConnection.Type
-
-export const natsSchemas: ModuleSchemas<NatsConfig, NatsConnection> = {
-  name: "nats",
-  description: "Publish the payload to a NATS subject (JetStream by default)",
-  config: NatsConfig,
-  connection: { type: "nats", schema: NatsConnection, required: true }
-}
 
 /** bounds the TCP connect and the handshake */
 const CONNECT_TIMEOUT_MS = 5_000
@@ -162,7 +121,6 @@ const make = (connection: NatsConnection | undefined) =>
     return { send }
   })
 
-export const natsDestination: DestinationSpec<NatsConfig, NatsConnection> = {
-  ...natsSchemas,
+export const natsDestination: DestinationRuntime<NatsConfig, NatsConnection> = {
   make
 }

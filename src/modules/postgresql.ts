@@ -16,48 +16,15 @@
  *   connections, deadlocks: retryable; auth: unauthorized; 23xxx rejected; 22xxx invalid_payload).
  */
 
-import { Effect, Redacted, Schema } from "effect"
+import { Effect, Redacted } from "effect"
 import { Pool, type PoolConfig } from "pg"
-import { intBetween, text, withDefault } from "../config/Checks.ts"
-import { connectionEntry } from "../config/ConnectionCommon.ts"
-import { Duration } from "../config/Duration.ts"
-import { Port } from "../config/Identifiers.ts"
-import { Secret, secretMatching } from "../config/Secret.ts"
-import { sqlConnectionRules, sqlStorageFields, sqlStorageRules } from "../config/SqlStorage.ts"
 import { destinationError } from "../domain/DestinationError.ts"
-import type { DestinationSpec, ModuleSchemas } from "./Destination.ts"
+import type { DestinationRuntime } from "./Destination.ts"
+import type { PostgresqlConfig, PostgresqlConnection } from "./postgresql/PostgresqlConfig.ts"
 import { postgresqlError } from "./postgresql/postgresqlError.ts"
 import { postgresqlStatements } from "./postgresql/postgresqlStatements.ts"
 import { runPgQuery } from "./postgresql/runPgQuery.ts"
 import { sqlDestination } from "./sql/sqlDestination.ts"
-
-export const PostgresqlConfig = Schema.Struct(sqlStorageFields).check(sqlStorageRules)
-export type PostgresqlConfig = typeof PostgresqlConfig.Type
-
-export const PostgresqlConnection = connectionEntry("postgresql", {
-  connection_string: Schema.optionalKey(
-    secretMatching(
-      (value) => /^postgres(ql)?:\/\//.test(value),
-      "expected a postgres:// or postgresql:// connection string"
-    )
-  ),
-  host: Schema.optionalKey(text(253)),
-  port: withDefault(Port, 5432),
-  database: Schema.optionalKey(text(63)),
-  user: Schema.optionalKey(text(63)),
-  password: Schema.optionalKey(Secret),
-  ssl: withDefault(Schema.Boolean, false),
-  pool_size: withDefault(intBetween(1, 100), 10),
-  connect_timeout: withDefault(Duration({ min: 100, max: 60_000 }), "10s")
-}).check(sqlConnectionRules)
-export type PostgresqlConnection = typeof PostgresqlConnection.Type
-
-export const postgresqlSchemas: ModuleSchemas<PostgresqlConfig, PostgresqlConnection> = {
-  name: "postgresql",
-  description: "Insert or upsert the event into a PostgreSQL table (json, relational or hybrid)",
-  config: PostgresqlConfig,
-  connection: { type: "postgresql", schema: PostgresqlConnection, required: true }
-}
 
 const poolConfig = (connection: PostgresqlConnection): PoolConfig => ({
   ...(connection.connection_string === undefined
@@ -108,7 +75,6 @@ const make = (connection: PostgresqlConnection | undefined) =>
 const codeOf = (cause: unknown): unknown =>
   typeof cause === "object" && cause !== null ? Reflect.get(cause, "code") : undefined
 
-export const postgresqlDestination: DestinationSpec<PostgresqlConfig, PostgresqlConnection> = {
-  ...postgresqlSchemas,
+export const postgresqlDestination: DestinationRuntime<PostgresqlConfig, PostgresqlConnection> = {
   make
 }

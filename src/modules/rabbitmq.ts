@@ -18,56 +18,14 @@
  *   be recalled, so it may still arrive (the engine's retry then publishes it again).
  * - Errors: rabbitmq/amqpError.ts.
  */
-import { Effect, Redacted, Schema } from "effect"
-import { rule, text, withDefault } from "../config/Checks.ts"
-import { connectionEntry, urlOrHost } from "../config/ConnectionCommon.ts"
-import { Duration } from "../config/Duration.ts"
-import { AmqpName, HeaderName, HeaderValue, Port } from "../config/Identifiers.ts"
-import { Secret, secretMatching } from "../config/Secret.ts"
+import { Effect, Redacted } from "effect"
 import { type DestinationError, destinationError } from "../domain/DestinationError.ts"
 import { abortable } from "./abortable.ts"
 import { messageBody, messageHeaders } from "./brokerMessage.ts"
-import type { Delivery, DestinationSpec, ModuleSchemas, Receipt } from "./Destination.ts"
+import type { Delivery, DestinationRuntime, Receipt } from "./Destination.ts"
 import { type AmqpTarget, makeAmqpLink } from "./rabbitmq/AmqpLink.ts"
 import { amqpError } from "./rabbitmq/amqpError.ts"
-
-export const RabbitmqConfig = Schema.Struct({
-  exchange: Schema.optionalKey(AmqpName),
-  routing_key: Schema.optionalKey(Schema.String.check(Schema.isMaxLength(255))),
-  queue: Schema.optionalKey(AmqpName),
-  persistent: withDefault(Schema.Boolean, true),
-  headers: withDefault(Schema.Record(HeaderName, HeaderValue), {}),
-  forward_headers: withDefault(Schema.Array(HeaderName), [])
-}).check(
-  rule<{ readonly exchange?: string; readonly routing_key?: string; readonly queue?: string }>((config) => {
-    if (config.exchange !== undefined && config.queue !== undefined) return "give either exchange or queue, not both"
-    if (config.exchange === undefined && config.queue === undefined) return "needs exchange (with routing_key) or queue"
-    if (config.queue !== undefined && config.routing_key !== undefined) {
-      return "routing_key applies to exchange; a queue is addressed by its name"
-    }
-    return undefined
-  })
-)
-export type RabbitmqConfig = typeof RabbitmqConfig.Type
-
-export const RabbitmqConnection = connectionEntry("rabbitmq", {
-  url: Schema.optionalKey(secretMatching((value) => /^amqps?:\/\//.test(value), "expected an amqp:// or amqps:// URL")),
-  host: Schema.optionalKey(text(253)),
-  port: withDefault(Port, 5672),
-  user: Schema.optionalKey(text(255)),
-  password: Schema.optionalKey(Secret),
-  vhost: withDefault(text(255), "/"),
-  heartbeat: withDefault(Duration({ min: 1000, max: 600_000 }), "60s"),
-  tls: withDefault(Schema.Boolean, false)
-}).check(urlOrHost)
-export type RabbitmqConnection = typeof RabbitmqConnection.Type
-
-export const rabbitmqSchemas: ModuleSchemas<RabbitmqConfig, RabbitmqConnection> = {
-  name: "rabbitmq",
-  description: "Publish the payload to a RabbitMQ exchange (with routing key) or queue",
-  config: RabbitmqConfig,
-  connection: { type: "rabbitmq", schema: RabbitmqConnection, required: true }
-}
+import type { RabbitmqConfig, RabbitmqConnection } from "./rabbitmq/RabbitmqConfig.ts"
 
 /** how long opening a TCP connection to the broker may take */
 const CONNECT_TIMEOUT_MS = 5_000
@@ -156,7 +114,6 @@ const make = (connection: RabbitmqConnection | undefined) =>
     return { send }
   })
 
-export const rabbitmqDestination: DestinationSpec<RabbitmqConfig, RabbitmqConnection> = {
-  ...rabbitmqSchemas,
+export const rabbitmqDestination: DestinationRuntime<RabbitmqConfig, RabbitmqConnection> = {
   make
 }

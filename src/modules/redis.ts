@@ -24,79 +24,14 @@
  * - Errors: redis/redisError.ts.
  */
 
-import { Effect, Redacted, Schema } from "effect"
+import { Effect, Redacted } from "effect"
 import { Redis, type RedisOptions } from "ioredis"
-import { intBetween, rule, text, withDefault } from "../config/Checks.ts"
-import { connectionEntry, urlOrHost } from "../config/ConnectionCommon.ts"
-import { Duration } from "../config/Duration.ts"
-import { Port, RedisKey } from "../config/Identifiers.ts"
-import { Secret, secretMatching } from "../config/Secret.ts"
 import { type DestinationError, destinationError } from "../domain/DestinationError.ts"
 import { abortable, abortedError } from "./abortable.ts"
-import type { Delivery, DestinationSpec, ModuleSchemas, Receipt } from "./Destination.ts"
+import type { Delivery, DestinationRuntime, Receipt } from "./Destination.ts"
+import type { RedisConfig, RedisConnection } from "./redis/RedisConfig.ts"
 import { redisError } from "./redis/redisError.ts"
 import { listPush, type RedisScript, streamAdd } from "./redis/redisScripts.ts"
-
-/** the one target key each mode needs */
-const targetOf = { publish: "channel", list: "key", stream: "stream" } as const
-
-export const RedisConfig = Schema.Struct({
-  mode: withDefault(Schema.Literals(["publish", "list", "stream"]), "publish"),
-  channel: Schema.optionalKey(RedisKey),
-  key: Schema.optionalKey(RedisKey),
-  stream: Schema.optionalKey(RedisKey),
-  /** stream mode: trim to about this many entries */
-  maxlen: Schema.optionalKey(intBetween(1, 1_000_000_000)),
-  include_headers: withDefault(Schema.Boolean, false),
-  /**
-   * list and stream modes: how long a delivered idempotency key is remembered, so a
-   * redelivery within it adds nothing (publish cannot dedupe)
-   */
-  dedupe_ttl: withDefault(
-    Duration({
-      min: 1_000,
-      max: 720 * 3_600_000,
-      description: "How long a delivered event is remembered (list, stream)"
-    }),
-    "24h"
-  )
-}).check(
-  rule<{
-    readonly mode: keyof typeof targetOf
-    readonly channel?: string
-    readonly key?: string
-    readonly stream?: string
-    readonly maxlen?: number
-  }>((config) => {
-    const needed = targetOf[config.mode]
-    if (config[needed] === undefined) return `mode ${config.mode} needs '${needed}'`
-    const stray = Object.values(targetOf).find((field) => field !== needed && config[field] !== undefined)
-    if (stray !== undefined) return `'${stray}' does not apply to mode ${config.mode} (it uses '${needed}')`
-    if (config.maxlen !== undefined && config.mode !== "stream") return "maxlen applies only to mode stream"
-    return undefined
-  })
-)
-export type RedisConfig = typeof RedisConfig.Type
-
-export const RedisConnection = connectionEntry("redis", {
-  url: Schema.optionalKey(
-    secretMatching((value) => /^rediss?:\/\//.test(value), "expected a redis:// or rediss:// URL")
-  ),
-  host: Schema.optionalKey(text(253)),
-  port: withDefault(Port, 6379),
-  db: withDefault(intBetween(0, 15), 0),
-  username: Schema.optionalKey(text(255)),
-  password: Schema.optionalKey(Secret),
-  tls: withDefault(Schema.Boolean, false)
-}).check(urlOrHost)
-export type RedisConnection = typeof RedisConnection.Type
-
-export const redisSchemas: ModuleSchemas<RedisConfig, RedisConnection> = {
-  name: "redis",
-  description: "Publish to a Redis channel, push onto a list, or append to a stream",
-  config: RedisConfig,
-  connection: { type: "redis", schema: RedisConnection, required: true }
-}
 
 const CONNECT_TIMEOUT_MS = 5_000
 const QUIT_WITHIN_MS = 1_000
@@ -248,7 +183,6 @@ const make = (connection: RedisConnection | undefined) =>
     return { send }
   })
 
-export const redisDestination: DestinationSpec<RedisConfig, RedisConnection> = {
-  ...redisSchemas,
+export const redisDestination: DestinationRuntime<RedisConfig, RedisConnection> = {
   make
 }

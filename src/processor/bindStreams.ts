@@ -11,14 +11,12 @@ import type { DestinationError } from "../domain/DestinationError.ts"
 import { streamRedactor } from "../domain/redact.ts"
 import type { ChainEngine } from "../engine/ChainEngine.ts"
 import type { Destination, DestinationSpec } from "../modules/Destination.ts"
-import { destinations as defaultRegistry } from "../modules/destinations.ts"
+import { isModuleName, loadDestination } from "../modules/registry.ts"
 import type { RunnableStream } from "./handleRecord.ts"
 
 export class StartupError extends Error {
   override readonly name = "StartupError"
 }
-
-type Registry = Partial<Readonly<Record<ModulePlan["module"], DestinationSpec>>>
 
 /** Every secret value in the connections, so error text can never carry one verbatim. */
 export const connectionSecrets = (config: LoadedConfig): ReadonlyArray<string> => {
@@ -36,19 +34,29 @@ export const connectionSecrets = (config: LoadedConfig): ReadonlyArray<string> =
 
 export const bindStreams = (
   config: LoadedConfig,
-  engine: ChainEngine["Service"],
-  registry: Registry = defaultRegistry
+  engine: ChainEngine["Service"]
 ): Effect.Effect<ReadonlyMap<string, RunnableStream>, StartupError | DestinationError, Scope.Scope> =>
   Effect.gen(function* () {
+    // a module's runtime, and its driver, is imported here, only for the modules the streams use
+    const specFor = Effect.fnUntraced(function* (step: ModulePlan) {
+      const name = step.module
+      if (!isModuleName(name)) {
+        return yield* Effect.fail(new StartupError(`module '${name}' has no implementation in this build`))
+      }
+      return yield* Effect.tryPromise({
+        try: (): Promise<DestinationSpec> => loadDestination(name),
+        catch: (cause) =>
+          new StartupError(
+            `module '${name}': its runtime failed to load (${cause instanceof Error ? cause.message : String(cause)})`
+          )
+      })
+    })
     const clients = new Map<string, Destination>()
     const clientFor = Effect.fnUntraced(function* (step: ModulePlan) {
       const key = step.connection === undefined ? `module:${step.module}` : `connection:${step.connection}`
       const existing = clients.get(key)
       if (existing !== undefined) return existing
-      const spec = registry[step.module]
-      if (spec === undefined) {
-        return yield* Effect.fail(new StartupError(`module '${step.module}' has no implementation in this build`))
-      }
+      const spec = yield* specFor(step)
       const connection: Connection | undefined =
         step.connection === undefined ? undefined : config.connections.get(step.connection)
       const destination = yield* spec.make(connection)
@@ -63,7 +71,7 @@ export const bindStreams = (
       const bound = new Map<string, Destination>()
       for (const step of stream.plan.modules) {
         const client = yield* clientFor(step)
-        bound.set(step.id, registry[step.module]?.forStream?.(client, settings) ?? client)
+        bound.set(step.id, (yield* specFor(step)).forStream?.(client, settings) ?? client)
       }
       const chain = engine.bind(stream.plan, (step) => bound.get(step.id) as Destination)
       streams.set(stream.plan.webhookId, {

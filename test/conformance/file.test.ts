@@ -11,8 +11,11 @@ import { Cause, Effect, Exit, Fiber, Schema } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { idempotencyKey } from "../../src/domain/IdempotencyKey.ts"
 import { deliveryFileName } from "../../src/modules/file/deliveryFileName.ts"
-import { type FileConfig, fileDestination } from "../../src/modules/file.ts"
+import type { FileConfig } from "../../src/modules/file/FileConfig.ts"
+import { loadDestination } from "../../src/modules/registry.ts"
 import { conformance, delivery } from "./conformance.ts"
+
+const fileDestination = await loadDestination("file")
 
 const root = mkdtempSync(join(tmpdir(), "hookstream-file-"))
 const base = join(root, "base")

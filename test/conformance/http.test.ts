@@ -13,12 +13,16 @@ import { afterAll, describe, expect, it } from "vitest"
 import type { DestinationError } from "../../src/domain/DestinationError.ts"
 import { freePort } from "../../src/kafka/local/freePort.ts"
 import type { Delivery, Destination } from "../../src/modules/Destination.ts"
+import type { HttpConfig, HttpConnection } from "../../src/modules/http/HttpConfig.ts"
 import type { Resolver } from "../../src/modules/http/ssrfGuard.ts"
-import { type HttpConfig, type HttpConnection, httpDestination, makeHttpDestination } from "../../src/modules/http.ts"
+import { makeHttpDestination } from "../../src/modules/http.ts"
+import { loadDestination } from "../../src/modules/registry.ts"
 import { selfSignedCert, selfSignedKey } from "../support/fixtures/selfSignedTls.ts"
 import { startRecordingServer } from "../support/recordingServer.ts"
 import { waitFor } from "../support/waitFor.ts"
 import { conformance, delivery } from "./conformance.ts"
+
+const httpDestination = await loadDestination("http")
 
 const server = await startRecordingServer()
 const closedPort = await Effect.runPromise(freePort)

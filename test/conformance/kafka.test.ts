@@ -10,8 +10,9 @@ import { describe, expect, it } from "vitest"
 import type { DestinationError } from "../../src/domain/DestinationError.ts"
 import { freePort } from "../../src/kafka/local/freePort.ts"
 import type { Delivery, Destination } from "../../src/modules/Destination.ts"
+import type { KafkaConfig, KafkaConnection } from "../../src/modules/kafka/KafkaConfig.ts"
 import { EVENT_ID_HEADER } from "../../src/modules/kafka/recordFor.ts"
-import { type KafkaConfig, type KafkaConnection, kafkaDestination } from "../../src/modules/kafka.ts"
+import { loadDestination } from "../../src/modules/registry.ts"
 import {
   type ConsumedRecord,
   consumeRecords,
@@ -23,6 +24,8 @@ import {
 } from "../support/kafka.ts"
 import { waitFor } from "../support/waitFor.ts"
 import { conformance, delivery } from "./conformance.ts"
+
+const kafkaDestination = await loadDestination("kafka")
 
 const kafka = testKafka("kafka-destination-test")
 const closedPort = await Effect.runPromise(freePort)

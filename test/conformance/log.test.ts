@@ -6,8 +6,11 @@
 import { Effect, Logger, References, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { REDACTED } from "../../src/domain/redact.ts"
-import { type LogConfig, logDestination } from "../../src/modules/log.ts"
+import type { LogConfig } from "../../src/modules/log/LogConfig.ts"
+import { loadDestination } from "../../src/modules/registry.ts"
 import { conformance, delivery } from "./conformance.ts"
+
+const logDestination = await loadDestination("log")
 
 interface Line {
   readonly level: string

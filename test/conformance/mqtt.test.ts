@@ -15,12 +15,15 @@ import mqtt, { type IPublishPacket, type MqttClient } from "mqtt"
 import { afterAll, describe, expect, it } from "vitest"
 import { freePort, isPortOpen } from "../../src/kafka/local/freePort.ts"
 import type { Destination } from "../../src/modules/Destination.ts"
-import { type MqttConfig, MqttConnection, mqttDestination } from "../../src/modules/mqtt.ts"
+import { type MqttConfig, MqttConnection } from "../../src/modules/mqtt/MqttConfig.ts"
+import { loadDestination } from "../../src/modules/registry.ts"
 import { failed, succeeded, withDestination } from "../support/destinationHarness.ts"
 import { requireService } from "../support/services.ts"
 import { startTcpProxy } from "../support/tcpProxy.ts"
 import { waitFor } from "../support/waitFor.ts"
 import { conformance, delivery } from "./conformance.ts"
+
+const mqttDestination = await loadDestination("mqtt")
 
 const server = await requireService("mosquitto")
 const closedPort = await Effect.runPromise(freePort)

@@ -7,10 +7,13 @@ import { Effect } from "effect"
 import mysql from "mysql2/promise"
 import { afterAll } from "vitest"
 import { freePort } from "../../src/kafka/local/freePort.ts"
-import { type MysqlConfig, type MysqlConnection, mysqlDestination } from "../../src/modules/mysql.ts"
+import type { MysqlConfig, MysqlConnection } from "../../src/modules/mysql/MysqlConfig.ts"
+import { loadDestination } from "../../src/modules/registry.ts"
 import { requireService } from "../support/services.ts"
 import { mariadbLogin, uniqueTable, withMariadbSession } from "../support/sqlSessions.ts"
 import { conformance } from "./conformance.ts"
+
+const mysqlDestination = await loadDestination("mysql")
 
 await requireService("mariadb")
 const closedPort = await Effect.runPromise(freePort)

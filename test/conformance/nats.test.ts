@@ -13,12 +13,15 @@ import { Cause, Effect, Exit, Fiber, Schema } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { freePort, isPortOpen } from "../../src/kafka/local/freePort.ts"
 import type { Destination } from "../../src/modules/Destination.ts"
-import { type NatsConfig, NatsConnection, natsDestination } from "../../src/modules/nats.ts"
+import { type NatsConfig, NatsConnection } from "../../src/modules/nats/NatsConfig.ts"
+import { loadDestination } from "../../src/modules/registry.ts"
 import { failed, succeeded, withDestination } from "../support/destinationHarness.ts"
 import { requireService } from "../support/services.ts"
 import { startTcpProxy } from "../support/tcpProxy.ts"
 import { waitFor } from "../support/waitFor.ts"
 import { conformance, delivery } from "./conformance.ts"
+
+const natsDestination = await loadDestination("nats")
 
 const server = await requireService("nats")
 const closedPort = await Effect.runPromise(freePort)

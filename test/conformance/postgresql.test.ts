@@ -7,14 +7,13 @@ import { Effect } from "effect"
 import pg from "pg"
 import { afterAll } from "vitest"
 import { freePort } from "../../src/kafka/local/freePort.ts"
-import {
-  type PostgresqlConfig,
-  type PostgresqlConnection,
-  postgresqlDestination
-} from "../../src/modules/postgresql.ts"
+import type { PostgresqlConfig, PostgresqlConnection } from "../../src/modules/postgresql/PostgresqlConfig.ts"
+import { loadDestination } from "../../src/modules/registry.ts"
 import { requireService } from "../support/services.ts"
 import { postgresLogin, uniqueTable, withPgClient } from "../support/sqlSessions.ts"
 import { conformance } from "./conformance.ts"
+
+const postgresqlDestination = await loadDestination("postgresql")
 
 await requireService("postgres")
 const closedPort = await Effect.runPromise(freePort)

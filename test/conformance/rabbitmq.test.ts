@@ -13,12 +13,15 @@ import { afterAll, describe, expect, it } from "vitest"
 import { idempotencyKey } from "../../src/domain/IdempotencyKey.ts"
 import { freePort } from "../../src/kafka/local/freePort.ts"
 import type { Destination } from "../../src/modules/Destination.ts"
-import { type RabbitmqConfig, RabbitmqConnection, rabbitmqDestination } from "../../src/modules/rabbitmq.ts"
+import { type RabbitmqConfig, RabbitmqConnection } from "../../src/modules/rabbitmq/RabbitmqConfig.ts"
+import { loadDestination } from "../../src/modules/registry.ts"
 import { failed, succeeded, withDestination } from "../support/destinationHarness.ts"
 import { requireService } from "../support/services.ts"
 import { startTcpProxy } from "../support/tcpProxy.ts"
 import { waitFor } from "../support/waitFor.ts"
 import { conformance, delivery } from "./conformance.ts"
+
+const rabbitmqDestination = await loadDestination("rabbitmq")
 
 const server = await requireService("rabbitmq")
 const closedPort = await Effect.runPromise(freePort)

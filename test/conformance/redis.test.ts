@@ -9,10 +9,13 @@ import { afterAll, describe, expect, it } from "vitest"
 import { DestinationError } from "../../src/domain/DestinationError.ts"
 import { freePort } from "../../src/kafka/local/freePort.ts"
 import type { Destination } from "../../src/modules/Destination.ts"
-import { type RedisConfig, RedisConnection, redisDestination } from "../../src/modules/redis.ts"
+import { type RedisConfig, RedisConnection } from "../../src/modules/redis/RedisConfig.ts"
+import { loadDestination } from "../../src/modules/registry.ts"
 import { requireService } from "../support/services.ts"
 import { waitFor } from "../support/waitFor.ts"
 import { conformance, delivery } from "./conformance.ts"
+
+const redisDestination = await loadDestination("redis")
 
 const server = await requireService("redis")
 const closedPort = await Effect.runPromise(freePort)

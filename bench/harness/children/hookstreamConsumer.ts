@@ -12,10 +12,12 @@ import type { ChainPlan, ModulePlan } from "../../../src/domain/ChainPlan.ts"
 import { ChainEngine } from "../../../src/engine/ChainEngine.ts"
 import { makeKafka } from "../../../src/kafka/kafkaClient.ts"
 import type { Destination } from "../../../src/modules/Destination.ts"
-import { httpDestination } from "../../../src/modules/http.ts"
+import { loadDestination } from "../../../src/modules/registry.ts"
 import type { RunnableStream } from "../../../src/processor/handleRecord.ts"
 import { startProcessor } from "../../../src/processor/Processor.ts"
 import { childReporter, childSettings } from "../childProtocol.ts"
+
+const httpDestination = await loadDestination("http")
 
 const settings = childSettings()
 

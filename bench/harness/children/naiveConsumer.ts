@@ -9,8 +9,10 @@ import { Effect, Schema, Scope } from "effect"
 import { Kafka, logLevel, Partitioners } from "kafkajs"
 import { idempotencyKey } from "../../../src/domain/IdempotencyKey.ts"
 import type { Delivery } from "../../../src/modules/Destination.ts"
-import { httpDestination } from "../../../src/modules/http.ts"
+import { loadDestination } from "../../../src/modules/registry.ts"
 import { childReporter, childSettings } from "../childProtocol.ts"
+
+const httpDestination = await loadDestination("http")
 
 const settings = childSettings()
 const scope = Effect.runSync(Scope.make())

@@ -4,7 +4,7 @@
  * warning, never silently. Renamed options are mapped; options whose meaning changed are
  * converted to what the original did (a legacy `log` printed the payload, so ours will too).
  */
-import type { ModuleName } from "../../domain/ModuleName.ts"
+import type { ModuleName } from "../../modules/registry.ts"
 import type { LegacyNotes } from "./LegacyNotes.ts"
 
 type Mapper = (
@@ -24,8 +24,11 @@ const forwardHeaders = (config: Record<string, unknown>): unknown => {
   return Array.isArray(config["allowed_headers"]) ? config["allowed_headers"] : ["*"]
 }
 
-/** Keys each mapper consumes; the rest are reported as dropped. */
-const mappers: Readonly<Record<ModuleName, { readonly keys: ReadonlyArray<string>; readonly map: Mapper }>> = {
+/**
+ * Keys each mapper consumes; the rest are reported as dropped. Only the original system's
+ * modules have one: a destination it never had takes its module-config as written.
+ */
+const mappers: Partial<Readonly<Record<ModuleName, { readonly keys: ReadonlyArray<string>; readonly map: Mapper }>>> = {
   log: {
     keys: ["pretty_print", "redact_sensitive"],
     map: (_config, out) => {
@@ -133,9 +136,11 @@ export const convertModuleConfig = (
   const out: Record<string, unknown> = {}
   const warn = (key: string, why: string) => notes.warnings.push({ path: `${context.path}.${key}`, message: why })
   const sql = module === "postgresql" || module === "mysql"
-  const keys = sql ? SQL_KEYS : mappers[module].keys
+  const mapper = sql ? undefined : mappers[module]
+  const keys = sql ? SQL_KEYS : (mapper?.keys ?? Object.keys(config))
   if (sql) mapSql(config, out, warn)
-  else mappers[module].map(config, out, warn)
+  else if (mapper === undefined) Object.assign(out, config)
+  else mapper.map(config, out, warn)
   const dropped = Object.keys(config).filter((key) => !keys.includes(key))
   if (dropped.length > 0) {
     const shown = dropped.slice(0, 10).join(", ") + (dropped.length > 10 ? `, … (${dropped.length} in all)` : "")

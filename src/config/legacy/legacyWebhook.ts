@@ -9,7 +9,13 @@
  * its own `connection` inherits the webhook's when the module takes that kind.
  */
 import { suggestionSuffix } from "../../domain/didYouMean.ts"
-import { type ModuleName, moduleAliases, moduleNames, resolveModuleName } from "../../domain/ModuleName.ts"
+import {
+  type ModuleName,
+  moduleAliases,
+  moduleNames,
+  moduleSchemas,
+  resolveModuleName
+} from "../../modules/registry.ts"
 import { isMapping, type LegacyNotes, typeName } from "./LegacyNotes.ts"
 import { convertModuleConfig } from "./legacyModuleConfig.ts"
 import { convertRetry } from "./legacyRetry.ts"
@@ -283,5 +289,4 @@ const finishItem = (
   return { module, ...(connection === undefined ? {} : { connection }), config, retry }
 }
 
-const connectionTypeOf = (module: ModuleName): string | undefined =>
-  module === "log" || module === "file" ? undefined : module
+const connectionTypeOf = (module: ModuleName): string | undefined => moduleSchemas[module].connection?.type

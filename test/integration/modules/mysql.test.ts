@@ -9,12 +9,15 @@ import mysql from "mysql2/promise"
 import { afterAll, describe, expect, it } from "vitest"
 import { idempotencyKey } from "../../../src/domain/IdempotencyKey.ts"
 import type { Destination } from "../../../src/modules/Destination.ts"
-import { type MysqlConfig, mysqlDestination } from "../../../src/modules/mysql.ts"
+import type { MysqlConfig } from "../../../src/modules/mysql/MysqlConfig.ts"
+import { loadDestination } from "../../../src/modules/registry.ts"
 import { delivery } from "../../conformance/conformance.ts"
 import { failed, succeeded, withDestination as withSpec } from "../../support/destinationHarness.ts"
 import { requireService } from "../../support/services.ts"
 import { mariadbLogin, uniqueTable, withMariadbSession as withSession } from "../../support/sqlSessions.ts"
 import { waitFor } from "../../support/waitFor.ts"
+
+const mysqlDestination = await loadDestination("mysql")
 
 const server = await requireService("mariadb")
 const connection = { type: "mysql", ...mariadbLogin() }

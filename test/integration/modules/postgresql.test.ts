@@ -8,12 +8,15 @@ import { Effect, Fiber, Schema } from "effect"
 import pg from "pg"
 import { afterAll, describe, expect, it } from "vitest"
 import type { Destination } from "../../../src/modules/Destination.ts"
-import { type PostgresqlConfig, postgresqlDestination } from "../../../src/modules/postgresql.ts"
+import type { PostgresqlConfig } from "../../../src/modules/postgresql/PostgresqlConfig.ts"
+import { loadDestination } from "../../../src/modules/registry.ts"
 import { delivery } from "../../conformance/conformance.ts"
 import { failed, succeeded, withDestination as withSpec } from "../../support/destinationHarness.ts"
 import { requireService } from "../../support/services.ts"
 import { postgresLogin, uniqueTable, withPgClient as withClient } from "../../support/sqlSessions.ts"
 import { waitFor } from "../../support/waitFor.ts"
+
+const postgresqlDestination = await loadDestination("postgresql")
 
 const server = await requireService("postgres")
 const connection = { type: "postgresql", ...postgresLogin() }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { moduleAliases } from "../../../src/domain/ModuleName.ts"
+import { moduleAliases } from "../../../src/modules/registry.ts"
 import { connections, only, problems, stream, validate } from "./fixtures.ts"
 
 const http = { module: "http", config: { url: "https://example.com/hook" } }

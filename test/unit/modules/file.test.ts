@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { FileConfig } from "../../../src/modules/file.ts"
+import { FileConfig } from "../../../src/modules/file/FileConfig.ts"
 import { decode } from "./decode.ts"
 
 describe("file config", () => {

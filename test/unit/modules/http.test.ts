@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { HttpConfig, HttpConnection } from "../../../src/modules/http.ts"
+import { HttpConfig, HttpConnection } from "../../../src/modules/http/HttpConfig.ts"
 import { decode } from "./decode.ts"
 
 describe("http config", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { KafkaConfig, KafkaConnection } from "../../../src/modules/kafka.ts"
+import { KafkaConfig, KafkaConnection } from "../../../src/modules/kafka/KafkaConfig.ts"
 import { decode } from "./decode.ts"
 
 describe("kafka config", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { MqttConfig, MqttConnection } from "../../../src/modules/mqtt.ts"
+import { MqttConfig, MqttConnection } from "../../../src/modules/mqtt/MqttConfig.ts"
 import { decode } from "./decode.ts"
 
 describe("mqtt config", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { NatsConfig, NatsConnection } from "../../../src/modules/nats.ts"
+import { NatsConfig, NatsConnection } from "../../../src/modules/nats/NatsConfig.ts"
 import { decode } from "./decode.ts"
 
 describe("nats config", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { RabbitmqConfig } from "../../../src/modules/rabbitmq.ts"
+import { RabbitmqConfig } from "../../../src/modules/rabbitmq/RabbitmqConfig.ts"
 import { decode } from "./decode.ts"
 
 describe("rabbitmq config", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { RedisConfig } from "../../../src/modules/redis.ts"
+import { RedisConfig } from "../../../src/modules/redis/RedisConfig.ts"
 import { decode } from "./decode.ts"
 
 describe("redis config", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
-import { MysqlConfig, MysqlConnection } from "../../../src/modules/mysql.ts"
-import { PostgresqlConfig, PostgresqlConnection } from "../../../src/modules/postgresql.ts"
+import { MysqlConfig, MysqlConnection } from "../../../src/modules/mysql/MysqlConfig.ts"
+import { PostgresqlConfig, PostgresqlConnection } from "../../../src/modules/postgresql/PostgresqlConfig.ts"
 import { decode } from "./decode.ts"
 
 describe("postgresql and mysql configs", () => {

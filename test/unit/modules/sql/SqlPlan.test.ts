@@ -1,7 +1,7 @@
 import { Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import type { Delivery } from "../../../../src/modules/Destination.ts"
-import { PostgresqlConfig } from "../../../../src/modules/postgresql.ts"
+import { PostgresqlConfig } from "../../../../src/modules/postgresql/PostgresqlConfig.ts"
 import { InvalidRow, sqlPlanFor, valuesFor } from "../../../../src/modules/sql/SqlPlan.ts"
 
 const config = (raw: unknown) => Schema.decodeUnknownSync(PostgresqlConfig)(raw)
