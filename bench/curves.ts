@@ -14,10 +14,10 @@
 import { Effect, Layer } from "effect"
 import type { ChainPlan, ModulePlan } from "../src/domain/ChainPlan.ts"
 import { ChainEngine } from "../src/engine/ChainEngine.ts"
+import type { InputRecord } from "../src/kafka/InputRecord.ts"
 import type { Destination } from "../src/modules/Destination.ts"
 import { tracingDisabled } from "../src/observability/tracing.ts"
 import { handleRecord, type RunnableStream } from "../src/processor/handleRecord.ts"
-import type { InputRecord } from "../src/processor/InputRecord.ts"
 import { PartitionWorker } from "../src/processor/PartitionWorker.ts"
 import { allocatedBytes } from "./harness/allocatedBytes.ts"
 

@@ -2,7 +2,8 @@
  * `hookstream send <webhook_id> <json | @file>`: produce one webhook event to the input
  * topic (idempotent producer, acks=all) and print its event id and where it landed; with
  * `--wait`, also wait for its outcome, a result record or a dead letter, whichever comes,
- * and print it. The exit code says how it went: 0 succeeded, 1 anything else.
+ * and print it. The exit code says how it went: 0 succeeded (or filtered by the stream's own
+ * filter, a final and intended outcome), 1 anything else.
  */
 import { readFile } from "node:fs/promises"
 import { Console, Effect, Option } from "effect"
@@ -12,7 +13,7 @@ import { errorMessageOf, formatCoordinate } from "../dlq/DlqEntry.ts"
 import type { WebhookEvent } from "../domain/WebhookEvent.ts"
 import { ulid } from "../ingress/eventId.ts"
 import { makeProducer } from "../kafka/producer/Producer.ts"
-import { type SeenOutcome, watchOutcome } from "../kafka/watchOutcome.ts"
+import { type SeenOutcome, watchOutcome } from "../lookup/watchOutcome.ts"
 import { kafkaFor } from "./brokers.ts"
 import { CliExit, EXIT_FAILURE, failure, usageError } from "./CliExit.ts"
 import { runFlags } from "./run.ts"
@@ -44,6 +45,10 @@ const report = (eventId: string, seen: SeenOutcome) =>
       yield* Console.error(
         `hookstream send: ${result === undefined ? "" : `${result.status}, `}dead-lettered (${reason}) at ${formatCoordinate(deadLetter.coordinate)}${why === undefined ? "" : `: ${why}`}`
       )
+    } else if (result !== undefined && result.status === "filtered") {
+      // the stream's own filter dropped it: a final, intended outcome, not a failure
+      yield* Console.error(`hookstream send: filtered by the stream's filter (result at ${result.coordinate})`)
+      return
     } else if (result !== undefined && result.status !== "succeeded") {
       yield* Console.error(`hookstream send: ${result.status} (result at ${result.coordinate})`)
     }
@@ -69,7 +74,7 @@ export const sendCommand = Command.make(
     ),
     wait: Flag.Boolean("wait").pipe(
       Flag.withDescription(
-        "Wait for the event's outcome (its result record or its dead letter, whichever comes) and print it; exit 0 only if it succeeded"
+        "Wait for the event's outcome (its result record or its dead letter, whichever comes) and print it; exit 0 only if it succeeded or the stream's filter dropped it"
       ),
       Flag.withDefault(false)
     ),
@@ -120,7 +125,7 @@ export const sendCommand = Command.make(
   })
 ).pipe(
   Command.withDescription(
-    "Produce one webhook event to the input topic; with --wait, print its outcome (result record or dead letter, whichever comes). Exit 0: sent (with --wait: succeeded); 1: failed, partial, timed out, dead-lettered, no outcome within --timeout, or Kafka failed; 2: usage error."
+    "Produce one webhook event to the input topic; with --wait, print its outcome (result record or dead letter, whichever comes). Exit 0: sent (with --wait: succeeded, or filtered by the stream's filter); 1: failed, partial, timed out, dead-lettered, no outcome within --timeout, or Kafka failed; 2: usage error."
   ),
   Command.withExamples([
     {

@@ -6,7 +6,7 @@
 import { Console, Effect, Option, References } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { DEFAULT_STREAMS_DIR } from "../config/loadStreams.ts"
-import { runStreamTests } from "../engine/testing/runStreamTests.ts"
+import { runStreamTests } from "../streamTests/runStreamTests.ts"
 import { CliExit, EXIT_FAILURE } from "./CliExit.ts"
 import { loadConfigOrExit } from "./loadConfigOrExit.ts"
 

@@ -28,12 +28,31 @@ export interface LiveOutcome {
 export type LiveSignal =
   | { readonly _tag: "Outcome"; readonly outcome: LiveOutcome }
   | { readonly _tag: "DeadLetter"; readonly reason: string }
+  | { readonly _tag: "Deferred"; readonly reason: string }
+
+/** One destination (a connection, or a step without one) as the processor sees it now. */
+export interface LiveDestination {
+  readonly module: string
+  readonly connection: string
+  /** sends holding one of its `max_in_flight` slots */
+  readonly inFlight: number
+  /** sends waiting for a slot (past `max_queued`, new work for it is deferred) */
+  readonly queued: number
+  /** deferred records for it this process holds and has not finished */
+  readonly deferred: number
+  /** age of the oldest of those; null when none */
+  readonly oldestDeferredMs: number | null
+  /** its circuit breaker: closed, half_open, open */
+  readonly circuit: string
+}
 
 export interface LiveGauges {
   /** `null` when the source cannot tell (the standalone console tails topics) */
   readonly inFlight: number | null
   readonly lag: ReadonlyArray<{ readonly partition: number; readonly lag: number }>
   readonly circuits: ReadonlyArray<{ readonly module: string; readonly connection: string; readonly state: string }>
+  /** per destination, busiest first; empty when the source cannot tell (the standalone console) */
+  readonly destinations: ReadonlyArray<LiveDestination>
 }
 
 export interface LiveFrame {
@@ -44,6 +63,9 @@ export interface LiveFrame {
   readonly byStatus: Readonly<Record<string, number>>
   readonly deadLetters: number
   readonly byReason: Readonly<Record<string, number>>
+  /** events (or the rest of their chains) handed to the deferred path in the window, by reason */
+  readonly deferred: number
+  readonly byDeferral: Readonly<Record<string, number>>
   /** chain duration quantiles over the window's (sampled) outcomes; null without outcomes */
   readonly p50Ms: number | null
   readonly p99Ms: number | null
@@ -61,8 +83,10 @@ export const RESERVOIR_SIZE = 1_024
 export interface LiveWindow {
   events: number
   deadLetters: number
+  deferred: number
   readonly byStatus: Map<string, number>
   readonly byReason: Map<string, number>
+  readonly byDeferral: Map<string, number>
   /** sampled durations; `seen` counts every one offered */
   readonly durations: Array<number>
   seen: number
@@ -74,8 +98,10 @@ export interface LiveWindow {
 export const emptyWindow = (): LiveWindow => ({
   events: 0,
   deadLetters: 0,
+  deferred: 0,
   byStatus: new Map(),
   byReason: new Map(),
+  byDeferral: new Map(),
   durations: [],
   seen: 0,
   tail: [],
@@ -89,6 +115,11 @@ export const addSignal = (w: LiveWindow, signal: LiveSignal, random: () => numbe
   if (signal._tag === "DeadLetter") {
     w.deadLetters++
     bump(w.byReason, signal.reason)
+    return w
+  }
+  if (signal._tag === "Deferred") {
+    w.deferred++
+    bump(w.byDeferral, signal.reason)
     return w
   }
   const o = signal.outcome
@@ -134,6 +165,8 @@ export const toFrame = (
     byStatus: Object.fromEntries(w.byStatus),
     deadLetters: w.deadLetters,
     byReason: Object.fromEntries(w.byReason),
+    deferred: w.deferred,
+    byDeferral: Object.fromEntries(w.byDeferral),
     p50Ms: quantile(w.durations, 0.5),
     p99Ms: quantile(w.durations, 0.99),
     gauges,

@@ -22,6 +22,7 @@ import type { GaugeSources } from "../processor/ProcessorMetrics.ts"
 import {
   addSignal,
   emptyWindow,
+  type LiveDestination,
   type LiveFrame,
   type LiveGauges,
   type LiveOutcome,
@@ -43,6 +44,8 @@ export interface LiveHub {
   readonly frames: Observable<LiveFrame>
   readonly chainFinished: (webhookId: string, outcome: ChainOutcome, eventId: string) => void
   readonly deadLettered: (reason: DlqReason | string) => void
+  /** an event, or the rest of its chain, went to the deferred path */
+  readonly deferred: (reason: string) => void
   /** an outcome read back from the results topic (the standalone console) */
   readonly outcome: (outcome: LiveOutcome) => void
   /** adds a gauge source; the returned function removes it */
@@ -53,29 +56,99 @@ export interface LiveHub {
   readonly connections: () => number
 }
 
-const NO_GAUGES: LiveGauges = { inFlight: null, lag: [], circuits: [] }
+const NO_GAUGES: LiveGauges = { inFlight: null, lag: [], circuits: [], destinations: [] }
 
-/** A processor's gauge sources, as the live view shows them. */
+/**
+ * A processor's gauge sources, as the live view shows them. A processor attaches its parts
+ * separately (the engine's destinations, the deferred path's backlog), so each provider gives
+ * what it has and `combine` merges the destinations by module and connection.
+ */
 export const processorGauges =
-  (sources: GaugeSources): GaugeProvider =>
-  () => ({
-    inFlight: sources.inFlight?.() ?? null,
-    lag: (sources.lag?.() ?? []).map((l) => ({ partition: l.partition, lag: l.lag })),
-    circuits: sources.circuits?.() ?? []
-  })
+  (sources: GaugeSources, now: () => number = Date.now): GaugeProvider =>
+  () => {
+    const destinations: Array<LiveDestination> = []
+    for (const d of sources.destinations?.() ?? [])
+      destinations.push({ ...d, deferred: 0, oldestDeferredMs: null, circuit: "closed" })
+    const t = now()
+    for (const d of sources.oldestDeferred?.() ?? [])
+      destinations.push({
+        module: d.module,
+        connection: d.connection,
+        inFlight: 0,
+        queued: 0,
+        deferred: d.held,
+        oldestDeferredMs: Math.max(0, t - d.deferredAt),
+        circuit: "closed"
+      })
+    return {
+      inFlight: sources.inFlight?.() ?? null,
+      lag: (sources.lag?.() ?? []).map((l) => ({ partition: l.partition, lag: l.lag })),
+      circuits: sources.circuits?.() ?? [],
+      destinations
+    }
+  }
+
+const destinationKey = (d: { readonly module: string; readonly connection: string }) =>
+  `${d.module}\u0000${d.connection}`
+
+/** one row per destination: parts summed, the oldest deferral kept, the circuit's state joined in */
+const mergeDestinations = (
+  parts: ReadonlyArray<LiveDestination>,
+  circuits: LiveGauges["circuits"]
+): ReadonlyArray<LiveDestination> => {
+  const rows = new Map<string, LiveDestination>()
+  for (const d of parts) {
+    const key = destinationKey(d)
+    const seen = rows.get(key)
+    rows.set(
+      key,
+      seen === undefined
+        ? d
+        : {
+            ...seen,
+            inFlight: seen.inFlight + d.inFlight,
+            queued: seen.queued + d.queued,
+            deferred: seen.deferred + d.deferred,
+            oldestDeferredMs:
+              seen.oldestDeferredMs === null || d.oldestDeferredMs === null
+                ? (seen.oldestDeferredMs ?? d.oldestDeferredMs)
+                : Math.max(seen.oldestDeferredMs, d.oldestDeferredMs)
+          }
+    )
+  }
+  for (const c of circuits) {
+    const row = rows.get(destinationKey(c))
+    if (row !== undefined) rows.set(destinationKey(c), { ...row, circuit: c.state })
+  }
+  // the busiest (most waiting, then oldest deferral) first: what an operator looks for
+  return [...rows.values()].sort(
+    (a, b) =>
+      b.queued + b.deferred - (a.queued + a.deferred) ||
+      (b.oldestDeferredMs ?? 0) - (a.oldestDeferredMs ?? 0) ||
+      b.inFlight - a.inFlight ||
+      destinationKey(a).localeCompare(destinationKey(b))
+  )
+}
 
 const combine = (providers: ReadonlySet<GaugeProvider>): LiveGauges => {
   if (providers.size === 0) return NO_GAUGES
   let inFlight: number | null = null
   const lag: Array<LiveGauges["lag"][number]> = []
   const circuits: Array<LiveGauges["circuits"][number]> = []
+  const destinations: Array<LiveDestination> = []
   for (const p of providers) {
     const g = p()
     if (g.inFlight !== null) inFlight = (inFlight ?? 0) + g.inFlight
     lag.push(...g.lag)
     circuits.push(...g.circuits)
+    destinations.push(...g.destinations)
   }
-  return { inFlight, lag: lag.sort((a, b) => a.partition - b.partition), circuits }
+  return {
+    inFlight,
+    lag: lag.sort((a, b) => a.partition - b.partition),
+    circuits,
+    destinations: mergeDestinations(destinations, circuits)
+  }
 }
 
 const liveOutcome = (webhookId: string, outcome: ChainOutcome, eventId: string): LiveOutcome => ({
@@ -128,6 +201,9 @@ export const makeLiveHub = (options: { readonly windowMs?: number; readonly now?
     },
     deadLettered: (reason) => {
       if (signals.observed) signals.next({ _tag: "DeadLetter", reason })
+    },
+    deferred: (reason) => {
+      if (signals.observed) signals.next({ _tag: "Deferred", reason })
     },
     outcome: (outcome) => {
       const counters = steps.of(outcome.webhookId)

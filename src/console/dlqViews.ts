@@ -19,9 +19,9 @@ import {
 import { type DlqFilter, type FilterInput, type FilterParse, parseFilter } from "../dlq/DlqFilter.ts"
 import { type DlqStats, makeStatsAccumulator } from "../dlq/DlqStats.ts"
 import { readDlq } from "../dlq/readDlq.ts"
+import { defaultRedactor, REDACTED, type Redactor, streamRedactor } from "../domain/redact.ts"
 import type { WebhookEvent } from "../domain/WebhookEvent.ts"
 import type { KafkaError } from "../kafka/KafkaError.ts"
-import { defaultRedactor, REDACTED, type Redactor, streamRedactor } from "../outcomes/redact.ts"
 
 /** `?webhook=a,b&reason=…&module=…&key=…&since=2h&until=…` → a filter, or why not. */
 export const filterFromQuery = (query: Readonly<Record<string, unknown>>, now: number): FilterParse => {

@@ -16,6 +16,10 @@ export const tappedMetrics = (base: ProcessorMetrics, hub: LiveHub): ProcessorMe
     base.deadLettered(reason)
     hub.deadLettered(reason)
   },
+  deferred: (webhookId, reason, destinations) => {
+    base.deferred?.(webhookId, reason, destinations)
+    hub.deferred(reason)
+  },
   attach: (sources) => {
     const detachMetrics = base.attach(sources)
     const detachHub = hub.attach(processorGauges(sources))

@@ -93,7 +93,7 @@ export const tailTopics = (
       () => Effect.promise(() => consumer.disconnect().catch(() => undefined))
     )
 
-    let gauges: LiveGauges = { inFlight: null, lag: [], circuits: [] }
+    let gauges: LiveGauges = { inFlight: null, lag: [], circuits: [], destinations: [] }
     hub.attach(() => gauges)
     const admin = kafka.admin()
     yield* Effect.acquireRelease(
@@ -114,7 +114,7 @@ export const tailTopics = (
             return { partition: e.partition, lag: Math.max(0, Number(e.high) - (at >= 0 ? at : Number(e.low))) }
           })
           .sort((a, b) => a.partition - b.partition)
-        gauges = { inFlight: null, lag, circuits: [] }
+        gauges = { inFlight: null, lag, circuits: [], destinations: [] }
       },
       catch: (e) => toKafkaError("admin.fetchOffsets", e)
     })

@@ -7,7 +7,7 @@
 import { Schema } from "effect"
 import { DeadLetterRecord } from "../domain/DeadLetterRecord.ts"
 import type { ModuleOutcome } from "../domain/Outcome.ts"
-import type { InputRecord } from "../processor/InputRecord.ts"
+import type { InputRecord } from "../kafka/InputRecord.ts"
 
 /** A record as read from Kafka: the same shape the processor fetches. */
 export type RawRecord = InputRecord

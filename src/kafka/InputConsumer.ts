@@ -16,7 +16,7 @@
  */
 import { Effect, type Scope } from "effect"
 import type { Consumer, Kafka } from "kafkajs"
-import { decodeHeaders, type InputRecord } from "../processor/InputRecord.ts"
+import { decodeHeaders, type InputRecord } from "./InputRecord.ts"
 import { type KafkaError, toKafkaError } from "./KafkaError.ts"
 
 export interface ConsumerHandlers {

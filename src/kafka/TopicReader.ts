@@ -14,8 +14,7 @@
 import { randomUUID } from "node:crypto"
 import { Cause, Effect, Queue, Stream } from "effect"
 import type { Consumer, Kafka } from "kafkajs"
-import type { RawRecord } from "../dlq/DlqEntry.ts"
-import { decodeHeaders } from "../processor/InputRecord.ts"
+import { decodeHeaders, type InputRecord as RawRecord } from "./InputRecord.ts"
 import { type KafkaError, toKafkaError } from "./KafkaError.ts"
 
 export interface PartitionRange {

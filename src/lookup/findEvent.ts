@@ -17,9 +17,9 @@ import { type Coordinate, type DlqEntry, decodeDlqEntry, eventIdOf, failedAtOf }
 import { parseReplayCount, REPLAY_COUNT, REPLAY_OF } from "../domain/KafkaHeaders.ts"
 import { ResultRecord } from "../domain/ResultRecord.ts"
 import { ulidTime } from "../ingress/eventId.ts"
+import type { InputRecord } from "../kafka/InputRecord.ts"
 import type { KafkaError } from "../kafka/KafkaError.ts"
 import { type PartitionRange, readTopic, topicOffsets, withAdmin } from "../kafka/TopicReader.ts"
-import type { InputRecord } from "../processor/InputRecord.ts"
 
 export interface EventTopics {
   readonly input: string

@@ -17,7 +17,7 @@
 import type { Effect, Schema, Scope } from "effect"
 import type { DestinationError } from "../domain/DestinationError.ts"
 import type { ModuleName } from "../domain/ModuleName.ts"
-import type { Redactor } from "../outcomes/redact.ts"
+import type { Redactor } from "../domain/redact.ts"
 
 export interface Delivery<C = unknown> {
   readonly eventId: string

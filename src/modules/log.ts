@@ -12,7 +12,7 @@
 import { Effect, Schema } from "effect"
 import { text, withDefault } from "../config/Checks.ts"
 import type { DestinationError } from "../domain/DestinationError.ts"
-import { defaultRedactor, type Redactor } from "../outcomes/redact.ts"
+import { defaultRedactor, type Redactor } from "../domain/redact.ts"
 import type { Delivery, DestinationSpec, ModuleSchemas, Receipt } from "./Destination.ts"
 
 export const LogConfig = Schema.Struct({

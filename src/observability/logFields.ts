@@ -7,9 +7,9 @@
  * secret values of the loaded connections).
  */
 import { Cause } from "effect"
+import { defaultRedactor, REDACTED } from "../domain/redact.ts"
 import { makeSanitizer, type Sanitizer } from "../domain/sanitize.ts"
 import { spanContextOf } from "../domain/TraceContext.ts"
-import { defaultRedactor, REDACTED } from "../outcomes/redact.ts"
 
 /**
  * The process's secret values, registered once the connections are loaded. Process-wide on

@@ -5,21 +5,30 @@
  * transaction, see Committer.ts). A failed commit is retried on the next tick; a fenced
  * producer (another instance took our transactional id) stops the loop.
  */
-import { Deferred, Duration, Effect, Schedule, type Scope } from "effect"
+import { Deferred, Duration, Effect, Schedule, type Scope, Semaphore } from "effect"
 import type { KafkaError } from "../kafka/KafkaError.ts"
 import type { TransactionalProducer } from "../kafka/producer/TransactionalProducer.ts"
-import { type CommitTarget, commitAtLeastOnce, commitExactlyOnce, makeStats } from "./Committer.ts"
+import {
+  type CommitTarget,
+  commitAtLeastOnce,
+  commitExactlyOnce,
+  type ExactlyOnceState,
+  makeStats
+} from "./Committer.ts"
 import type { PartitionWorker } from "./PartitionWorker.ts"
 import type { ProcessorMetrics } from "./ProcessorMetrics.ts"
 
 export interface CommitLoopSettings {
   readonly workers: () => ReadonlyArray<PartitionWorker>
   /** exactly-once: the loop's transactional producer; absent: offsets go through `consumer` */
-  readonly transactional: Pick<TransactionalProducer, "run"> | undefined
-  readonly consumer: CommitTarget
+  readonly transactional: Pick<TransactionalProducer, "run" | "fence"> | undefined
+  /** at-least-once: commits; exactly-once: reads the committed offsets to settle a commit in doubt */
+  readonly consumer: CommitTarget & {
+    readonly committed: Effect.Effect<ReadonlyMap<number, number>, KafkaError>
+  }
   readonly groupId: string
   readonly topic: string
-  readonly metrics: ProcessorMetrics
+  readonly metrics: Pick<ProcessorMetrics, "offsetsCommitted" | "commitFailed" | "publishFailed">
   /** a commit shrank the held window: batches waiting for room may go on */
   readonly afterCommit: () => void
   /** fenced: the loop must stop */
@@ -38,13 +47,19 @@ export interface CommitLoop {
 export const makeCommitLoop = (settings: CommitLoopSettings): CommitLoop => {
   const stats = makeStats()
   const { transactional, metrics } = settings
+  const exactlyOnce: ExactlyOnceState = { committed: settings.consumer.committed, inDoubt: undefined }
   const once =
     transactional !== undefined
       ? Effect.suspend(() =>
-          commitExactlyOnce(settings.workers(), transactional, settings.groupId, settings.topic, stats)
+          commitExactlyOnce(settings.workers(), transactional, settings.groupId, settings.topic, stats, exactlyOnce)
         )
       : Effect.suspend(() => commitAtLeastOnce(settings.workers(), settings.consumer, stats))
 
+  // One commit at a time: the tick, the commit before a rebalance and the final one at shutdown
+  // may meet. Two exactly-once commits at once would put the same pending outcomes in two
+  // transactions (both commit: duplicates), and a second `begin` while one is open makes the
+  // producer replace its client, which aborts the first behind its back.
+  const oneAtATime = Semaphore.makeUnsafe(1)
   const commit = Effect.suspend(() => {
     const before = stats.commits
     return once.pipe(
@@ -57,7 +72,7 @@ export const makeCommitLoop = (settings: CommitLoopSettings): CommitLoop => {
         })
       )
     )
-  })
+  }).pipe(oneAtATime.withPermits(1))
 
   const commitQuietly = commit.pipe(
     Effect.tapError((e) =>

@@ -50,40 +50,94 @@ export const commitAtLeastOnce = (
     )
   })
 
-/** exactly-once: one transaction = the newly finished prefixes' outcomes + their offsets */
-export const commitExactlyOnce = (
-  workers: ReadonlyArray<PartitionWorker>,
-  producer: Pick<TransactionalProducer, "run">,
-  groupId: string,
-  topic: string,
+/** A transaction whose commit was sent but not answered: it may have committed. */
+export interface InDoubt {
+  readonly moving: ReadonlyArray<{ readonly worker: PartitionWorker; readonly offset: number }>
+  readonly records: ReadonlyArray<OutputRecord>
+}
+
+/** What the exactly-once commit needs besides the producer, and the one transaction in doubt. */
+export interface ExactlyOnceState {
+  /** the group's committed offsets, as read_committed readers see them */
+  readonly committed: Effect.Effect<ReadonlyMap<number, number>, KafkaError>
+  inDoubt: InDoubt | undefined
+}
+
+const applyCommitted = (transaction: InDoubt, stats: CommitStats) => {
+  stats.commits++
+  notifyDurable(transaction.records)
+  for (const m of transaction.moving) {
+    stats.committedOffsets += Math.max(0, m.offset - m.worker.committed)
+    m.worker.markCommitted(m.offset)
+  }
+}
+
+/**
+ * A commit that failed after it was sent is ambiguous: the coordinator may have committed it
+ * (a broker restart, a coordinator move, a timeout on the answer). Sending the same outcomes
+ * again would publish them twice. So the next attempt first settles the doubt: a new
+ * InitProducerId (`fence`) makes the coordinator finish the earlier transaction, after which
+ * the group's committed offsets say which way it went. The transaction is atomic, so one
+ * partition answers for all of them.
+ */
+const settleDoubt = (
+  producer: Pick<TransactionalProducer, "fence">,
+  state: ExactlyOnceState,
   stats: CommitStats
 ): Effect.Effect<void, KafkaError> =>
   Effect.suspend(() => {
-    const moving: Array<{ worker: PartitionWorker; offset: number }> = []
-    const records: Array<OutputRecord> = []
-    for (const worker of workers) {
-      const candidate = worker.transactionCandidate()
-      if (candidate === undefined) continue
-      moving.push({ worker, offset: candidate.offset })
-      for (const batch of candidate.records) records.push(...batch)
-    }
-    if (moving.length === 0) return Effect.void
-    const offsets: CommitOffsets = {
-      groupId,
-      topic,
-      partitions: moving.map((m) => ({ partition: m.worker.partition, offset: String(m.offset) }))
-    }
-    return producer.run(records, offsets).pipe(
-      Effect.tap(() =>
-        Effect.sync(() => {
-          stats.commits++
-          notifyDurable(records)
-          for (const m of moving) {
-            stats.committedOffsets += m.offset - m.worker.committed
-            m.worker.markCommitted(m.offset)
-          }
+    const doubt = state.inDoubt
+    const probe = doubt?.moving[0]
+    if (doubt === undefined || probe === undefined) return Effect.sync(() => (state.inDoubt = undefined))
+    return producer.fence.pipe(
+      Effect.andThen(state.committed),
+      Effect.flatMap((offsets) =>
+        Effect.suspend(() => {
+          state.inDoubt = undefined
+          if ((offsets.get(probe.worker.partition) ?? -1) < probe.offset)
+            return Effect.logInfo("a commit that went unanswered had not committed; its outcomes go again")
+          applyCommitted(doubt, stats)
+          return Effect.logInfo("a commit that went unanswered had committed; its outcomes are not sent again")
         })
-      ),
-      Effect.tapError(() => Effect.sync(() => stats.failures++))
+      )
     )
   })
+
+/** exactly-once: one transaction = the newly finished prefixes' outcomes + their offsets */
+export const commitExactlyOnce = (
+  workers: ReadonlyArray<PartitionWorker>,
+  producer: Pick<TransactionalProducer, "run" | "fence">,
+  groupId: string,
+  topic: string,
+  stats: CommitStats,
+  state: ExactlyOnceState
+): Effect.Effect<void, KafkaError> =>
+  Effect.andThen(
+    settleDoubt(producer, state, stats),
+    Effect.suspend(() => {
+      const moving: Array<{ worker: PartitionWorker; offset: number }> = []
+      const records: Array<OutputRecord> = []
+      for (const worker of workers) {
+        const candidate = worker.transactionCandidate()
+        if (candidate === undefined) continue
+        moving.push({ worker, offset: candidate.offset })
+        for (const batch of candidate.records) records.push(...batch)
+      }
+      if (moving.length === 0) return Effect.void
+      const offsets: CommitOffsets = {
+        groupId,
+        topic,
+        partitions: moving.map((m) => ({ partition: m.worker.partition, offset: String(m.offset) }))
+      }
+      return producer.run(records, offsets).pipe(
+        Effect.tap(() => Effect.sync(() => applyCommitted({ moving, records }, stats))),
+        Effect.tapError((e) =>
+          Effect.sync(() => {
+            stats.failures++
+            // only the commit request itself can have gone through unanswered
+            if (e.operation === "transaction.commit" && !e.fenced) state.inDoubt = { moving, records }
+          })
+        )
+      )
+    })
+  )

@@ -7,9 +7,9 @@ import type { DlqReason } from "../domain/DeadLetterRecord.ts"
 import * as H from "../domain/KafkaHeaders.ts"
 import type { ErrorInfo } from "../domain/Outcome.ts"
 import { newTraceContext, parseTraceparent, type TraceContext } from "../domain/TraceContext.ts"
+import type { InputRecord } from "../kafka/InputRecord.ts"
 import { deadLetter, deadLetterOutput, type OutputRecord, type RecordMeta } from "../outcomes/records.ts"
 import type { HandlerContext } from "./HandlerContext.ts"
-import type { InputRecord } from "./InputRecord.ts"
 import { withTrace } from "./settleOutcome.ts"
 
 export const refusal = (reason: string, message: string): ErrorInfo => ({

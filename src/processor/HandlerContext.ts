@@ -5,10 +5,10 @@ import type { DlqReason } from "../domain/DeadLetterRecord.ts"
 import type { DeferralReason } from "../domain/DeferredRecord.ts"
 import type { ChainOutcome } from "../domain/Outcome.ts"
 import type { PayloadContract } from "../domain/PayloadContract.ts"
+import type { Redactor } from "../domain/redact.ts"
 import type { BoundChain } from "../engine/BoundChain.ts"
 import type { ChainEngine } from "../engine/ChainEngine.ts"
 import type { OutcomeTopics } from "../outcomes/records.ts"
-import type { Redactor } from "../outcomes/redact.ts"
 import type { DeferralSettings } from "./deferOutcome.ts"
 
 /** A stream ready to run: its bound chain and the limits applied before it runs. */

@@ -11,10 +11,10 @@
  * only once the ack has come. Outcomes of one key are published in their events' order.
  */
 import { Effect, Exit, FiberSet, Scope } from "effect"
-import { KeyLanes } from "../kafka/KeyLanes.ts"
-import { OffsetTracker } from "../kafka/OffsetTracker.ts"
+import type { InputRecord } from "../kafka/InputRecord.ts"
 import type { OutputRecord } from "../outcomes/records.ts"
-import type { InputRecord } from "./InputRecord.ts"
+import { KeyLanes } from "./KeyLanes.ts"
+import { OffsetTracker } from "./OffsetTracker.ts"
 
 export interface WorkerDeps {
   /** record → outcome records; never fails */

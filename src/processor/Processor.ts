@@ -113,7 +113,7 @@ export const startProcessor = (
       oldestDeferred: () =>
         backlog.snapshot().flatMap((b) => {
           const l = labels.get(b.destination)
-          return l === undefined ? [] : [{ ...l, deferredAt: b.oldest }]
+          return l === undefined ? [] : [{ ...l, deferredAt: b.oldest, held: b.count }]
         })
     })
     yield* Effect.addFinalizer(() => Effect.sync(detachBacklog))

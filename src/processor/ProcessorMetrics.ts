@@ -38,11 +38,13 @@ export interface GaugeSources {
     readonly inFlight: number
     readonly queued: number
   }>
-  /** per destination (guard key → its labels): the deferral time of the oldest deferred work not finished */
+  /** per destination (guard key → its labels): the deferral time of the oldest deferred work not
+   * finished, and how many deferred records for it this process holds */
   readonly oldestDeferred?: () => ReadonlyArray<{
     readonly module: string
     readonly connection: string
     readonly deferredAt: number
+    readonly held: number
   }>
 }
 

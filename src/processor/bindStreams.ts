@@ -8,10 +8,10 @@ import { Effect, Predicate, Redacted, type Scope } from "effect"
 import type { Connection, LoadedConfig } from "../config/StreamDefinition.ts"
 import type { ModulePlan } from "../domain/ChainPlan.ts"
 import type { DestinationError } from "../domain/DestinationError.ts"
+import { streamRedactor } from "../domain/redact.ts"
 import type { ChainEngine } from "../engine/ChainEngine.ts"
 import type { Destination, DestinationSpec } from "../modules/Destination.ts"
 import { destinations as defaultRegistry } from "../modules/destinations.ts"
-import { streamRedactor } from "../outcomes/redact.ts"
 import type { RunnableStream } from "./handleRecord.ts"
 
 export class StartupError extends Error {

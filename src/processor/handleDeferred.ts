@@ -13,13 +13,13 @@
 import { Cause, Effect, Schema } from "effect"
 import { DeferredRecord } from "../domain/DeferredRecord.ts"
 import * as H from "../domain/KafkaHeaders.ts"
+import type { InputRecord } from "../kafka/InputRecord.ts"
 import type { OutputRecord, RecordMeta } from "../outcomes/records.ts"
 import type { DeferralLedger } from "./DeferralLedger.ts"
 import type { DeferredBacklog } from "./DeferredBacklog.ts"
 import { eventView, recordMeta, refusal, rejectEvent } from "./EventView.ts"
 import type { HandlerContext } from "./HandlerContext.ts"
 import type { InputProgress } from "./InputProgress.ts"
-import type { InputRecord } from "./InputRecord.ts"
 import { runEvent } from "./runEvent.ts"
 
 export interface DeferredPathContext extends Omit<HandlerContext, "deferral"> {

@@ -5,8 +5,8 @@
  */
 import { Effect, Logger, References, Schema } from "effect"
 import { describe, expect, it } from "vitest"
+import { REDACTED } from "../../src/domain/redact.ts"
 import { type LogConfig, logDestination } from "../../src/modules/log.ts"
-import { REDACTED } from "../../src/outcomes/redact.ts"
 import { conformance, delivery } from "./conformance.ts"
 
 interface Line {

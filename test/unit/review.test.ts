@@ -8,14 +8,8 @@ import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import fc from "fast-check"
 import { ChainEngine } from "../../src/engine/ChainEngine.ts"
-import {
-  fail,
-  hang,
-  makeRecorder,
-  simulatedDestination,
-  succeed
-} from "../../src/engine/testing/SimulatedDestination.ts"
 import { handleRecord } from "../../src/processor/handleRecord.ts"
+import { fail, hang, makeRecorder, simulatedDestination, succeed } from "../../src/streamTests/SimulatedDestination.ts"
 import { chain, harness, input } from "./engine/fixtures.ts"
 
 const topics = { results: "results", dlq: "dlq" }

@@ -56,6 +56,7 @@ export const liveView = () => {
       kpi("events", fmtNum(perS(f.events)), "/s"),
       kpi("succeeded", ran === 0 ? "–" : `${Math.round((ok / ran) * 100)}`, ran === 0 ? "" : "%"),
       kpi("dead letters", fmtNum(perS(f.deadLetters)), "/s", f.deadLetters > 0),
+      kpi("deferred", fmtNum(perS(f.deferred ?? 0)), "/s", (f.deferred ?? 0) > 0),
       kpi("in flight", f.gauges.inFlight === null ? "n/a" : fmtNum(f.gauges.inFlight)),
       kpi("lag", fmtNum(lag), "records", lag > 1000),
       kpi("p50 / p99", `${fmtMs(f.p50Ms)}`, `/ ${fmtMs(f.p99Ms)}`),
@@ -80,6 +81,28 @@ export const liveView = () => {
       .join("")
     document.querySelector("#tail tbody").innerHTML =
       rows || `<tr><td colspan="6" class="empty">no outcomes yet: waiting for events</td></tr>`
+  }
+
+  // the standalone console tails topics and cannot see destinations: it says so instead of an empty table
+  const renderDestinations = (f) => {
+    const rows = (f?.gauges.destinations ?? [])
+      .map(
+        (d) => `<tr>
+          <td>${escapeHtml(d.module)}</td>
+          <td class="mono">${escapeHtml(d.connection)}</td>
+          <td class="num">${fmtNum(d.inFlight)}</td>
+          <td class="num${d.queued > 0 ? " warn" : ""}">${fmtNum(d.queued)}</td>
+          <td class="num${d.deferred > 0 ? " warn" : ""}">${fmtNum(d.deferred)}</td>
+          <td class="num">${d.oldestDeferredMs === null ? "–" : fmtMs(d.oldestDeferredMs)}</td>
+          <td><span class="pill s-${escapeHtml(d.circuit)}">${escapeHtml(d.circuit.replace("_", " "))}</span></td></tr>`
+      )
+      .join("")
+    const none =
+      f === undefined || f.gauges.inFlight === null
+        ? "shown by hookstream run's console (this one reads topics only)"
+        : "no destination has been used yet"
+    document.querySelector("#destinations tbody").innerHTML =
+      rows || `<tr><td colspan="7" class="empty">${none}</td></tr>`
   }
 
   const renderCharts = () => {
@@ -109,6 +132,7 @@ export const liveView = () => {
       if (document.getElementById("view-live").hidden) return
       renderKpis(frame)
       renderCharts()
+      renderDestinations(frame)
       renderTail()
     },
     shown: () => {
@@ -117,6 +141,7 @@ export const liveView = () => {
         renderKpis(frames[frames.length - 1])
         renderCharts()
       }
+      renderDestinations(frames[frames.length - 1])
       renderTail()
     }
   }

@@ -95,6 +95,8 @@ export const spawnBroker = (input: {
 
 /** Alive and not a zombie: a dead child not yet reaped still answers signal 0. */
 export const isAlive = (pid: number): boolean => {
+  // 0 and negative numbers name process groups (-1: every process we may signal), never one process
+  if (!Number.isInteger(pid) || pid <= 0) return false
   try {
     process.kill(pid, 0)
   } catch {

@@ -2,10 +2,19 @@
  * An idempotent producer (acks=all) of the chosen client, connected for the enclosing Scope.
  * `send` cuts the records into requests under the broker's size limit and sends them one after
  * the other, so order holds within each partition; it resolves once all are acknowledged.
+ *
+ * The clients retry inside without limit (producerSettings.ts), which is right while the
+ * cluster moves leaders, and wrong when the client itself is wedged: after a leader's SIGKILL
+ * @platformatic/kafka was seen retrying against the dead broker for minutes after the cluster
+ * had recovered (chaos broker_failover: every partition's outcomes stopped). So a send has a
+ * delivery deadline, as the Java client's delivery.timeout.ms: past it the client is replaced
+ * (closed, a new one connected in the background) and the send fails, retriable; the caller's
+ * retry goes through the new client. Records the old one still delivers are at-least-once
+ * duplicates, which this producer's callers accept (transactions use TransactionalProducer).
  */
-import { Effect, type Scope } from "effect"
+import { Duration, Effect, Schedule, type Scope } from "effect"
 import type { Kafka } from "kafkajs"
-import { type KafkaError, toKafkaError } from "../KafkaError.ts"
+import { KafkaError, toKafkaError } from "../KafkaError.ts"
 import { chunksByBytes } from "./batching.ts"
 import { makeDriver } from "./makeDriver.ts"
 import type { ProducerClient, ProducerDriver, ProducerRecord, RecordPosition } from "./ProducerDriver.ts"
@@ -26,7 +35,17 @@ export interface ProducerOptions {
   /** bytes per produce request, at most (the topics' record limit) */
   readonly maxRequestBytes?: number
   readonly ackTimeoutMs?: number
+  /** a send not acknowledged within this replaces the client (default 45 s: above a leader
+   * election's worst case of a broker session timeout plus the ack timeout's first expiry) */
+  readonly deliveryTimeoutMs?: number
 }
+
+export const DELIVERY_TIMEOUT_MS = 45_000
+
+/** how a producer makes its client (tests: a client that wedges) */
+export type DriverFactory = () => ProducerDriver
+
+const reconnectSchedule = Schedule.min([Schedule.exponential("200 millis"), Schedule.spaced("5 seconds")])
 
 /** Sends `records` in requests of at most `maxBytes`, one after the other; the client's error as it comes. */
 export const sendInChunks = async (
@@ -43,23 +62,89 @@ export const sendInChunks = async (
 
 export const makeProducer = (
   kafka: Kafka,
-  options: ProducerOptions
+  options: ProducerOptions,
+  driverFactory?: DriverFactory
 ): Effect.Effect<Producer, KafkaError, Scope.Scope> =>
   Effect.gen(function* () {
-    const driver = makeDriver(kafka, options.client, {
-      ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs })
-    })
+    const newDriver =
+      driverFactory ??
+      (() =>
+        makeDriver(kafka, options.client, {
+          ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs })
+        }))
+    let driver = newDriver()
+    let connected = true
     yield* Effect.acquireRelease(
       Effect.tryPromise({ try: () => driver.connect(), catch: (e) => toKafkaError("producer.connect", e) }),
       () => Effect.promise(() => driver.disconnect().catch(() => undefined))
     )
+    const scope = yield* Effect.scope
     const maxBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES
+    const deadline = Duration.millis(options.deliveryTimeoutMs ?? DELIVERY_TIMEOUT_MS)
+
+    /** the client is wedged: closed (in the background: closing may wait on it), a new one connected */
+    const replace = Effect.suspend(() => {
+      const old = driver
+      const fresh = newDriver()
+      driver = fresh
+      connected = false
+      void old.disconnect().catch(() => undefined)
+      return Effect.tryPromise({ try: () => fresh.connect(), catch: (e) => toKafkaError("producer.connect", e) }).pipe(
+        Effect.tapError((e) => Effect.logWarning("producer cannot reconnect to Kafka yet; retrying", e.message)),
+        Effect.retry(reconnectSchedule),
+        Effect.andThen(
+          Effect.sync(() => {
+            if (driver === fresh) connected = true
+          })
+        ),
+        Effect.ignore,
+        Effect.forkIn(scope),
+        Effect.asVoid
+      )
+    })
+
+    const notConnected = new KafkaError({
+      operation: "producer.send",
+      message: "the producer is reconnecting to Kafka (its previous client was replaced)",
+      retriable: true,
+      fenced: false,
+      code: ""
+    })
+
     return {
       client: options.client,
       send: (records) =>
-        Effect.tryPromise({
-          try: () => sendInChunks(driver, records, maxBytes),
-          catch: (e) => toKafkaError("producer.send", e)
+        Effect.suspend(() => {
+          if (!connected) return Effect.fail(notConnected)
+          const current = driver
+          return Effect.tryPromise({
+            try: () => sendInChunks(current, records, maxBytes),
+            catch: (e) => toKafkaError("producer.send", e)
+          }).pipe(
+            Effect.timeoutOrElse({
+              duration: deadline,
+              orElse: () =>
+                Effect.andThen(
+                  current === driver
+                    ? Effect.andThen(
+                        Effect.logWarning(
+                          `no acknowledgement within ${Duration.format(deadline)}: replacing the producer's Kafka client`
+                        ),
+                        replace
+                      )
+                    : Effect.void,
+                  Effect.fail(
+                    new KafkaError({
+                      operation: "producer.send",
+                      message: `no acknowledgement within ${Duration.format(deadline)} (the client was replaced)`,
+                      retriable: true,
+                      fenced: false,
+                      code: "DELIVERY_TIMEOUT"
+                    })
+                  )
+                )
+            })
+          )
         })
     }
   })

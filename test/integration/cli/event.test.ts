@@ -8,8 +8,8 @@
  */
 import type { Consumer, Producer } from "kafkajs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { simulatedDestination } from "../../../src/engine/testing/SimulatedDestination.ts"
 import { ulidTime } from "../../../src/ingress/eventId.ts"
+import { simulatedDestination } from "../../../src/streamTests/SimulatedDestination.ts"
 import { kafkaBrokers, uniqueName, withAdmin } from "../../support/kafka.ts"
 import { waitFor } from "../../support/waitFor.ts"
 import { hookstream as hookstreamWith } from "../../unit/cli/hookstreamProcess.ts"

@@ -228,12 +228,18 @@ describe.skipIf(skipped !== undefined)(`operator console${skipped === undefined 
       `Number(document.querySelector("#chart-rate")?.dataset.points) >= 4 &&
        Number(document.querySelector("#chart-lag")?.dataset.points) >= 4 &&
        document.querySelectorAll("#tail .pill.s-succeeded").length > 0 &&
-       document.querySelectorAll("#tail .pill.s-partial").length > 0`,
+       document.querySelectorAll("#tail .pill.s-partial").length > 0 &&
+       document.querySelectorAll("#destinations tbody td.mono").length > 0`,
       undefined,
       { timeout: 30_000 }
     )
     const kpis = await page.locator("#kpis").textContent()
     expect(kpis).toMatch(/events\s*[1-9]/i)
+    expect(kpis).toMatch(/deferred/i)
+    // the engine's destinations, each with its slots, queue, deferred work and circuit
+    const destinations = await page.locator("#destinations tbody").textContent()
+    expect(destinations).toContain("http")
+    expect(destinations).toMatch(/closed|open/)
     expect(await page.locator("#conn-text").textContent()).toBe("live")
     await shot("live")
   })

@@ -9,10 +9,10 @@ import type { Kafka } from "kafkajs"
 import { validateSources } from "../../../src/config/loadSources.ts"
 import type { LoadedConfig } from "../../../src/config/StreamDefinition.ts"
 import { type IngressOptions, startIngress } from "../../../src/ingress/startIngress.ts"
+import type { InputRecord } from "../../../src/kafka/InputRecord.ts"
 import { makeKafka } from "../../../src/kafka/kafkaClient.ts"
 import { readCommitted } from "../../../src/kafka/TopicReader.ts"
 import { makeOpsServer } from "../../../src/observability/opsServer.ts"
-import type { InputRecord } from "../../../src/processor/InputRecord.ts"
 import { waitFor } from "../../support/waitFor.ts"
 
 /** Streams from YAML texts, keyed by file name; throws with the issues if any is invalid. */

@@ -17,7 +17,7 @@ const outcome = (i: number, webhookId = "orders"): LiveOutcome => ({
   finishedAt: i,
   modules: [{ id: "crm", module: "http", status: i % 3 === 0 ? "failed" : "succeeded", attempts: 1, durationMs: i }]
 })
-const gauges = { inFlight: 3, lag: [], circuits: [] }
+const gauges = { inFlight: 3, lag: [], circuits: [], destinations: [] }
 
 describe("live windows", () => {
   it("count every outcome but keep a fixed-size sample and tail, newest first", () => {

@@ -3,7 +3,7 @@ import type { ServerResponse } from "node:http"
 import { firstValueFrom, map, type Subscription, skip, take, toArray } from "rxjs"
 import { afterEach, describe, expect, it } from "vitest"
 import type { LiveFrame } from "../../../src/console/LiveFrame.ts"
-import { makeLiveHub } from "../../../src/console/LiveHub.ts"
+import { makeLiveHub, processorGauges } from "../../../src/console/LiveHub.ts"
 import { MAX_BUFFERED_BYTES, streamEvents } from "../../../src/console/sse.ts"
 import type { ChainOutcome, ModuleStatus } from "../../../src/domain/Outcome.ts"
 
@@ -137,5 +137,69 @@ describe("server-sent events", () => {
     response.emit("close")
     expect(hub.active()).toBe(true) // lingers for a reload
     expect(response.chunks.every((c) => c.startsWith(":") || c.startsWith("data: {"))).toBe(true)
+  })
+
+  it("shows each destination once: slots and queue from the engine, held deferrals and their age from the deferred path, its circuit; busiest first", async () => {
+    const hub = makeLiveHub({ windowMs: 20 })
+    const now = () => 100_000
+    hub.attach(
+      processorGauges(
+        {
+          destinations: () => [
+            { module: "http", connection: "crm", inFlight: 8, queued: 64 },
+            { module: "postgresql", connection: "main", inFlight: 2, queued: 0 }
+          ],
+          circuits: () => [{ module: "http", connection: "crm", state: "open" }]
+        },
+        now
+      )
+    )
+    hub.attach(
+      processorGauges(
+        {
+          oldestDeferred: () => [
+            { module: "http", connection: "crm", deferredAt: 70_000, held: 120 },
+            { module: "redis", connection: "cache", deferredAt: 99_000, held: 1 }
+          ]
+        },
+        now
+      )
+    )
+    subscriptions.push(hub.frames.subscribe())
+    hub.deferred("destination_congested")
+    hub.deferred("destination_congested")
+    hub.deferred("circuit_open")
+    const frame = await firstValueFrom(hub.frames.pipe(take(1)))
+    expect(frame.gauges.destinations).toEqual([
+      {
+        module: "http",
+        connection: "crm",
+        inFlight: 8,
+        queued: 64,
+        deferred: 120,
+        oldestDeferredMs: 30_000,
+        circuit: "open"
+      },
+      {
+        module: "redis",
+        connection: "cache",
+        inFlight: 0,
+        queued: 0,
+        deferred: 1,
+        oldestDeferredMs: 1_000,
+        circuit: "closed"
+      },
+      {
+        module: "postgresql",
+        connection: "main",
+        inFlight: 2,
+        queued: 0,
+        deferred: 0,
+        oldestDeferredMs: null,
+        circuit: "closed"
+      }
+    ])
+    expect(frame.deferred).toBe(3)
+    expect(frame.byDeferral).toEqual({ destination_congested: 2, circuit_open: 1 })
   })
 })

@@ -7,8 +7,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { decodeDlqEntry, summarizeEntry } from "../../../src/dlq/DlqEntry.ts"
 import type { ChainOutcome } from "../../../src/domain/Outcome.ts"
-import { fail, succeed } from "../../../src/engine/testing/SimulatedDestination.ts"
 import { deadLetter, deadLetterOutput, resultRecord } from "../../../src/outcomes/records.ts"
+import { fail, succeed } from "../../../src/streamTests/SimulatedDestination.ts"
 import { chain, harness, statuses } from "../engine/fixtures.ts"
 
 const summaryOf = (outcome: ChainOutcome) => {

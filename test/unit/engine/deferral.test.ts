@@ -10,7 +10,7 @@ import {
   makeRecorder,
   simulatedDestination,
   succeed
-} from "../../../src/engine/testing/SimulatedDestination.ts"
+} from "../../../src/streamTests/SimulatedDestination.ts"
 import { chain, input } from "./fixtures.ts"
 
 const stepStatuses = (run: ChainRun): Record<string, string> =>

@@ -11,9 +11,9 @@ import type { ChainPlan } from "../../../src/domain/ChainPlan.ts"
 import type { StepShape } from "../../../src/domain/Expression.ts"
 import type { ChainRun } from "../../../src/domain/Outcome.ts"
 import { ChainEngine } from "../../../src/engine/ChainEngine.ts"
-import { makeRecorder, simulatedDestination } from "../../../src/engine/testing/SimulatedDestination.ts"
 import { compileCondition } from "../../../src/expressions/celCondition.ts"
 import { compileStepShape } from "../../../src/expressions/stepShape.ts"
+import { makeRecorder, simulatedDestination } from "../../../src/streamTests/SimulatedDestination.ts"
 import { input, step } from "./fixtures.ts"
 
 const run = (plan: ChainPlan, payload: unknown, defer: boolean) =>

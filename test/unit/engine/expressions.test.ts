@@ -10,10 +10,10 @@ import { TestClock } from "effect/testing"
 import type { ChainPlan, ModulePlan } from "../../../src/domain/ChainPlan.ts"
 import type { ChainRun } from "../../../src/domain/Outcome.ts"
 import { ChainEngine } from "../../../src/engine/ChainEngine.ts"
-import { makeRecorder, simulatedDestination, succeed } from "../../../src/engine/testing/SimulatedDestination.ts"
 import { compileCondition } from "../../../src/expressions/celCondition.ts"
 import { compileStepShape } from "../../../src/expressions/stepShape.ts"
 import { failedModules, resultRecord } from "../../../src/outcomes/records.ts"
+import { makeRecorder, simulatedDestination, succeed } from "../../../src/streamTests/SimulatedDestination.ts"
 import { chain, harness, input, noRetry, statuses } from "./fixtures.ts"
 
 const condition = (source: string, path = "chain.0.when") => {

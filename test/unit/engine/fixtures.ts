@@ -9,7 +9,7 @@ import {
   makeRecorder,
   type Recorder,
   simulatedDestination
-} from "../../../src/engine/testing/SimulatedDestination.ts"
+} from "../../../src/streamTests/SimulatedDestination.ts"
 
 export const noRetry: RetryPolicy = {
   maxAttempts: 1,

@@ -3,7 +3,7 @@ import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import { ChainEngine } from "../../../src/engine/ChainEngine.ts"
 import { makeGuard } from "../../../src/engine/Guard.ts"
-import { fail, flaky, simulatedDestination, succeed } from "../../../src/engine/testing/SimulatedDestination.ts"
+import { fail, flaky, simulatedDestination, succeed } from "../../../src/streamTests/SimulatedDestination.ts"
 import { chain, harness, input } from "./fixtures.ts"
 
 const policy = { key: "db", maxInFlight: 2, maxQueued: 2, failureThreshold: 3, cooldownMs: 1_000 }

@@ -25,7 +25,7 @@ const perEventFiles = [
   "src/processor/settleOutcome.ts",
   "src/processor/deferOutcome.ts",
   "src/processor/handleDeferred.ts",
-  "src/kafka/KeyLanes.ts",
+  "src/processor/KeyLanes.ts",
   "src/modules/http.ts"
 ]
 

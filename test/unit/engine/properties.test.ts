@@ -7,7 +7,7 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import type { ChainPlan } from "../../../src/domain/ChainPlan.ts"
 import { ChainEngine } from "../../../src/engine/ChainEngine.ts"
-import { type Behaviour, makeRecorder, simulatedDestination } from "../../../src/engine/testing/SimulatedDestination.ts"
+import { type Behaviour, makeRecorder, simulatedDestination } from "../../../src/streamTests/SimulatedDestination.ts"
 import { input, step } from "./fixtures.ts"
 
 const behaviour: fc.Arbitrary<Behaviour> = fc.oneof(

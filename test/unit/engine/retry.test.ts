@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { fail, flaky, hang, succeed } from "../../../src/engine/testing/SimulatedDestination.ts"
+import { fail, flaky, hang, succeed } from "../../../src/streamTests/SimulatedDestination.ts"
 import { chain, harness, statuses } from "./fixtures.ts"
 
 const retrying = (id: string, maxAttempts: number, extra: Record<string, number | boolean> = {}) => ({

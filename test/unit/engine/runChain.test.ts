@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import { ChainEngine } from "../../../src/engine/ChainEngine.ts"
-import { fail, flaky, hang, succeed } from "../../../src/engine/testing/SimulatedDestination.ts"
+import { fail, flaky, hang, succeed } from "../../../src/streamTests/SimulatedDestination.ts"
 import { chain, harness, input, statuses } from "./fixtures.ts"
 
 describe("sequential chains", () => {

@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { loadStreams } from "../../../src/config/loadStreams.ts"
 import type { StreamDefinition } from "../../../src/config/StreamDefinition.ts"
-import { runStreamTest, runStreamTests } from "../../../src/engine/testing/runStreamTests.ts"
+import { runStreamTest, runStreamTests } from "../../../src/streamTests/runStreamTests.ts"
 
 const env = { KAFKA_BROKERS: "127.0.0.1:9092" }
 const examples = () =>

@@ -8,7 +8,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Metric } from "effect"
 import { TestClock } from "effect/testing"
 import { ChainEngine } from "../../../src/engine/ChainEngine.ts"
-import type { Behaviour } from "../../../src/engine/testing/SimulatedDestination.ts"
+import type { Behaviour } from "../../../src/streamTests/SimulatedDestination.ts"
 import {
   fail,
   flaky,
@@ -16,7 +16,7 @@ import {
   makeRecorder,
   simulatedDestination,
   succeed
-} from "../../../src/engine/testing/SimulatedDestination.ts"
+} from "../../../src/streamTests/SimulatedDestination.ts"
 import { chain, input } from "./fixtures.ts"
 
 const fiberCounter = () => {

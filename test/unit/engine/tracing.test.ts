@@ -9,9 +9,9 @@ import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from "@o
 import { Effect } from "effect"
 import { parseTraceparent } from "../../../src/domain/TraceContext.ts"
 import { ChainEngine } from "../../../src/engine/ChainEngine.ts"
-import { fail, flaky, makeRecorder, simulatedDestination } from "../../../src/engine/testing/SimulatedDestination.ts"
 import type { Delivery } from "../../../src/modules/Destination.ts"
 import { tracingDisabled, tracingWith } from "../../../src/observability/tracing.ts"
+import { fail, flaky, makeRecorder, simulatedDestination } from "../../../src/streamTests/SimulatedDestination.ts"
 import { chain, input } from "./fixtures.ts"
 
 const PARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { defaultRedactor, makeRedactor, REDACTED } from "../../../src/outcomes/redact.ts"
+import { defaultRedactor, makeRedactor, REDACTED } from "../../../src/domain/redact.ts"
 
 const r = defaultRedactor
 

@@ -8,10 +8,10 @@ import { Effect } from "effect"
 import * as H from "../../../src/domain/KafkaHeaders.ts"
 import type { ChainOutcome } from "../../../src/domain/Outcome.ts"
 import { ChainEngine } from "../../../src/engine/ChainEngine.ts"
-import { makeRecorder, simulatedDestination, succeed } from "../../../src/engine/testing/SimulatedDestination.ts"
 import { compileCondition } from "../../../src/expressions/celCondition.ts"
+import type { InputRecord } from "../../../src/kafka/InputRecord.ts"
 import { handleRecord, type RunnableStream } from "../../../src/processor/handleRecord.ts"
-import type { InputRecord } from "../../../src/processor/InputRecord.ts"
+import { makeRecorder, simulatedDestination, succeed } from "../../../src/streamTests/SimulatedDestination.ts"
 import { chain } from "../engine/fixtures.ts"
 
 const topics = { results: "webhooks.results", dlq: "webhooks.dlq" }

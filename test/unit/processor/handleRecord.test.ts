@@ -1,12 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { makeRedactor } from "../../../src/domain/redact.ts"
 import { parseTraceparent } from "../../../src/domain/TraceContext.ts"
 import { ChainEngine } from "../../../src/engine/ChainEngine.ts"
-import { fail, makeRecorder, simulatedDestination, succeed } from "../../../src/engine/testing/SimulatedDestination.ts"
+import type { InputRecord } from "../../../src/kafka/InputRecord.ts"
 import { tracingDisabled } from "../../../src/observability/tracingMode.ts"
-import { makeRedactor } from "../../../src/outcomes/redact.ts"
 import { handleRecord, type RunnableStream } from "../../../src/processor/handleRecord.ts"
-import type { InputRecord } from "../../../src/processor/InputRecord.ts"
+import { fail, makeRecorder, simulatedDestination, succeed } from "../../../src/streamTests/SimulatedDestination.ts"
 import { chain } from "../engine/fixtures.ts"
 
 const topics = { results: "webhooks.results", dlq: "webhooks.dlq" }

@@ -6,8 +6,8 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect } from "effect"
+import type { InputRecord } from "../../../src/kafka/InputRecord.ts"
 import type { OutputRecord } from "../../../src/outcomes/records.ts"
-import type { InputRecord } from "../../../src/processor/InputRecord.ts"
 import { PartitionWorker } from "../../../src/processor/PartitionWorker.ts"
 
 const record = (offset: number, key: string | null): InputRecord => ({

@@ -9,10 +9,10 @@ import { validateSources } from "../../../src/config/loadSources.ts"
 import { compilePayloadSchema } from "../../../src/config/payloadSchema.ts"
 import * as H from "../../../src/domain/KafkaHeaders.ts"
 import { ChainEngine } from "../../../src/engine/ChainEngine.ts"
-import { makeRecorder, simulatedDestination, succeed } from "../../../src/engine/testing/SimulatedDestination.ts"
+import type { InputRecord } from "../../../src/kafka/InputRecord.ts"
 import { bindStreams } from "../../../src/processor/bindStreams.ts"
 import { handleRecord, type RunnableStream } from "../../../src/processor/handleRecord.ts"
-import type { InputRecord } from "../../../src/processor/InputRecord.ts"
+import { makeRecorder, simulatedDestination, succeed } from "../../../src/streamTests/SimulatedDestination.ts"
 import { chain } from "../engine/fixtures.ts"
 
 const topics = { results: "webhooks.results", dlq: "webhooks.dlq" }

@@ -1,6 +1,6 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { OffsetTracker } from "../../../src/kafka/OffsetTracker.ts"
+import { OffsetTracker } from "../../../src/processor/OffsetTracker.ts"
 
 describe("OffsetTracker", () => {
   it("never commits past an unfinished record, whatever order records finish in", () => {

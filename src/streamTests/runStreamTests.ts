@@ -7,12 +7,12 @@
 import { isDeepStrictEqual } from "node:util"
 import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import type { StreamDefinition } from "../../config/StreamDefinition.ts"
-import type { SimulatedBehaviour, StreamTest } from "../../config/StreamTest.ts"
-import { streamRedactor } from "../../outcomes/redact.ts"
-import { handleRecord } from "../../processor/handleRecord.ts"
-import type { InputRecord } from "../../processor/InputRecord.ts"
-import { ChainEngine } from "../ChainEngine.ts"
+import type { StreamDefinition } from "../config/StreamDefinition.ts"
+import type { SimulatedBehaviour, StreamTest } from "../config/StreamTest.ts"
+import { streamRedactor } from "../domain/redact.ts"
+import { ChainEngine } from "../engine/ChainEngine.ts"
+import type { InputRecord } from "../kafka/InputRecord.ts"
+import { handleRecord } from "../processor/handleRecord.ts"
 import { type Behaviour, makeRecorder, type Recorder, simulatedDestination } from "./SimulatedDestination.ts"
 
 export interface StreamTestResult {

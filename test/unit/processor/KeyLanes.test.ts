@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { KeyLanes } from "../../../src/kafka/KeyLanes.ts"
+import { KeyLanes } from "../../../src/processor/KeyLanes.ts"
 
 describe("KeyLanes", () => {
   it("runs one job per key at a time, in arrival order; other keys and keyless jobs run at once", () => {

@@ -11,7 +11,7 @@
  * redacted one shares every untouched subtree with the input. Nothing is deep-copied and
  * the input is never mutated.
  */
-import { compactName, isSecretName, snakeName } from "../domain/secretNames.ts"
+import { compactName, isSecretName, snakeName } from "./secretNames.ts"
 
 export const REDACTED = "***REDACTED***"
 

@@ -6,7 +6,7 @@
 import { Effect, type Scope } from "effect"
 import type { Kafka } from "kafkajs"
 import { type KafkaClientOptions, makeWatchedKafka } from "../kafka/kafkaClient.ts"
-import type { OpsServer } from "./opsServer.ts"
+import type { OpsServer } from "../observability/opsServer.ts"
 
 export const kafkaWithReadiness = (
   ops: OpsServer,

@@ -10,8 +10,8 @@ import { randomUUID } from "node:crypto"
 import { Effect } from "effect"
 import type { Kafka } from "kafkajs"
 import { type DlqEntry, decodeDlqEntry, eventIdOf, formatCoordinate } from "../dlq/DlqEntry.ts"
-import { decodeHeaders } from "../processor/InputRecord.ts"
-import { type KafkaError, toKafkaError } from "./KafkaError.ts"
+import { decodeHeaders } from "../kafka/InputRecord.ts"
+import { type KafkaError, toKafkaError } from "../kafka/KafkaError.ts"
 
 export interface SeenResult {
   /** the record's JSON text, as published */

@@ -4,8 +4,8 @@
  * Effect's Clock, so tests drive it with TestClock.
  */
 import { Effect } from "effect"
-import { type DestinationErrorReason, destinationError } from "../../domain/DestinationError.ts"
-import type { Delivery, Destination } from "../../modules/Destination.ts"
+import { type DestinationErrorReason, destinationError } from "../domain/DestinationError.ts"
+import type { Delivery, Destination } from "../modules/Destination.ts"
 
 export type Behaviour =
   | { readonly _tag: "succeed"; readonly delayMs?: number }
