@@ -47,8 +47,8 @@ export const JwtAuth = Schema.Struct({
   allowed_hosts: withDefault(Schema.Array(HostOrCidr), []),
   /** how long a fetched JWKS is used before it is fetched again */
   jwks_cache: withDefault(Duration({ min: 1_000, max: 86_400_000 }), "10m"),
-  /** the least time between two fetches (an unknown kid refetches at most this often) */
-  jwks_cooldown: withDefault(Duration({ min: 0, max: 3_600_000 }), "30s"),
+  /** the least time between two fetches (an unknown kid refetches at most this often; at least 1s, so tokens cannot drive a fetch storm) */
+  jwks_cooldown: withDefault(Duration({ min: 1_000, max: 3_600_000 }), "30s"),
   /** a JWKS fetch slower than this fails (the request is answered 503) */
   jwks_timeout: withDefault(Duration({ min: 100, max: 60_000 }), "5s"),
   /** the `iss` every token must carry */

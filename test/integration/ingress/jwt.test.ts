@@ -9,6 +9,8 @@ import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { exportJWK, exportSPKI, generateKeyPair, type JWK, SignJWT } from "jose"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { JwtAuthConfig } from "../../../src/config/JwtAuth.ts"
+import { makeJwtCheck } from "../../../src/ingress/auth/jwt.ts"
 import { createTopics, kafkaBrokers, testKafka, uniqueName } from "../../support/kafka.ts"
 import { startTestIngress, streamsFrom, type TestIngress } from "./harness.ts"
 
@@ -21,6 +23,7 @@ let rsa: Keys, ec: Keys, ed: Keys, rotated: Keys, stranger: Keys
 let jwks: { keys: Array<JWK> } = { keys: [] }
 let jwksFetches = 0
 let jwksServer: Server
+let jwksPort = 0
 let hangingServer: Server
 let ingress: TestIngress
 const topic = uniqueName("ingress-jwt")
@@ -76,7 +79,8 @@ beforeAll(async () => {
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(jwks))
   })
   hangingServer = createServer(() => undefined)
-  const [jwksPort, hangingPort] = await Promise.all([listen(jwksServer), listen(hangingServer)])
+  const [servedPort, hangingPort] = await Promise.all([listen(jwksServer), listen(hangingServer)])
+  jwksPort = servedPort
   const pem = async (k: Keys) => JSON.stringify(await exportSPKI(k.publicKey))
   const common = `issuer: "${ISSUER}", audience: ${AUDIENCE}`
   const stream = (id: string, jwt: string) =>
@@ -191,5 +195,31 @@ describe("a JWKS from a URL", () => {
     expect(response.status).toBe(503)
     expect(response.headers.get("retry-after")).toBe("5")
     expect(Date.now() - started).toBeLessThan(3_000)
+  })
+})
+
+describe("the JWKS fetch goes through the SSRF guard after DNS", () => {
+  // a name that passes the load-time check (not an IP literal) but resolves to loopback
+  const resolve = async () => [{ address: "127.0.0.1", family: 4 }]
+  const config = (allowed: ReadonlyArray<string>): JwtAuthConfig => ({
+    algorithms: ["RS256"],
+    jwks_url: `http://jwks.internal.test:${jwksPort}/jwks.json`,
+    allowed_hosts: allowed,
+    jwks_cache: 600_000,
+    jwks_cooldown: 0,
+    jwks_timeout: 2_000,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    clock_tolerance: 0,
+    required_claims: []
+  })
+
+  it("a name resolving to a private address is refused (unavailable, nothing fetched) unless allowed_hosts lists it", async () => {
+    const token = `Bearer ${await sign(rotated.privateKey, "RS256", {}, { kid: "k2" })}`
+    const before = jwksFetches
+    expect(await makeJwtCheck(config([]), resolve)(token)).toBe("unavailable")
+    expect(jwksFetches).toBe(before)
+    expect(await makeJwtCheck(config(["jwks.internal.test"]), resolve)(token)).toBe("pass")
+    expect(jwksFetches).toBe(before + 1)
   })
 })

@@ -5,10 +5,12 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { validateSources } from "../../../src/config/loadSources.ts"
 import { compilePayloadSchema } from "../../../src/config/payloadSchema.ts"
 import * as H from "../../../src/domain/KafkaHeaders.ts"
 import { ChainEngine } from "../../../src/engine/ChainEngine.ts"
 import type { InputRecord } from "../../../src/kafka/InputRecord.ts"
+import { bindStreams } from "../../../src/processor/bindStreams.ts"
 import { handleRecord, type RunnableStream } from "../../../src/processor/handleRecord.ts"
 import { makeRecorder, simulatedDestination, succeed } from "../../../src/streamTests/SimulatedDestination.ts"
 import { chain } from "../engine/fixtures.ts"
@@ -106,5 +108,28 @@ describe("payload_schema in the processor", () => {
         assert.include(JSON.parse(raw[0]?.value ?? "").error.message, "(root): is base64 (not JSON)")
         assert.deepStrictEqual(recorder.started, [])
       })
+  )
+})
+
+describe("from a stream file to the running processor", () => {
+  it.effect("bindStreams carries the stream's compiled payload_schema to the handler", () =>
+    Effect.gen(function* () {
+      const { config, issues } = validateSources({
+        streams: [
+          {
+            path: "streams/orders.yaml",
+            text: "id: orders\npayload_schema: { type: object, required: [order_id] }\nchain: [{ module: log }]\n"
+          }
+        ],
+        env: {}
+      })
+      assert.deepStrictEqual(issues, [])
+      if (config === undefined) return
+      const engine = ChainEngine.make()
+      const streams = yield* bindStreams(config, engine)
+      const ctx = { streams, engine, topics, now: () => 0 }
+      const out = yield* handleRecord(ctx, record({ webhook_id: "orders", payload: { total: 1 } }))
+      assert.strictEqual(JSON.parse(out[0]?.value ?? "").reason, "invalid_payload")
+    }).pipe(Effect.scoped)
   )
 })
