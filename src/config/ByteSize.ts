@@ -3,7 +3,7 @@
  * `1MiB`, `1MB`). KB/MB are powers of 1000, KiB/MiB powers of 1024, as everywhere else.
  */
 import { Schema, SchemaTransformation } from "effect"
-import { rule } from "./Checks.ts"
+import { rule } from "../schema/Checks.ts"
 
 const UNIT_BYTES = { B: 1, KB: 1_000, KiB: 1_024, MB: 1_000_000, MiB: 1_048_576, GB: 1e9, GiB: 1_073_741_824 } as const
 const SIZE = /^(\d+(?:\.\d+)?)\s?(B|KB|KiB|MB|MiB|GB|GiB)$/

@@ -4,11 +4,11 @@
  * Auth methods combine: every configured one must pass. Secrets decode to `Redacted`.
  */
 import { Schema } from "effect"
-import { intBetween, matching, numberBetween, rule, text, withDefault } from "./Checks.ts"
-import { Duration } from "./Duration.ts"
-import { Cidr, HeaderName, JsonPointer } from "./Identifiers.ts"
+import { intBetween, matching, numberBetween, rule, text, withDefault } from "../schema/Checks.ts"
+import { Duration } from "../schema/Duration.ts"
+import { Cidr, HeaderName, JsonPointer } from "../schema/Identifiers.ts"
+import { Secret } from "../schema/Secret.ts"
 import { JwtAuth } from "./JwtAuth.ts"
-import { Secret } from "./Secret.ts"
 
 const secretList = (what: string) =>
   Schema.Array(Secret).check(

@@ -8,11 +8,11 @@
 import { createPublicKey } from "node:crypto"
 import { Schema } from "effect"
 import { hostRefusal } from "../modules/http/ssrfGuard.ts"
-import { rule, text, uniqueList, withDefault } from "./Checks.ts"
-import { Duration } from "./Duration.ts"
-import { hostAllowed } from "./HostAllowlist.ts"
-import { HostOrCidr, HttpUrl } from "./Identifiers.ts"
-import { Secret } from "./Secret.ts"
+import { rule, text, uniqueList, withDefault } from "../schema/Checks.ts"
+import { Duration } from "../schema/Duration.ts"
+import { hostAllowed } from "../schema/HostAllowlist.ts"
+import { HostOrCidr, HttpUrl } from "../schema/Identifiers.ts"
+import { Secret } from "../schema/Secret.ts"
 
 export const HMAC_ALGORITHMS = ["HS256", "HS384", "HS512"] as const
 export const KEY_ALGORITHMS = ["RS256", "ES256", "EdDSA"] as const

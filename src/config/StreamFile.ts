@@ -8,10 +8,10 @@
  */
 import { Schema } from "effect"
 import { moduleAliases, moduleNames, moduleSchemas } from "../modules/registry.ts"
+import { intBetween, numberBetween, rule, text, withDefault } from "../schema/Checks.ts"
+import { Duration, formatDuration } from "../schema/Duration.ts"
+import { ConnectionName, HeaderName, ModuleId, StreamId } from "../schema/Identifiers.ts"
 import { ByteSize, MiB } from "./ByteSize.ts"
-import { intBetween, numberBetween, rule, text, withDefault } from "./Checks.ts"
-import { Duration, formatDuration } from "./Duration.ts"
-import { ConnectionName, HeaderName, ModuleId, StreamId } from "./Identifiers.ts"
 import { Ingress } from "./Ingress.ts"
 import { StreamTestFile } from "./StreamTest.ts"
 

@@ -9,9 +9,9 @@ import { DestinationErrorReason, retryableByDefault } from "../domain/Destinatio
 import { ChainStatus, ModuleStatus } from "../domain/Outcome.ts"
 import { Rfc3339 } from "../domain/Timestamp.ts"
 import { EventIdString, PayloadEncoding } from "../domain/WebhookEvent.ts"
-import { intBetween, rule, text } from "./Checks.ts"
-import { Duration } from "./Duration.ts"
-import { ModuleId } from "./Identifiers.ts"
+import { intBetween, rule, text } from "../schema/Checks.ts"
+import { Duration } from "../schema/Duration.ts"
+import { ModuleId } from "../schema/Identifiers.ts"
 
 export const SimulatedModuleFile = Schema.Struct({
   behaviour: Schema.Literals(["succeed", "fail", "hang", "flaky"]),

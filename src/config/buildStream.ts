@@ -6,12 +6,12 @@
  */
 import type { ChainPlan, ModulePlan } from "../domain/ChainPlan.ts"
 import { formatValue, type IssuePath } from "../domain/SchemaIssues.ts"
+import { parseDuration } from "../schema/Duration.ts"
 import { buildCondition } from "./buildExpressions.ts"
 import { buildPayloadContract } from "./buildPayloadContract.ts"
 import { buildStep } from "./buildStep.ts"
 import { buildTests } from "./buildTests.ts"
 import type { ConfigIssue } from "./ConfigIssue.ts"
-import { parseDuration } from "./Duration.ts"
 import { type DocumentContext, decodeSection } from "./decodeSection.ts"
 import { deepFreeze } from "./deepFreeze.ts"
 import { type Env, substituteEnv } from "./EnvSubstitution.ts"

@@ -12,7 +12,7 @@ import { DeferredRecord } from "../domain/DeferredRecord.ts"
 import { ResultRecord } from "../domain/ResultRecord.ts"
 import { WebhookEvent } from "../domain/WebhookEvent.ts"
 import { connectionSpecFor, connectionTypes } from "../modules/registry.ts"
-import { ConnectionName } from "./Identifiers.ts"
+import { ConnectionName } from "../schema/Identifiers.ts"
 import { StreamFileDocumented } from "./StreamFile.ts"
 
 export const ConnectionsFileDocumented = Schema.Record(

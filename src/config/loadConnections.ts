@@ -7,10 +7,10 @@ import { suggestionSuffix } from "../domain/didYouMean.ts"
 import { formatValue, type IssuePath } from "../domain/SchemaIssues.ts"
 import type { ConnectionType } from "../modules/registry.ts"
 import { connectionSpecFor, connectionTypes } from "../modules/registry.ts"
+import { NAME_PATTERN } from "../schema/Identifiers.ts"
 import type { ConfigIssue } from "./ConfigIssue.ts"
 import { decodeSection } from "./decodeSection.ts"
 import { type Env, substituteEnv } from "./EnvSubstitution.ts"
-import { NAME_PATTERN } from "./Identifiers.ts"
 import type { Connection } from "./StreamDefinition.ts"
 
 export interface ConnectionsLoad {

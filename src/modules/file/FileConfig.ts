@@ -3,7 +3,7 @@
  * loading and validating streams imports no driver.
  */
 import { Schema } from "effect"
-import { rule, withDefault } from "../../config/Checks.ts"
+import { rule, withDefault } from "../../schema/Checks.ts"
 
 const SEGMENT = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/
 

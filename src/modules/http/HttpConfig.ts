@@ -3,12 +3,12 @@
  * loading and validating streams imports no driver.
  */
 import { Schema } from "effect"
-import { rule, withDefault } from "../../config/Checks.ts"
-import { connectionEntry } from "../../config/ConnectionCommon.ts"
-import { Duration } from "../../config/Duration.ts"
-import { hostAllowed } from "../../config/HostAllowlist.ts"
-import { HeaderName, HeaderValue, HostOrCidr, HttpUrl } from "../../config/Identifiers.ts"
-import { Secret } from "../../config/Secret.ts"
+import { rule, withDefault } from "../../schema/Checks.ts"
+import { connectionEntry } from "../../schema/ConnectionCommon.ts"
+import { Duration } from "../../schema/Duration.ts"
+import { hostAllowed } from "../../schema/HostAllowlist.ts"
+import { HeaderName, HeaderValue, HostOrCidr, HttpUrl } from "../../schema/Identifiers.ts"
+import { Secret } from "../../schema/Secret.ts"
 
 export const HttpConfig = Schema.Struct({
   url: HttpUrl,

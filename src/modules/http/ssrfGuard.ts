@@ -16,7 +16,7 @@
 import type { LookupAddress, LookupOptions } from "node:dns"
 import { lookup as dnsLookup } from "node:dns/promises"
 import { isIP } from "node:net"
-import { hostAllowed } from "../../config/HostAllowlist.ts"
+import { hostAllowed } from "../../schema/HostAllowlist.ts"
 import { type AddressVerdict, addressVerdict, METADATA_HOSTS } from "./addressVerdict.ts"
 
 /** Resolves a host name to every address it has; tests inject one, production uses getaddrinfo. */

@@ -3,7 +3,7 @@
  * loading and validating streams imports no driver.
  */
 import { Schema } from "effect"
-import { text, withDefault } from "../../config/Checks.ts"
+import { text, withDefault } from "../../schema/Checks.ts"
 
 export const LogConfig = Schema.Struct({
   level: withDefault(Schema.Literals(["debug", "info", "warn", "error"]), "info"),

@@ -3,11 +3,11 @@
  * loading and validating streams imports no driver.
  */
 import { Schema } from "effect"
-import { text, withDefault } from "../../config/Checks.ts"
-import { connectionEntry, urlOrHost } from "../../config/ConnectionCommon.ts"
-import { Duration } from "../../config/Duration.ts"
-import { MqttTopic, Port } from "../../config/Identifiers.ts"
-import { Secret, secretMatching } from "../../config/Secret.ts"
+import { text, withDefault } from "../../schema/Checks.ts"
+import { connectionEntry, urlOrHost } from "../../schema/ConnectionCommon.ts"
+import { Duration } from "../../schema/Duration.ts"
+import { MqttTopic, Port } from "../../schema/Identifiers.ts"
+import { Secret, secretMatching } from "../../schema/Secret.ts"
 
 export const MqttConfig = Schema.Struct({
   topic: MqttTopic,

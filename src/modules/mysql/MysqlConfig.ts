@@ -3,12 +3,12 @@
  * loading and validating streams imports no driver.
  */
 import { Schema } from "effect"
-import { intBetween, text, withDefault } from "../../config/Checks.ts"
-import { connectionEntry } from "../../config/ConnectionCommon.ts"
-import { Duration } from "../../config/Duration.ts"
-import { Port } from "../../config/Identifiers.ts"
-import { Secret, secretMatching } from "../../config/Secret.ts"
-import { sqlConnectionRules, sqlStorageFields, sqlStorageRules } from "../../config/SqlStorage.ts"
+import { intBetween, text, withDefault } from "../../schema/Checks.ts"
+import { connectionEntry } from "../../schema/ConnectionCommon.ts"
+import { Duration } from "../../schema/Duration.ts"
+import { Port } from "../../schema/Identifiers.ts"
+import { Secret, secretMatching } from "../../schema/Secret.ts"
+import { sqlConnectionRules, sqlStorageFields, sqlStorageRules } from "../../schema/SqlStorage.ts"
 
 export const MysqlConfig = Schema.Struct(sqlStorageFields).check(sqlStorageRules)
 export type MysqlConfig = typeof MysqlConfig.Type

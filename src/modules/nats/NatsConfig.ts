@@ -3,10 +3,10 @@
  * loading and validating streams imports no driver.
  */
 import { Schema } from "effect"
-import { listOrCommaSeparated, rule, text, withDefault } from "../../config/Checks.ts"
-import { connectionEntry } from "../../config/ConnectionCommon.ts"
-import { HeaderName, HeaderValue, NatsStreamName, NatsSubject, natsServerProblem } from "../../config/Identifiers.ts"
-import { Secret } from "../../config/Secret.ts"
+import { listOrCommaSeparated, rule, text, withDefault } from "../../schema/Checks.ts"
+import { connectionEntry } from "../../schema/ConnectionCommon.ts"
+import { HeaderName, HeaderValue, NatsStreamName, NatsSubject, natsServerProblem } from "../../schema/Identifiers.ts"
+import { Secret } from "../../schema/Secret.ts"
 
 export const NatsConfig = Schema.Struct({
   subject: NatsSubject,

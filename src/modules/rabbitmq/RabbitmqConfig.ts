@@ -3,11 +3,11 @@
  * loading and validating streams imports no driver.
  */
 import { Schema } from "effect"
-import { rule, text, withDefault } from "../../config/Checks.ts"
-import { connectionEntry, urlOrHost } from "../../config/ConnectionCommon.ts"
-import { Duration } from "../../config/Duration.ts"
-import { AmqpName, HeaderName, HeaderValue, Port } from "../../config/Identifiers.ts"
-import { Secret, secretMatching } from "../../config/Secret.ts"
+import { rule, text, withDefault } from "../../schema/Checks.ts"
+import { connectionEntry, urlOrHost } from "../../schema/ConnectionCommon.ts"
+import { Duration } from "../../schema/Duration.ts"
+import { AmqpName, HeaderName, HeaderValue, Port } from "../../schema/Identifiers.ts"
+import { Secret, secretMatching } from "../../schema/Secret.ts"
 
 export const RabbitmqConfig = Schema.Struct({
   exchange: Schema.optionalKey(AmqpName),

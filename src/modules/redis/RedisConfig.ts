@@ -3,11 +3,11 @@
  * loading and validating streams imports no driver.
  */
 import { Schema } from "effect"
-import { intBetween, rule, text, withDefault } from "../../config/Checks.ts"
-import { connectionEntry, urlOrHost } from "../../config/ConnectionCommon.ts"
-import { Duration } from "../../config/Duration.ts"
-import { Port, RedisKey } from "../../config/Identifiers.ts"
-import { Secret, secretMatching } from "../../config/Secret.ts"
+import { intBetween, rule, text, withDefault } from "../../schema/Checks.ts"
+import { connectionEntry, urlOrHost } from "../../schema/ConnectionCommon.ts"
+import { Duration } from "../../schema/Duration.ts"
+import { Port, RedisKey } from "../../schema/Identifiers.ts"
+import { Secret, secretMatching } from "../../schema/Secret.ts"
 
 /** the one target key each mode needs */
 const targetOf = { publish: "channel", list: "key", stream: "stream" } as const

@@ -1,6 +1,6 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { formatDuration, parseDuration } from "../../../src/config/Duration.ts"
+import { formatDuration, parseDuration } from "../../../src/schema/Duration.ts"
 
 describe("durations", () => {
   it("reads numbers as seconds and strings with units", () => {
