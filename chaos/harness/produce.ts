@@ -49,6 +49,25 @@ const makeProducer = async (kafka: Kafka): Promise<Producer> => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** a send of the steady load that is not acknowledged within this counts as failed */
+const SEND_DEADLINE_MS = 10_000
+
+/** `promise`, or a rejection once `ms` have passed (the promise is abandoned, not stopped) */
+const within = <A>(promise: Promise<A>, ms: number): Promise<A> =>
+  new Promise<A>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no acknowledgement within ${ms} ms`)), ms)
+    promise.then(
+      (value) => {
+        clearTimeout(timer)
+        resolve(value)
+      },
+      (error: unknown) => {
+        clearTimeout(timer)
+        reject(error)
+      }
+    )
+  })
+
 /** Produces messages 0…count-1 from `build`; answers how many went out. */
 export const produceMessages = async (
   kafka: Kafka,
@@ -107,9 +126,9 @@ export interface SteadyLoad {
  * A steady load for drills that kill brokers: one producer (so a key's records reach the topic
  * in the order built), `ratePerS` records per second, until `stop()`; answers what it
  * built. KafkaJS's producer does not come through a leader's SIGKILL intact (it can be stuck
- * on OUT_OF_ORDER_SEQUENCE_NUMBER for good, or lose acknowledged records: see
- * docs/reliability.md), so a failed send is retried on a fresh producer and the load goes
- * on; what actually reached the topic is read back from the topic, never taken from here.
+ * on OUT_OF_ORDER_SEQUENCE_NUMBER for good, lose acknowledged records, or never answer a send
+ * after the leader died: see docs/reliability.md), so a send that fails or is not acknowledged
+ * within SEND_DEADLINE_MS is retried on a fresh producer and the load goes on; what actually reached the topic is read back from the topic, never taken from here.
  */
 export const produceSteadily = async (
   kafka: Kafka,
@@ -135,7 +154,7 @@ export const produceSteadily = async (
       next += messages.length
       for (;;) {
         try {
-          await producer.send({ topic, acks: -1, messages })
+          await within(producer.send({ topic, acks: -1, messages }), SEND_DEADLINE_MS)
           acked.push([from, next])
           break
         } catch {
