@@ -12,7 +12,10 @@
  * caller's back; a caller that gives up aborts instead. A transaction that could not be begun
  * or ended leaves the client unusable (KafkaJS keeps its state machine stuck, platformatic its
  * transaction open): the client is replaced and reconnects in the background, and `begin` fails
- * at once (retriable) until it has.
+ * at once (retriable) until it has. So is a client whose step does not answer within the step
+ * deadline (`stepTimeoutMs`): after a leader's SIGKILL @platformatic/kafka was seen never
+ * answering a transaction's send, which stalled the ingress for good (chaos ingress_failover).
+ * The new client's InitProducerId fences the old one and ends its open transaction.
  */
 import { Effect, Schedule, type Scope } from "effect"
 import type { Kafka } from "kafkajs"
@@ -27,6 +30,7 @@ import type {
   ProducerDriver,
   ProducerRecord
 } from "./ProducerDriver.ts"
+import { isDeadlinePassed, withinDeadline } from "./withinDeadline.ts"
 
 /** A transaction in progress: records sent into it stay invisible to read_committed readers until `commit`. */
 export interface OpenTransaction {
@@ -58,7 +62,15 @@ export interface TransactionalProducerOptions {
   readonly maxRequestBytes?: number
   readonly ackTimeoutMs?: number
   readonly transactionTimeoutMs?: number
+  /** a step (begin, send, sendOffsets, commit, abort) not answered within this replaces the client */
+  readonly stepTimeoutMs?: number
 }
+
+/** above the broker's own produce timeout (30 s), which a healthy step never reaches */
+export const STEP_TIMEOUT_MS = 35_000
+
+/** the kit's factory by default; tests pass a client that wedges */
+export type TransactionalDriverFactory = () => ProducerDriver
 
 /**
  * The client for a transaction: platformatic commits consumer offsets only for records its own
@@ -67,19 +79,26 @@ export interface TransactionalProducerOptions {
 export const transactionClient = (requested: ProducerClient, withOffsets: boolean): ProducerClient =>
   withOffsets ? "kafkajs" : requested
 
+/** the code of a step that did not answer within the step deadline */
+export const STEP_TIMED_OUT = "STEP_TIMED_OUT"
+
 const reconnectSchedule = Schedule.min([Schedule.exponential("200 millis"), Schedule.spaced("5 seconds")])
 
 export const makeTransactionalProducer = (
   kafka: Kafka,
-  options: TransactionalProducerOptions
+  options: TransactionalProducerOptions,
+  driverFactory?: TransactionalDriverFactory
 ): Effect.Effect<TransactionalProducer, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const newDriver = (): ProducerDriver =>
-      makeDriver(kafka, options.client, {
-        transactionalId: options.transactionalId,
-        ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs }),
-        ...(options.transactionTimeoutMs === undefined ? {} : { transactionTimeoutMs: options.transactionTimeoutMs })
-      })
+    const newDriver =
+      driverFactory ??
+      ((): ProducerDriver =>
+        makeDriver(kafka, options.client, {
+          transactionalId: options.transactionalId,
+          ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs }),
+          ...(options.transactionTimeoutMs === undefined ? {} : { transactionTimeoutMs: options.transactionTimeoutMs })
+        }))
+    const stepTimeoutMs = options.stepTimeoutMs ?? STEP_TIMEOUT_MS
     let driver = newDriver()
     let connected = false
     const maxBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES
@@ -119,7 +138,13 @@ export const makeTransactionalProducer = (
     })
 
     const step = <A>(operation: string, run: () => Promise<A>) =>
-      Effect.tryPromise({ try: run, catch: (e) => toKafkaError(operation, e) })
+      Effect.tryPromise({
+        try: () => withinDeadline(run(), stepTimeoutMs, operation),
+        catch: (e) =>
+          isDeadlinePassed(e)
+            ? new KafkaError({ operation, message: e.message, retriable: true, fenced: false, code: STEP_TIMED_OUT })
+            : toKafkaError(operation, e)
+      })
 
     /**
      * Aborts; replaces the client when even that fails. Never fails. A fenced producer is left
@@ -128,15 +153,20 @@ export const makeTransactionalProducer = (
     const abortOrReplace = (txn: DriverTransaction, failure?: KafkaError) =>
       failure?.fenced === true
         ? Effect.void
-        : step("transaction.abort", () => txn.abort()).pipe(
-            Effect.catch((e) =>
-              e.fenced
-                ? Effect.void
-                : Effect.logWarning("a transaction could not be aborted; replacing the producer", e.message).pipe(
-                    Effect.andThen(replace)
-                  )
+        : // a client that did not answer will not answer an abort either
+          failure?.code === STEP_TIMED_OUT
+          ? Effect.logWarning("a transaction step did not answer; replacing the producer", failure.message).pipe(
+              Effect.andThen(replace)
             )
-          )
+          : step("transaction.abort", () => txn.abort()).pipe(
+              Effect.catch((e) =>
+                e.fenced
+                  ? Effect.void
+                  : Effect.logWarning("a transaction could not be aborted; replacing the producer", e.message).pipe(
+                      Effect.andThen(replace)
+                    )
+              )
+            )
 
     const open = (txn: DriverTransaction): OpenTransaction => ({
       send: (records) =>
