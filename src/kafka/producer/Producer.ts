@@ -12,12 +12,13 @@
  * retry goes through the new client. Records the old one still delivers are at-least-once
  * duplicates, which this producer's callers accept (transactions use TransactionalProducer).
  */
-import { Duration, Effect, Schedule, type Scope } from "effect"
+import { Duration, Effect, type Scope } from "effect"
 import type { Kafka } from "kafkajs"
 import { KafkaError, toKafkaError } from "../KafkaError.ts"
 import { chunksByBytes } from "./batching.ts"
 import { makeDriver } from "./makeDriver.ts"
 import type { ProducerClient, ProducerDriver, ProducerRecord, RecordPosition } from "./ProducerDriver.ts"
+import { type DriverFactory, makeReplaceableDriver } from "./ReplaceableDriver.ts"
 
 /**
  * Bytes per produce request when the caller knows no limit: the broker refuses a record batch
@@ -41,11 +42,6 @@ export interface ProducerOptions {
 }
 
 export const DELIVERY_TIMEOUT_MS = 45_000
-
-/** how a producer makes its client (tests: a client that wedges) */
-export type DriverFactory = () => ProducerDriver
-
-const reconnectSchedule = Schedule.min([Schedule.exponential("200 millis"), Schedule.spaced("5 seconds")])
 
 /** Sends `records` in requests of at most `maxBytes`, one after the other; the client's error as it comes. */
 export const sendInChunks = async (
@@ -72,36 +68,10 @@ export const makeProducer = (
         makeDriver(kafka, options.client, {
           ...(options.ackTimeoutMs === undefined ? {} : { ackTimeoutMs: options.ackTimeoutMs })
         }))
-    let driver = newDriver()
-    let connected = true
-    yield* Effect.acquireRelease(
-      Effect.tryPromise({ try: () => driver.connect(), catch: (e) => toKafkaError("producer.connect", e) }),
-      () => Effect.promise(() => driver.disconnect().catch(() => undefined))
-    )
-    const scope = yield* Effect.scope
+    const client = yield* makeReplaceableDriver(newDriver)
+    yield* client.connect
     const maxBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES
     const deadline = Duration.millis(options.deliveryTimeoutMs ?? DELIVERY_TIMEOUT_MS)
-
-    /** the client is wedged: closed (in the background: closing may wait on it), a new one connected */
-    const replace = Effect.suspend(() => {
-      const old = driver
-      const fresh = newDriver()
-      driver = fresh
-      connected = false
-      void old.disconnect().catch(() => undefined)
-      return Effect.tryPromise({ try: () => fresh.connect(), catch: (e) => toKafkaError("producer.connect", e) }).pipe(
-        Effect.tapError((e) => Effect.logWarning("producer cannot reconnect to Kafka yet; retrying", e.message)),
-        Effect.retry(reconnectSchedule),
-        Effect.andThen(
-          Effect.sync(() => {
-            if (driver === fresh) connected = true
-          })
-        ),
-        Effect.ignore,
-        Effect.forkIn(scope),
-        Effect.asVoid
-      )
-    })
 
     const notConnected = new KafkaError({
       operation: "producer.send",
@@ -115,8 +85,8 @@ export const makeProducer = (
       client: options.client,
       send: (records) =>
         Effect.suspend(() => {
-          if (!connected) return Effect.fail(notConnected)
-          const current = driver
+          if (!client.connected()) return Effect.fail(notConnected)
+          const current = client.current()
           return Effect.tryPromise({
             try: () => sendInChunks(current, records, maxBytes),
             catch: (e) => toKafkaError("producer.send", e)
@@ -125,12 +95,12 @@ export const makeProducer = (
               duration: deadline,
               orElse: () =>
                 Effect.andThen(
-                  current === driver
+                  current === client.current()
                     ? Effect.andThen(
                         Effect.logWarning(
                           `no acknowledgement within ${Duration.format(deadline)}: replacing the producer's Kafka client`
                         ),
-                        replace
+                        client.replace
                       )
                     : Effect.void,
                   Effect.fail(

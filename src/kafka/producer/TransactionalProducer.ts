@@ -17,7 +17,7 @@
  * answering a transaction's send, which stalled the ingress for good (chaos ingress_failover).
  * The new client's InitProducerId fences the old one and ends its open transaction.
  */
-import { Effect, Schedule, type Scope } from "effect"
+import { Effect, type Scope } from "effect"
 import type { Kafka } from "kafkajs"
 import { KafkaError, toKafkaError } from "../KafkaError.ts"
 import { chunksByBytes } from "./batching.ts"
@@ -30,6 +30,7 @@ import type {
   ProducerDriver,
   ProducerRecord
 } from "./ProducerDriver.ts"
+import { type DriverFactory, makeReplaceableDriver } from "./ReplaceableDriver.ts"
 import { isDeadlinePassed, withinDeadline } from "./withinDeadline.ts"
 
 /** A transaction in progress: records sent into it stay invisible to read_committed readers until `commit`. */
@@ -69,9 +70,6 @@ export interface TransactionalProducerOptions {
 /** above the broker's own produce timeout (30 s), which a healthy step never reaches */
 export const STEP_TIMEOUT_MS = 35_000
 
-/** the kit's factory by default; tests pass a client that wedges */
-export type TransactionalDriverFactory = () => ProducerDriver
-
 /**
  * The client for a transaction: platformatic commits consumer offsets only for records its own
  * consumer read, so transactions carrying offsets of hookstream's (KafkaJS) consumer use KafkaJS.
@@ -82,12 +80,10 @@ export const transactionClient = (requested: ProducerClient, withOffsets: boolea
 /** the code of a step that did not answer within the step deadline */
 export const STEP_TIMED_OUT = "STEP_TIMED_OUT"
 
-const reconnectSchedule = Schedule.min([Schedule.exponential("200 millis"), Schedule.spaced("5 seconds")])
-
 export const makeTransactionalProducer = (
   kafka: Kafka,
   options: TransactionalProducerOptions,
-  driverFactory?: TransactionalDriverFactory
+  driverFactory?: DriverFactory
 ): Effect.Effect<TransactionalProducer, never, Scope.Scope> =>
   Effect.gen(function* () {
     const newDriver =
@@ -99,43 +95,9 @@ export const makeTransactionalProducer = (
           ...(options.transactionTimeoutMs === undefined ? {} : { transactionTimeoutMs: options.transactionTimeoutMs })
         }))
     const stepTimeoutMs = options.stepTimeoutMs ?? STEP_TIMEOUT_MS
-    let driver = newDriver()
-    let connected = false
+    const client = yield* makeReplaceableDriver(newDriver)
+    const { connect, replace } = client
     const maxBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES
-    const scope = yield* Effect.scope
-    yield* Effect.addFinalizer(() => Effect.promise(() => driver.disconnect().catch(() => undefined)))
-
-    const connect = Effect.suspend(() => {
-      const current = driver
-      return Effect.tryPromise({
-        try: () => current.connect(),
-        catch: (e) => toKafkaError("producer.connect", e)
-      }).pipe(
-        Effect.tap(() =>
-          Effect.sync(() => {
-            if (current === driver) connected = true
-          })
-        )
-      )
-    })
-
-    /** the client is stuck: a fresh one, connected in the background */
-    const replace = Effect.suspend(() => {
-      const old = driver
-      driver = newDriver()
-      connected = false
-      return Effect.promise(() => old.disconnect().catch(() => undefined)).pipe(
-        Effect.andThen(
-          connect.pipe(
-            Effect.tapError((e) => Effect.logWarning("producer cannot reconnect to Kafka yet; retrying", e.message)),
-            Effect.retry(reconnectSchedule),
-            Effect.ignore,
-            Effect.forkIn(scope)
-          )
-        ),
-        Effect.asVoid
-      )
-    })
 
     const step = <A>(operation: string, run: () => Promise<A>) =>
       Effect.tryPromise({
@@ -190,7 +152,7 @@ export const makeTransactionalProducer = (
 
     const begin = Effect.uninterruptible(
       Effect.suspend(() => {
-        if (!connected)
+        if (!client.connected())
           return Effect.fail(
             new KafkaError({
               operation: "producer.transaction",
@@ -200,7 +162,7 @@ export const makeTransactionalProducer = (
               code: ""
             })
           )
-        const current = driver
+        const current = client.current()
         return step("producer.transaction", () => current.begin()).pipe(
           Effect.tapError((e) => (e.fenced ? Effect.void : replace)),
           Effect.map(open)
@@ -215,5 +177,5 @@ export const makeTransactionalProducer = (
     const run = (records: ReadonlyArray<ProducerRecord>, offsets?: CommitOffsets) =>
       Effect.flatMap(begin, (txn) => Effect.andThen(txn.send(records), txn.commit(offsets)))
 
-    return { client: options.client, connect, connected: () => connected, fence, begin, run }
+    return { client: options.client, connect, connected: client.connected, fence, begin, run }
   })
