@@ -6,6 +6,7 @@
  * arbitrary values to chosen partitions and answers where each one landed.
  */
 import { type IHeaders, type Kafka, type Message, Partitioners, type Producer } from "kafkajs"
+import { withinDeadline } from "../../src/kafka/producer/withinDeadline.ts"
 
 export interface ChaosEvent {
   readonly webhookId: string
@@ -51,22 +52,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** a send of the steady load that is not acknowledged within this counts as failed */
 const SEND_DEADLINE_MS = 10_000
-
-/** `promise`, or a rejection once `ms` have passed (the promise is abandoned, not stopped) */
-const within = <A>(promise: Promise<A>, ms: number): Promise<A> =>
-  new Promise<A>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no acknowledgement within ${ms} ms`)), ms)
-    promise.then(
-      (value) => {
-        clearTimeout(timer)
-        resolve(value)
-      },
-      (error: unknown) => {
-        clearTimeout(timer)
-        reject(error)
-      }
-    )
-  })
 
 /** Produces messages 0…count-1 from `build`; answers how many went out. */
 export const produceMessages = async (
@@ -154,7 +139,7 @@ export const produceSteadily = async (
       next += messages.length
       for (;;) {
         try {
-          await within(producer.send({ topic, acks: -1, messages }), SEND_DEADLINE_MS)
+          await withinDeadline(producer.send({ topic, acks: -1, messages }), SEND_DEADLINE_MS, "the load's send")
           acked.push([from, next])
           break
         } catch {
