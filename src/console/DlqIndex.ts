@@ -165,7 +165,8 @@ export const makeDlqIndex = (topic: string) => {
     const bySet = new Float64Array(moduleSets.size())
     const byReplay = new Float64Array(65_536)
     const ages = new Float64Array(AGES.length)
-    const matched = new Uint32Array(size)
+    // failure times of the matching rows, for the timeline (its buckets depend on the oldest)
+    const matchedAt = new Float64Array(size)
     // the newest `limit` rows as [failedAt, row] pairs, newest first; rows are read newest
     // (last added) first, so the list fills early and older rows rarely get in
     const top: Array<number> = []
@@ -186,7 +187,7 @@ export const makeDlqIndex = (topic: string) => {
           if (modulesOk !== undefined && !modulesOk.has(modules[j] ?? 0)) continue
         }
         const i = ci * CHUNK + j
-        matched[total++] = i
+        matchedAt[total++] = at
         if (at < oldest) oldest = at
         if (at > newest) newest = at
         const age = now - at
@@ -228,8 +229,7 @@ export const makeDlqIndex = (topic: string) => {
     const frame = timelineFrame(total === 0 ? now : oldest, now)
     const counts = new Array<number>(frame.n).fill(0)
     for (let k = 0; k < total; k++) {
-      const i = matched[k] ?? 0
-      const b = frame.bucketOf(chunks[Math.floor(i / CHUNK)]?.failedAt[i % CHUNK] ?? now)
+      const b = frame.bucketOf(matchedAt[k] ?? now)
       counts[b] = (counts[b] ?? 0) + 1
     }
     return { stats, entries, ...frame.result(counts) }
