@@ -163,7 +163,13 @@ try {
   ]
   const filterMs: Array<number> = []
   const filterCpu = cpuMs(pid)
-  for (let r = 0; r < 3; r++) for (const f of filters) filterMs.push((await get(`api/dlq?limit=50&${f}`)).ms)
+  const byFilter = new Map<string, Array<number>>()
+  for (let r = 0; r < 3; r++)
+    for (const f of filters) {
+      const took = (await get(`api/dlq?limit=50&${f}`)).ms
+      filterMs.push(took)
+      byFilter.set(f || "(none)", [...(byFilter.get(f || "(none)") ?? []), round(took)])
+    }
   const filterCpuMs = (cpuMs(pid) - filterCpu) / filterMs.length
   const coordinates = fullLoad.body.entries.slice(0, 10).map((e) => e.coordinate)
   const recordMs: Array<number> = []
@@ -205,7 +211,8 @@ try {
         median: round(median(filterMs)),
         max: round(Math.max(...filterMs)),
         n: filterMs.length,
-        cpu_per_request: round(filterCpuMs)
+        cpu_per_request: round(filterCpuMs),
+        by_filter: Object.fromEntries(byFilter)
       },
       record_view_ms: {
         median: round(median(recordMs)),
