@@ -14,7 +14,7 @@ import { Partitioners } from "kafkajs"
 import { makeKafka } from "../src/kafka/kafkaClient.ts"
 import { startLocalKafka } from "../src/kafka/local/startLocalKafka.ts"
 import { ensureTopics } from "../src/kafka/topics.ts"
-import { deadLetter, deadLetterOutput, resultRecord } from "../src/outcomes/records.ts"
+import { benchDeadLetter } from "./harness/deadLetters.ts"
 
 const count = Number(process.argv[2] ?? 50_000)
 const batchSize = process.argv[3] ?? "500"
@@ -29,54 +29,13 @@ try {
       { topic: topics.dlq, partitions: 1 }
     ])
   )
-  const payload = { order_id: 0, customer: { id: "c", name: "n".repeat(200) }, items: [{ sku: "s", qty: 1 }] }
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner })
   await producer.connect()
   for (let i = 0; i < count; i += 500) {
     await producer.send({
       topic: topics.dlq,
       acks: -1,
-      messages: Array.from({ length: Math.min(500, count - i) }, (_, j) => {
-        const seq = i + j
-        const meta = {
-          source: { topic: topics.input, partition: seq % 6, offset: String(seq) },
-          key: Buffer.from(`k${seq % 10_000}`),
-          replayCount: 0
-        }
-        const eventId = `${topics.input}-${seq % 6}-${seq}`
-        const result = resultRecord(
-          eventId,
-          "bench",
-          {
-            status: "partial",
-            startedAt: 0,
-            finishedAt: 5,
-            modules: [
-              { id: "store", module: "log", status: "succeeded", attempts: 1, duration_ms: 1 },
-              {
-                id: "notify",
-                module: "http",
-                status: "failed",
-                attempts: 3,
-                duration_ms: 3,
-                error: { tag: "DestinationError", reason: "unavailable", retryable: true, message: "HTTP 503" }
-              }
-            ]
-          },
-          meta
-        )
-        const record = deadLetter({
-          reason: "chain_failed",
-          event: { webhook_id: "bench", payload: { ...payload, order_id: seq } },
-          meta,
-          failedAt: Date.now(),
-          result,
-          eventId,
-          webhookId: "bench"
-        })
-        const out = deadLetterOutput({ results: "r", dlq: topics.dlq }, record, meta)
-        return { key: out.key, value: out.value, headers: { ...out.headers } }
-      })
+      messages: Array.from({ length: Math.min(500, count - i) }, (_, j) => benchDeadLetter(topics, i + j, Date.now()))
     })
   }
   await producer.disconnect()

@@ -19,6 +19,7 @@ import type { DlqFilter } from "../dlq/DlqFilter.ts"
 import { AGE_BUCKETS, type AgeBucket, type DlqStats, statsOf } from "../dlq/DlqStats.ts"
 import type { DlqReason } from "../domain/DeadLetterRecord.ts"
 import { DlqReason as DlqReasonSchema } from "../domain/DeadLetterRecord.ts"
+import { timelineFrame } from "./timeline.ts"
 
 /** One dead letter as the index keeps it (dlqTail.ts builds it from a record). */
 export interface IndexRow {
@@ -165,7 +166,8 @@ export const makeDlqIndex = (topic: string) => {
     const bySet = new Float64Array(moduleSets.size())
     const byReplay = new Float64Array(65_536)
     const ages = new Float64Array(AGES.length)
-    const matched = new Uint32Array(size)
+    // failure times of the matching rows, for the timeline (its buckets depend on the oldest)
+    const matchedAt = new Float64Array(size)
     // the newest `limit` rows as [failedAt, row] pairs, newest first; rows are read newest
     // (last added) first, so the list fills early and older rows rarely get in
     const top: Array<number> = []
@@ -186,7 +188,7 @@ export const makeDlqIndex = (topic: string) => {
           if (modulesOk !== undefined && !modulesOk.has(modules[j] ?? 0)) continue
         }
         const i = ci * CHUNK + j
-        matched[total++] = i
+        matchedAt[total++] = at
         if (at < oldest) oldest = at
         if (at > newest) newest = at
         const age = now - at
@@ -228,8 +230,7 @@ export const makeDlqIndex = (topic: string) => {
     const frame = timelineFrame(total === 0 ? now : oldest, now)
     const counts = new Array<number>(frame.n).fill(0)
     for (let k = 0; k < total; k++) {
-      const i = matched[k] ?? 0
-      const b = frame.bucketOf(chunks[Math.floor(i / CHUNK)]?.failedAt[i % CHUNK] ?? now)
+      const b = frame.bucketOf(matchedAt[k] ?? now)
       counts[b] = (counts[b] ?? 0) + 1
     }
     return { stats, entries, ...frame.result(counts) }
@@ -277,40 +278,4 @@ const insertTop = (top: Array<number>, at: number, row: number, limit: number) =
   while (k > 0 && (top[k - 2] ?? 0) < at) k -= 2
   top.splice(k, 0, at, row)
   if (top.length > limit * 2) top.length = limit * 2
-}
-
-const BUCKETS = 48
-const SIZES = [1_000, 5_000, 10_000, 60_000, 300_000, 900_000, 3_600_000, 21_600_000, 86_400_000, 604_800_000]
-
-/** The buckets from `oldest` to now: at most BUCKETS of a round size. */
-export const timelineFrame = (oldest: number, now: number) => {
-  // at least a few buckets' worth of span, so a burst a second ago is not one lone bar
-  const span = Math.max(now - Math.min(oldest, now), 10_000)
-  const bucketMs = SIZES.find((s) => s * (BUCKETS - 1) >= span) ?? (SIZES.at(-1) as number)
-  const start = Math.floor((now - span) / bucketMs) * bucketMs
-  const n = Math.min(BUCKETS, Math.floor((now - start) / bucketMs) + 1)
-  return {
-    n,
-    bucketOf: (t: number) => Math.max(0, Math.min(n - 1, Math.floor((t - start) / bucketMs))),
-    result: (counts: ReadonlyArray<number>) => ({
-      timeline: counts.map((count, i) => ({ t: start + i * bucketMs, count })),
-      bucketMs
-    })
-  }
-}
-
-/** Counts per bucket from the oldest failure to now, in at most BUCKETS buckets of a round size. */
-export const timeline = (
-  times: ReadonlyArray<number>,
-  now: number
-): { timeline: ReadonlyArray<{ t: number; count: number }>; bucketMs: number } => {
-  let oldest = now
-  for (const t of times) if (t < oldest) oldest = t
-  const frame = timelineFrame(oldest, now)
-  const counts = new Array<number>(frame.n).fill(0)
-  for (const t of times) {
-    const i = frame.bucketOf(t)
-    counts[i] = (counts[i] ?? 0) + 1
-  }
-  return frame.result(counts)
 }

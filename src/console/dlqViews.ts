@@ -23,7 +23,7 @@ import { readDlq } from "../dlq/readDlq.ts"
 import { defaultRedactor, REDACTED, type Redactor, streamRedactor } from "../domain/redact.ts"
 import type { WebhookEvent } from "../domain/WebhookEvent.ts"
 import type { KafkaError } from "../kafka/KafkaError.ts"
-import { timeline } from "./DlqIndex.ts"
+import { timeline } from "./timeline.ts"
 
 /** `?webhook=a,b&reason=…&module=…&key=…&since=2h&until=…` → a filter, or why not. */
 export const filterFromQuery = (query: Readonly<Record<string, unknown>>, now: number): FilterParse => {

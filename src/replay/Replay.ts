@@ -32,8 +32,9 @@ import {
   transactionClient
 } from "../kafka/producer/TransactionalProducer.ts"
 import { committedOffsets, existingTopics, type PartitionRange, readTopic, topicOffsets } from "../kafka/TopicReader.ts"
+import { countReplays } from "./countReplays.ts"
 import { makeRateLimiter } from "./RateLimiter.ts"
-import { countEntry, makeReplayCounts, mayCount, type ReplayCounts } from "./ReplayCounts.ts"
+import type { ReplayCounts } from "./ReplayCounts.ts"
 import { decideReplay } from "./replayRecord.ts"
 
 export class ReplayError extends Schema.TaggedError<ReplayError>()("ReplayError", {
@@ -378,27 +379,6 @@ export const replay = (kafka: Kafka, options: ReplayOptions): Effect.Effect<Repl
           : Effect.fail(e)
     )
   )
-
-/**
- * The first pass of --max-replays: the replay count of every event replayed at least once,
- * over `ranges` (the whole DLQ). Only records whose header says they were replayed are parsed.
- */
-export const countReplays = (
-  kafka: Kafka,
-  topic: string,
-  ranges: ReadonlyArray<PartitionRange>
-): Effect.Effect<ReplayCounts, KafkaError> =>
-  Effect.suspend(() => {
-    const counts = makeReplayCounts()
-    return readTopic(kafka, { topic, ranges, clientGroupPrefix: "hookstream-replay-count" }).pipe(
-      Stream.runForEach((batch) =>
-        Effect.sync(() => {
-          for (const raw of batch.records) if (mayCount(raw)) countEntry(counts, decodeDlqEntry(raw))
-        })
-      ),
-      Effect.as(counts)
-    )
-  })
 
 /** What `replayUpdates` emits: progress reports, then the summary as the last element. */
 export type ReplayUpdate =
