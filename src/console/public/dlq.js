@@ -50,7 +50,10 @@ export const openRecord = async (at) => {
     ])
     return
   }
-  const failed = (r.result?.modules ?? []).filter((m) => m.status !== "succeeded")
+  // a step its `when` skipped did not fail
+  const failed = (r.result?.modules ?? []).filter(
+    (m) => m.status !== "succeeded" && !(m.status === "skipped" && m.error?.reason === "condition_false")
+  )
   body.innerHTML = `${kv([
     ["reason", `<span class="pill s-failed">${escapeHtml(r.reason)}</span>`],
     ["webhook", escapeHtml(r.webhook_id ?? "–")],
@@ -146,64 +149,6 @@ export const dlqView = () => {
           <td class="mono muted at">${escapeHtml(e.coordinate.split(":").slice(-2).join(":"))}</td></tr>`
         )
         .join("") || `<tr><td colspan="7" class="empty">no dead letters match</td></tr>`
-  }
-
-  const openRecord = async (at) => {
-    const body = byId("drawer-body")
-    byId("drawer").hidden = false
-    body.innerHTML = `<div class="muted">loading…</div>`
-    let view
-    try {
-      view = await api(`dlq/record?at=${encodeURIComponent(at)}`)
-    } catch (e) {
-      body.innerHTML = `<div class="error">${escapeHtml(e.message)}</div>`
-      return
-    }
-    const r = view.record
-    byId("drawer-title").textContent = r?.event_id ? `Dead letter ${r.event_id}` : "Dead letter"
-    if (r === undefined) {
-      body.innerHTML = kv([
-        ["at", escapeHtml(view.coordinate)],
-        ["problem", escapeHtml(view.problem)]
-      ])
-      return
-    }
-    const failed = (r.result?.modules ?? []).filter(
-      (m) => m.status !== "succeeded" && !(m.status === "skipped" && m.error?.reason === "condition_false")
-    )
-    body.innerHTML = `${kv([
-      ["reason", `<span class="pill s-failed">${escapeHtml(r.reason)}</span>`],
-      ["webhook", escapeHtml(r.webhook_id ?? "–")],
-      ["event id", `<span class="mono">${escapeHtml(r.event_id ?? "–")}</span>`],
-      ["failed at", escapeHtml(r.failed_at)],
-      [
-        "failed modules",
-        r.failed_modules.map((m) => `<span class="badge pill s-failed">${escapeHtml(m)}</span>`).join(" ") || "–"
-      ],
-      ["replay count", String(r.replay_count)],
-      [
-        "source",
-        `<span class="mono">${escapeHtml(`${r.source.topic}:${r.source.partition}:${r.source.offset}`)}</span>`
-      ],
-      ["DLQ record", `<span class="mono">${escapeHtml(view.coordinate)}</span>`],
-      ["key", `<span class="mono">${escapeHtml(view.key ?? "–")}</span>`]
-    ])}
-    ${r.error ? `<h3>Error</h3><div class="mod-fail">${escapeHtml(r.error.tag)} · ${escapeHtml(r.error.reason)}<br/><span class="muted">${escapeHtml(r.error.message)}</span></div>` : ""}
-    ${
-      failed.length
-        ? `<h3>Modules that did not succeed</h3>${failed
-            .map(
-              (
-                m
-              ) => `<div class="mod-fail"><b>${escapeHtml(m.id)}</b> <span class="muted">${escapeHtml(m.module)}</span>
-        <span class="pill s-${m.status}">${m.status}</span> <span class="muted">${m.attempts} attempt(s), ${Math.round(m.duration_ms)} ms</span>
-        ${m.error ? `<br/><span class="muted">${escapeHtml(m.error.reason)}: ${escapeHtml(m.error.message)}</span>` : ""}</div>`
-            )
-            .join("")}`
-        : ""
-    }
-    <h3>Original event <span class="muted">secrets redacted</span></h3>
-    <pre class="json">${escapeHtml(JSON.stringify(r.event, null, 2))}</pre>`
   }
 
   const replayDialog = async () => {
