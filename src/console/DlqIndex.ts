@@ -29,6 +29,8 @@ export interface IndexRow {
   readonly failedAt: number
   /** undefined: not a hookstream dead letter (see `problem`) */
   readonly reason: DlqReason | undefined
+  /** the dead letter's event id, as `dlq list` shows it */
+  readonly eventId: string | undefined
   /** the record's or its event's; undefined for an event without one */
   readonly webhookId: string | undefined
   readonly failedModules: ReadonlyArray<string>
@@ -62,6 +64,34 @@ export const keyHash = (text: string): number => {
   return 4294967296 * (2097151 & h2) + (h1 >>> 0)
 }
 
+/**
+ * Texts that are mostly distinct (event ids) packed as UTF-8 into 1 MiB pages: a row keeps
+ * where its text starts and how long it is (6 bytes) plus the bytes themselves, instead of a
+ * JS string each (~60 bytes for a ULID).
+ */
+const PAGE = 1 << 20
+const MAX_TEXT = 1_024
+const makeTextArena = () => {
+  const pages: Array<Buffer> = []
+  let used = PAGE
+  /** `[start, length]`; texts longer than MAX_TEXT bytes are cut (ids never are that long) */
+  const put = (text: string): readonly [number, number] => {
+    const bytes = Math.min(Buffer.byteLength(text), MAX_TEXT)
+    if (used + bytes > PAGE) {
+      pages.push(Buffer.allocUnsafe(PAGE))
+      used = 0
+    }
+    const page = pages.length - 1
+    const written = (pages[page] as Buffer).write(text, used, bytes, "utf8")
+    const start = page * PAGE + used
+    used += written
+    return [start, written]
+  }
+  const get = (start: number, length: number): string =>
+    pages[Math.floor(start / PAGE)]?.toString("utf8", start % PAGE, (start % PAGE) + length) ?? ""
+  return { put, get, bytes: () => pages.length * PAGE }
+}
+
 const makeInterner = (first: ReadonlyArray<string> = []) => {
   const ids = new Map<string, number>()
   const values: Array<string> = []
@@ -87,7 +117,10 @@ const makeChunk = () => ({
   modules: new Uint32Array(CHUNK),
   error: new Uint32Array(CHUNK),
   replay: new Uint16Array(CHUNK),
-  reason: new Uint8Array(CHUNK)
+  reason: new Uint8Array(CHUNK),
+  /** where the event id starts in the text arena, and its length in bytes (0: none) */
+  eventAt: new Uint32Array(CHUNK),
+  eventLength: new Uint16Array(CHUNK)
 })
 
 export interface IndexQuery {
@@ -109,6 +142,7 @@ export const makeDlqIndex = (topic: string) => {
   const moduleSets = makeInterner([""])
   const moduleLists: Array<ReadonlyArray<string>> = [[]]
   const errors = makeInterner(["", "(not kept in memory: open the record)"])
+  const eventIds = makeTextArena()
   /** per partition: rows below this offset were removed by retention */
   const low = new Map<number, number>()
 
@@ -129,6 +163,9 @@ export const makeDlqIndex = (topic: string) => {
     c.modules[at] = moduleSets.id(setKey)
     if (moduleSets.size() > before) moduleLists.push(set)
     c.replay[at] = Math.min(row.replayCount, 65_535)
+    const [eventAt, eventLength] = row.eventId === undefined ? [0, 0] : eventIds.put(row.eventId)
+    c.eventAt[at] = eventAt
+    c.eventLength[at] = eventLength
     c.error[at] =
       row.error === undefined
         ? NO_ERROR
@@ -245,11 +282,13 @@ export const makeDlqIndex = (topic: string) => {
     const failed_at = new Date(c?.failedAt[j] ?? 0).toISOString()
     if (reason === UNDECODABLE) return { coordinate, failed_at, failed_modules: [], problem: error }
     const webhook = c?.webhook[j] ?? 0
+    const eventLength = c?.eventLength[j] ?? 0
     return {
       coordinate,
       failed_at,
       reason: REASONS[reason] ?? "chain_failed",
       ...(webhook === 0 ? {} : { webhook_id: webhooks.values[webhook] ?? "" }),
+      ...(eventLength === 0 ? {} : { event_id: eventIds.get(c?.eventAt[j] ?? 0, eventLength) }),
       failed_modules: moduleLists[c?.modules[j] ?? 0] ?? [],
       replay_count: c?.replay[j] ?? 0,
       ...(error === "" ? {} : { error })
@@ -262,7 +301,7 @@ export const makeDlqIndex = (topic: string) => {
     query,
     size: () => size,
     /** bytes of the columns (chunks are allocated whole) */
-    bytes: () => chunks.length * CHUNK * (8 * 3 + 4 * 4 + 2 + 1)
+    bytes: () => chunks.length * CHUNK * (8 * 3 + 4 * 5 + 2 * 2 + 1) + eventIds.bytes()
   }
 }
 

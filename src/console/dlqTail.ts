@@ -13,7 +13,15 @@
 import { randomUUID } from "node:crypto"
 import { Effect, type Scope } from "effect"
 import type { Kafka } from "kafkajs"
-import { type DlqEntry, decodeDlqEntry, errorMessageOf, failedAtOf, keyText, webhookIdOf } from "../dlq/DlqEntry.ts"
+import {
+  type DlqEntry,
+  decodeDlqEntry,
+  errorMessageOf,
+  eventIdOf,
+  failedAtOf,
+  keyText,
+  webhookIdOf
+} from "../dlq/DlqEntry.ts"
 import { type DeadLetterRecord, DLQ_SCHEMA_ID, DlqReason } from "../domain/DeadLetterRecord.ts"
 import { decodeHeaders, type InputRecord } from "../kafka/InputRecord.ts"
 import { type KafkaError, toKafkaError } from "../kafka/KafkaError.ts"
@@ -30,6 +38,7 @@ const rowOf = (entry: DlqEntry): IndexRow => {
     offset: Number(entry.coordinate.offset),
     failedAt: failedAtOf(entry),
     reason: record?.reason,
+    eventId: eventIdOf(entry),
     webhookId: record === undefined ? undefined : webhookIdOf(entry),
     failedModules: record?.failed_modules ?? [],
     replayCount: record?.replay_count ?? 0,
