@@ -23,6 +23,16 @@ export interface CommitStats {
 
 export const makeStats = (): CommitStats => ({ commits: 0, committedOffsets: 0, failures: 0 })
 
+/** the commit went through: counted, the workers told, the records' waiters told */
+const applyCommitted = (transaction: InDoubt, stats: CommitStats) => {
+  stats.commits++
+  notifyDurable(transaction.records)
+  for (const m of transaction.moving) {
+    stats.committedOffsets += Math.max(0, m.offset - m.worker.committed)
+    m.worker.markCommitted(m.offset)
+  }
+}
+
 /** at-least-once: commit each partition's watermark if it moved */
 export const commitAtLeastOnce = (
   workers: ReadonlyArray<PartitionWorker>,
@@ -37,15 +47,8 @@ export const commitAtLeastOnce = (
     }
     if (moves.length === 0) return Effect.void
     return consumer.commit(moves.map((m) => ({ partition: m.worker.partition, offset: m.offset }))).pipe(
-      Effect.tap(() =>
-        Effect.sync(() => {
-          stats.commits++
-          for (const m of moves) {
-            stats.committedOffsets += m.offset - m.worker.committed
-            m.worker.markCommitted(m.offset)
-          }
-        })
-      ),
+      // the outcomes were acknowledged before: nothing to notify
+      Effect.tap(() => Effect.sync(() => applyCommitted({ moving: moves, records: [] }, stats))),
       Effect.tapError(() => Effect.sync(() => stats.failures++))
     )
   })
@@ -61,15 +64,6 @@ export interface ExactlyOnceState {
   /** the group's committed offsets, as read_committed readers see them */
   readonly committed: Effect.Effect<ReadonlyMap<number, number>, KafkaError>
   inDoubt: InDoubt | undefined
-}
-
-const applyCommitted = (transaction: InDoubt, stats: CommitStats) => {
-  stats.commits++
-  notifyDurable(transaction.records)
-  for (const m of transaction.moving) {
-    stats.committedOffsets += Math.max(0, m.offset - m.worker.committed)
-    m.worker.markCommitted(m.offset)
-  }
 }
 
 /**
