@@ -6,8 +6,11 @@
  * `hybrid` does both. With `upsert_key`, relational/hybrid rows are upserted on that column.
  */
 import { Schema } from "effect"
-import { rule, withDefault } from "./Checks.ts"
-import { JsonPointer, SqlIdentifier, SqlTableName } from "./Identifiers.ts"
+import { intBetween, rule, text, withDefault } from "./Checks.ts"
+import { connectionEntry } from "./ConnectionCommon.ts"
+import { Duration } from "./Duration.ts"
+import { JsonPointer, Port, SqlIdentifier, SqlTableName } from "./Identifiers.ts"
+import { Secret, secretMatching } from "./Secret.ts"
 
 export const SqlFieldType = Schema.Literals([
   "string",
@@ -120,3 +123,29 @@ export const sqlConnectionRules = rule<{
   }
   return undefined
 })
+
+/**
+ * A SQL connection entry: the same fields and rules for both databases, which differ in the
+ * URL schemes they take, their default port and their identifier length limits.
+ */
+export const sqlConnection = <T extends string>(
+  type: T,
+  options: {
+    readonly url: RegExp
+    readonly urlMessage: string
+    readonly port: number
+    readonly maxDatabase: number
+    readonly maxUser: number
+  }
+) =>
+  connectionEntry(type, {
+    connection_string: Schema.optionalKey(secretMatching((value) => options.url.test(value), options.urlMessage)),
+    host: Schema.optionalKey(text(253)),
+    port: withDefault(Port, options.port),
+    database: Schema.optionalKey(text(options.maxDatabase)),
+    user: Schema.optionalKey(text(options.maxUser)),
+    password: Schema.optionalKey(Secret),
+    ssl: withDefault(Schema.Boolean, false),
+    pool_size: withDefault(intBetween(1, 100), 10),
+    connect_timeout: withDefault(Duration({ min: 100, max: 60_000 }), "10s")
+  }).check(sqlConnectionRules)
