@@ -175,7 +175,7 @@ const startConsole = async (hub: LiveHub): Promise<Console> => {
     hub,
     kafka,
     topics,
-    streams: [],
+    streams: () => [],
     jobs: makeReplayJobs(kafka, topics, (effect) => Effect.runFork(effect)),
     runPromise: Effect.runPromise
   })

@@ -90,7 +90,7 @@ export const consoleCommand = Command.make(
       input: input.input
     }).pipe(Effect.catchTag("KafkaError", (e) => failed(`Kafka failed (${e.operation}: ${e.message})`)))
     const handler = yield* makeConsole(
-      { enabled: true, token: input.token, kafka, topics, streams: config.streams },
+      { enabled: true, token: input.token, kafka, topics, streams: () => config.streams },
       access,
       "standalone",
       hub

@@ -55,4 +55,8 @@ export interface LoadedConfig {
   readonly connections: Connections
   /** non-fatal notes (legacy values clamped into limits, ignored legacy keys) */
   readonly warnings: ReadonlyArray<ConfigIssue>
+  /** content hash of the files it was loaded from (configVersion.ts): in result records and /metrics */
+  readonly version: string
+  /** every file it was loaded from (what a reload watches) */
+  readonly files: ReadonlyArray<string>
 }

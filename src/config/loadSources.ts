@@ -6,6 +6,7 @@
 import { Result } from "effect"
 import { buildStream } from "./buildStream.ts"
 import { ConfigErrors, type ConfigIssue, sortIssues } from "./ConfigIssue.ts"
+import { configVersion } from "./configVersion.ts"
 import { deepFreeze } from "./deepFreeze.ts"
 import type { Env } from "./EnvSubstitution.ts"
 import { convertLegacy, isLegacyWebhooksFile } from "./legacy/convertLegacy.ts"
@@ -97,11 +98,18 @@ export const validateSources = (input: LoadInput): Validation => {
   }
 
   if (issues.length > 0) return { config: undefined, issues: sortIssues(issues), warnings: sortIssues(warnings) }
+  const read = [
+    ...input.streams,
+    ...(input.connections === undefined ? [] : [input.connections]),
+    ...(input.files ?? [])
+  ]
   const config: LoadedConfig = {
     streams: deepFreeze(streams),
     byWebhookId: new Map(streams.map((stream) => [stream.plan.webhookId, stream])),
     connections: new Map([...connections.connections].map(([name, entry]) => [name, deepFreeze(entry)])),
-    warnings: deepFreeze(sortIssues(warnings))
+    warnings: deepFreeze(sortIssues(warnings)),
+    version: configVersion(read),
+    files: read.map((source) => source.path)
   }
   return { config, issues: [], warnings: config.warnings }
 }

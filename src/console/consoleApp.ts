@@ -32,6 +32,7 @@ import type { Effect } from "effect"
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify"
 import type { Kafka } from "kafkajs"
 import { map, shareReplay } from "rxjs"
+import type { ReloadStatus } from "../config/ReloadStatus.ts"
 import type { StreamDefinition } from "../config/StreamDefinition.ts"
 import { parseCoordinate } from "../dlq/DlqEntry.ts"
 import { readAt } from "../dlq/readDlq.ts"
@@ -53,7 +54,10 @@ export interface ConsoleDeps {
   readonly hub: LiveHub
   readonly kafka: Kafka
   readonly topics: { readonly input: string; readonly results: string; readonly dlq: string }
-  readonly streams: ReadonlyArray<StreamDefinition>
+  /** the streams in use now (a reload changes them) */
+  readonly streams: () => ReadonlyArray<StreamDefinition>
+  /** the config's reload status, where the config reloads (`hookstream run`) */
+  readonly reload?: () => ReloadStatus
   readonly jobs: ReplayJobs
   /** the in-memory DLQ view (DlqIndex.ts, fed by dlqTail.ts); without it, DLQ views read the topic */
   readonly dlqIndex?: {
@@ -127,10 +131,38 @@ export interface ConsoleApp {
   readonly endStreams: () => void
 }
 
+/** The reload status as the page shows it (times as RFC 3339); `null` where the config does not reload. */
+const reloadView = (status: ReloadStatus | undefined) =>
+  status === undefined
+    ? null
+    : {
+        version: status.version,
+        generation: status.generation,
+        applied_at: new Date(status.appliedAt).toISOString(),
+        last_rejected:
+          status.lastRejected === undefined
+            ? null
+            : {
+                at: new Date(status.lastRejected.at).toISOString(),
+                why: status.lastRejected.why,
+                problems: status.lastRejected.problems
+              }
+      }
+
 export const makeConsoleApp = async (deps: ConsoleDeps): Promise<ConsoleApp> => {
   const files = staticFiles()
-  const redactorFor = streamRedactors(deps.streams)
-  const streams = deps.streams.map(streamView)
+  // views of the streams in use, made again only when a reload changed them
+  let viewed: ReadonlyArray<StreamDefinition> | undefined
+  let views: { streams: ReadonlyArray<ReturnType<typeof streamView>>; redactors: ReturnType<typeof streamRedactors> }
+  const current = () => {
+    const now = deps.streams()
+    if (now !== viewed) {
+      viewed = now
+      views = { streams: now.map(streamView), redactors: streamRedactors(now) }
+    }
+    return views
+  }
+  const redactorFor: ReturnType<typeof streamRedactors> = (webhookId) => current().redactors(webhookId)
   const app = Fastify({ logger: false })
   const live = new Set<ServerResponse>()
   // serialized once, shared: a hundred viewers cost one JSON.stringify a frame
@@ -174,7 +206,7 @@ export const makeConsoleApp = async (deps: ConsoleDeps): Promise<ConsoleApp> => 
   app.get("/console/api/info", async () => ({
     mode: deps.mode,
     topics: deps.topics,
-    streams: streams.length,
+    streams: current().streams.length,
     access: deps.access._tag === "Token" ? "token" : "open"
   }))
   // no HEAD: an event stream has no head of its own, and Node sends none until the body ends
@@ -187,7 +219,7 @@ export const makeConsoleApp = async (deps: ConsoleDeps): Promise<ConsoleApp> => 
       reply.raw.end()
     })
   })
-  app.get("/console/api/streams", async () => ({ streams }))
+  app.get("/console/api/streams", async () => ({ streams: current().streams, config: reloadView(deps.reload?.()) }))
 
   app.get<{ Querystring: Record<string, string> }>("/console/api/dlq", async (request, reply) => {
     const now = Date.now()

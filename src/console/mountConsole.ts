@@ -5,6 +5,7 @@
  */
 import { Effect, Fiber, Schedule } from "effect"
 import type { Kafka } from "kafkajs"
+import type { ReloadStatus } from "../config/ReloadStatus.ts"
 import type { StreamDefinition } from "../config/StreamDefinition.ts"
 import type { OpsServer } from "../observability/opsServer.ts"
 import { type ProcessorMetrics, processorMetrics } from "../processor/ProcessorMetrics.ts"
@@ -21,7 +22,10 @@ export interface ConsoleSettings {
   readonly token: string | undefined
   readonly kafka: Kafka
   readonly topics: ConsoleDeps["topics"]
-  readonly streams: ReadonlyArray<StreamDefinition>
+  /** the streams in use now (a reload changes them) */
+  readonly streams: () => ReadonlyArray<StreamDefinition>
+  /** the config's reload status, where the config reloads */
+  readonly reload?: () => ReloadStatus
 }
 
 /** The console's handler and hub for `access`, with replays forked in the caller's scope. */
@@ -69,6 +73,7 @@ export const makeConsole = Effect.fnUntraced(function* (
       kafka: settings.kafka,
       topics: settings.topics,
       streams: settings.streams,
+      ...(settings.reload === undefined ? {} : { reload: settings.reload }),
       jobs,
       runPromise
     })

@@ -32,6 +32,12 @@ export const ResultRecord = Schema.Struct({
   /** the input record's `x-correlation-id` header, when it had one */
   correlation_id: Schema.optionalKey(Schema.String),
   /** the W3C trace id the chain ran under, when tracing is on */
-  trace_id: Schema.optionalKey(Schema.String)
+  trace_id: Schema.optionalKey(Schema.String),
+  config_version: Schema.optionalKey(
+    Schema.String.annotate({
+      description:
+        "Content hash of the stream and connection files whose config ran the chain (hookstream_config_version on /metrics); changes with every applied reload"
+    })
+  )
 }).annotate({ title: "hookstream result record", description: "One per processed event, on the results topic" })
 export type ResultRecord = typeof ResultRecord.Type

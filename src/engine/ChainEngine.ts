@@ -25,19 +25,28 @@ export class ChainEngine extends Context.Service<
     /** a run that may hand congested steps off (`congestion: "defer"`) */
     readonly runDeferrable: (chain: BoundChain, input: DeferrableInput) => Effect.Effect<ChainRun>
     readonly guards: GuardRegistry
-    readonly sanitize: Sanitizer
+    /** the current sanitizer (it changes when a reload brings new connection secrets) */
+    readonly sanitize: () => Sanitizer
+    /** more secret values to mask from now on (a reloaded config's connections); the old ones stay masked */
+    readonly addSecrets: (secrets: ReadonlyArray<string>) => void
   }
 >()("hookstream/engine/ChainEngine") {
   static readonly make = (options: ChainEngineOptions = {}): ChainEngine["Service"] => {
     const guards = makeGuardRegistry()
-    const sanitize = makeSanitizer(options.secrets)
+    const secrets = new Set(options.secrets)
+    let sanitize = makeSanitizer([...secrets])
     return ChainEngine.of({
       bind: (plan, destinationFor) => bindChain(plan, destinationFor, guards),
       // without `defer` no step is ever deferred, so the run is settled
       run: (chain, input) => runChain(chain, input, sanitize) as Effect.Effect<ChainOutcome>,
       runDeferrable: (chain, input) => runChain(chain, input, sanitize),
       guards,
-      sanitize
+      sanitize: () => sanitize,
+      addSecrets: (more) => {
+        const before = secrets.size
+        for (const s of more) secrets.add(s)
+        if (secrets.size !== before) sanitize = makeSanitizer([...secrets])
+      }
     })
   }
 

@@ -146,12 +146,20 @@ export interface GuardRegistry {
   snapshot(): ReadonlyArray<GuardSnapshot>
 }
 
+const samePolicy = (a: GuardPolicy, b: GuardPolicy): boolean =>
+  a.maxInFlight === b.maxInFlight &&
+  a.maxQueued === b.maxQueued &&
+  a.failureThreshold === b.failureThreshold &&
+  a.cooldownMs === b.cooldownMs
+
 export const makeGuardRegistry = (): GuardRegistry => {
   const guards = new Map<string, Guard>()
   return {
     get(policy) {
       let guard = guards.get(policy.key)
-      if (guard === undefined) {
+      // a reload that changes a connection's limits gets a fresh guard; chains bound before it
+      // keep the old one until they finish (so for a moment both limits apply, each to its own chains)
+      if (guard === undefined || !samePolicy(guard.policy, policy)) {
         guard = makeGuard(policy)
         guards.set(policy.key, guard)
       }

@@ -56,7 +56,8 @@ export const resultRecord = (
   webhookId: string,
   outcome: ChainOutcome,
   meta: RecordMeta,
-  traceId?: string
+  traceId?: string,
+  configVersion?: string
 ): ResultRecord => {
   // built field by field: spreading optional fields in would copy the record per event
   const record: { -readonly [K in keyof ResultRecord]: ResultRecord[K] } = {
@@ -73,6 +74,7 @@ export const resultRecord = (
   }
   if (meta.correlationId !== undefined) record.correlation_id = meta.correlationId
   if (traceId !== undefined) record.trace_id = traceId
+  if (configVersion !== undefined) record.config_version = configVersion
   return record
 }
 

@@ -1,6 +1,7 @@
 /**
  * What handling a record needs: the streams, the engine, where outcomes go, and who is told.
  */
+import type { Effect } from "effect"
 import type { DlqReason } from "../domain/DeadLetterRecord.ts"
 import type { DeferralReason } from "../domain/DeferredRecord.ts"
 import type { ChainOutcome } from "../domain/Outcome.ts"
@@ -11,9 +12,21 @@ import type { ChainEngine } from "../engine/ChainEngine.ts"
 import type { OutcomeTopics } from "../outcomes/records.ts"
 import type { DeferralSettings } from "./deferOutcome.ts"
 
+/**
+ * The config a chain runs on, held for as long as it runs: a reload retires a config only
+ * after every chain that started on it has let go (LiveStreams.ts).
+ */
+export interface StreamLease {
+  readonly enter: () => void
+  readonly leave: Effect.Effect<void>
+}
+
 /** A stream ready to run: its bound chain and the limits applied before it runs. */
 export interface RunnableStream {
   readonly chain: BoundChain
+  /** the version of the config it was bound from (configVersion.ts), written into its result records */
+  readonly configVersion?: string
+  readonly lease?: StreamLease
   readonly maxPayloadBytes: number
   /** set when the stream asks for the payload to be redacted before modules see it */
   readonly payloadRedactor?: Redactor
@@ -30,8 +43,14 @@ export interface HandlerObserver {
   readonly deferred?: (webhookId: string, reason: DeferralReason, destinations: ReadonlyArray<string>) => void
 }
 
+/** The streams by webhook id: a Map, or the live table a reload swaps (LiveStreams.ts). */
+export interface StreamTable {
+  get(webhookId: string): RunnableStream | undefined
+  values(): Iterable<RunnableStream>
+}
+
 export interface HandlerContext {
-  readonly streams: ReadonlyMap<string, RunnableStream>
+  readonly streams: StreamTable
   readonly engine: ChainEngine["Service"]
   readonly topics: OutcomeTopics
   readonly now: () => number

@@ -27,7 +27,7 @@ import { makeOffsetsReader, type OffsetsReader } from "../kafka/OffsetsReader.ts
 import { ensureTopics, topicPartitions } from "../kafka/topics.ts"
 import { DeferralLedger } from "./DeferralLedger.ts"
 import { DeferredBacklog } from "./DeferredBacklog.ts"
-import type { RunnableStream } from "./HandlerContext.ts"
+import type { StreamTable } from "./HandlerContext.ts"
 import { deferredLaneKey, handleDeferred } from "./handleDeferred.ts"
 import { handleRecord } from "./handleRecord.ts"
 import { makeInputProgress } from "./InputProgress.ts"
@@ -62,7 +62,7 @@ const partitionerFor = (partitions: number) => {
 
 export const startProcessor = (
   kafka: Kafka,
-  streams: ReadonlyMap<string, RunnableStream>,
+  streams: StreamTable,
   engine: ChainEngine["Service"],
   options: ProcessorOptions
 ): Effect.Effect<RunningProcessor, KafkaError | Error, Scope.Scope> =>
@@ -108,13 +108,14 @@ export const startProcessor = (
     )
     durableThrough = input.durableThrough
     const backlog = new DeferredBacklog()
-    const labels = circuitLabels(streams)
     const detachBacklog = metrics.attach({
-      oldestDeferred: () =>
-        backlog.snapshot().flatMap((b) => {
+      oldestDeferred: () => {
+        const labels = circuitLabels(streams)
+        return backlog.snapshot().flatMap((b) => {
           const l = labels.get(b.destination)
           return l === undefined ? [] : [{ ...l, deferredAt: b.oldest, held: b.count }]
         })
+      }
     })
     yield* Effect.addFinalizer(() => Effect.sync(detachBacklog))
     const drain = yield* startProcessorLoop(

@@ -12,7 +12,8 @@ import { streamRedactor } from "../domain/redact.ts"
 import type { ChainEngine } from "../engine/ChainEngine.ts"
 import type { Destination, DestinationSpec } from "../modules/Destination.ts"
 import { isModuleName, loadDestination } from "../modules/registry.ts"
-import type { RunnableStream } from "./handleRecord.ts"
+import { DestinationPool } from "./DestinationPool.ts"
+import type { RunnableStream, StreamLease } from "./HandlerContext.ts"
 
 export class StartupError extends Error {
   override readonly name = "StartupError"
@@ -32,11 +33,25 @@ export const connectionSecrets = (config: LoadedConfig): ReadonlyArray<string> =
   return out
 }
 
-export const bindStreams = (
+/** One config bound: its streams, and the pool clients it holds (released when it retires). */
+export interface BoundConfig {
+  readonly streams: ReadonlyMap<string, RunnableStream>
+  readonly clientIds: ReadonlyArray<string>
+}
+
+/**
+ * Binds every stream of `config` to clients from `pool` (one per connection, or per module
+ * kind without one). On failure the clients it took are given back, so a config that cannot
+ * be bound leaves the pool as it was.
+ */
+export const bindConfig = (
   config: LoadedConfig,
-  engine: ChainEngine["Service"]
-): Effect.Effect<ReadonlyMap<string, RunnableStream>, StartupError | DestinationError, Scope.Scope> =>
-  Effect.gen(function* () {
+  engine: ChainEngine["Service"],
+  pool: DestinationPool,
+  lease?: StreamLease
+): Effect.Effect<BoundConfig, StartupError | DestinationError> => {
+  const taken = new Map<string, { readonly id: string; readonly destination: Destination }>()
+  const bind = Effect.gen(function* () {
     // a module's runtime, and its driver, is imported here, only for the modules the streams use
     const specFor = Effect.fnUntraced(function* (step: ModulePlan) {
       const name = step.module
@@ -51,18 +66,17 @@ export const bindStreams = (
           )
       })
     })
-    const clients = new Map<string, Destination>()
     const clientFor = Effect.fnUntraced(function* (step: ModulePlan) {
       const key = step.connection === undefined ? `module:${step.module}` : `connection:${step.connection}`
-      const existing = clients.get(key)
-      if (existing !== undefined) return existing
+      const existing = taken.get(key)
+      if (existing !== undefined) return existing.destination
       const spec = yield* specFor(step)
       const connection: Connection | undefined =
         step.connection === undefined ? undefined : config.connections.get(step.connection)
-      const destination = yield* spec.make(connection)
-      clients.set(key, destination)
+      const client = yield* pool.acquire(key, connection, spec.make(connection))
+      taken.set(key, client)
       yield* Effect.logDebug("destination client ready", { module: step.module, connection: step.connection ?? "-" })
-      return destination
+      return client.destination
     })
 
     const streams = new Map<string, RunnableStream>()
@@ -76,10 +90,30 @@ export const bindStreams = (
       const chain = engine.bind(stream.plan, (step) => bound.get(step.id) as Destination)
       streams.set(stream.plan.webhookId, {
         chain,
+        configVersion: config.version,
         maxPayloadBytes: stream.maxPayloadBytes,
+        ...(lease === undefined ? {} : { lease }),
         ...(stream.redaction.payload ? { payloadRedactor: settings.redactor } : {}),
         ...(stream.payloadContract === undefined ? {} : { payloadContract: stream.payloadContract })
       })
     }
-    return streams
+    return { streams, clientIds: [...taken.values()].map((c) => c.id) }
+  })
+  return bind.pipe(
+    Effect.onError(() => Effect.forEach([...taken.values()], (c) => pool.release(c.id), { discard: true }))
+  )
+}
+
+/**
+ * The config bound once, for what never reloads (tests, benches, `hookstream test`): the
+ * clients close with the caller's scope.
+ */
+export const bindStreams = (
+  config: LoadedConfig,
+  engine: ChainEngine["Service"]
+): Effect.Effect<ReadonlyMap<string, RunnableStream>, StartupError | DestinationError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const pool = new DestinationPool()
+    yield* Effect.addFinalizer(() => pool.closeAll())
+    return (yield* bindConfig(config, engine, pool)).streams
   })

@@ -98,38 +98,41 @@ export const handleDeferred = (
             )
     const view = eventView(fiber, originalMeta(record, deferred))
     const ids = { eventId: deferred.event_id, webhookId: deferred.webhook_id }
-    const stream = ctx.streams.get(deferred.webhook_id)
-    if (stream === undefined) {
-      const message = `no stream has webhook_id '${deferred.webhook_id}' (it was removed after the event was deferred)`
-      return rejectEvent(ctx, view, "unknown_webhook", refusal("unknown_webhook", message), deferred.event, ids).pipe(
-        Effect.map(finish)
-      )
-    }
-    const known = new Set(stream.chain.plan.modules.map((m) => m.id))
-    const onlyModules = new Set(deferred.remaining.filter((id) => known.has(id)))
-    if (onlyModules.size === 0) {
-      const message = `the deferred modules ${deferred.remaining.join(",")} are no longer in stream '${deferred.webhook_id}'`
-      return rejectEvent(ctx, view, "invalid_event", refusal("unknown_modules", message), deferred.event, ids).pipe(
-        Effect.map(finish)
-      )
-    }
     const { source } = deferred
     const gate =
       source.topic === ctx.inputTopic ? ctx.progress.passed(source.partition, Number(source.offset)) : Effect.void
     const notBefore = Date.parse(deferred.not_before)
     const release = ctx.backlog.hold(deferred.destinations, Date.parse(deferred.deferred_at))
+    // the stream is looked up when the chain can run, not before its wait: a reload meanwhile
+    // gives it the config of that moment, as for any event that starts then
+    const run = Effect.suspend(() => {
+      const stream = ctx.streams.get(deferred.webhook_id)
+      if (stream === undefined) {
+        const message = `no stream has webhook_id '${deferred.webhook_id}' (it was removed after the event was deferred)`
+        return rejectEvent(ctx, view, "unknown_webhook", refusal("unknown_webhook", message), deferred.event, ids)
+      }
+      const known = new Set(stream.chain.plan.modules.map((m) => m.id))
+      const onlyModules = new Set(deferred.remaining.filter((id) => known.has(id)))
+      if (onlyModules.size === 0) {
+        const message = `the deferred modules ${deferred.remaining.join(",")} are no longer in stream '${deferred.webhook_id}'`
+        return rejectEvent(ctx, view, "invalid_event", refusal("unknown_modules", message), deferred.event, ids)
+      }
+      const chain = runEvent(ctx, view, {
+        event: deferred.event,
+        ids,
+        stream,
+        onlyModules,
+        prior: deferred.prior,
+        startedAt: Date.parse(deferred.started_at)
+      })
+      const lease = stream.lease
+      if (lease === undefined) return chain
+      lease.enter()
+      return Effect.ensuring(chain, lease.leave)
+    })
     return gate.pipe(
       Effect.andThen(Effect.suspend(() => Effect.sleep(Math.max(0, notBefore - ctx.now())))),
-      Effect.andThen(
-        runEvent(ctx, view, {
-          event: deferred.event,
-          ids,
-          stream,
-          onlyModules,
-          prior: deferred.prior,
-          startedAt: Date.parse(deferred.started_at)
-        })
-      ),
+      Effect.andThen(run),
       Effect.map(finish),
       Effect.ensuring(Effect.sync(release))
     )

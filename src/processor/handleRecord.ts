@@ -20,7 +20,7 @@ import type { HandlerContext } from "./HandlerContext.ts"
 import { runEvent } from "./runEvent.ts"
 
 export { recordMeta } from "./EventView.ts"
-export type { HandlerContext, HandlerObserver, RunnableStream } from "./HandlerContext.ts"
+export type { HandlerContext, HandlerObserver, RunnableStream, StreamTable } from "./HandlerContext.ts"
 
 const decodeEvent = Schema.decodeUnknownExit(WebhookEvent)
 const isWebhookEvent = Schema.is(WebhookEvent)
@@ -119,5 +119,9 @@ export const handleRecord = (
         )
       }
     }
-    return runEvent(ctx, view, { event, ids, stream, onlyModules, behindSlow })
+    const run = runEvent(ctx, view, { event, ids, stream, onlyModules, behindSlow })
+    const lease = stream.lease
+    if (lease === undefined) return run
+    lease.enter()
+    return Effect.ensuring(run, lease.leave)
   })

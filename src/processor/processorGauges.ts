@@ -10,7 +10,7 @@
 import { Effect } from "effect"
 import type { CircuitState, GuardRegistry } from "../engine/Guard.ts"
 import type { InputConsumer } from "../kafka/InputConsumer.ts"
-import type { RunnableStream } from "./handleRecord.ts"
+import type { StreamTable } from "./HandlerContext.ts"
 
 export interface LagTracker {
   readonly observeHigh: (partition: number, highWatermark: number) => void
@@ -56,7 +56,7 @@ export interface CircuitLabels {
  * the connection's name); one without is guarded per step (`<webhook>/<module id>`), which
  * then stands in as its connection label. Both are bounded by the loaded files.
  */
-export const circuitLabels = (streams: ReadonlyMap<string, RunnableStream>): ReadonlyMap<string, CircuitLabels> => {
+export const circuitLabels = (streams: StreamTable): ReadonlyMap<string, CircuitLabels> => {
   const labels = new Map<string, CircuitLabels>()
   for (const stream of streams.values()) {
     for (const step of stream.chain.steps) {
@@ -67,21 +67,26 @@ export const circuitLabels = (streams: ReadonlyMap<string, RunnableStream>): Rea
   return labels
 }
 
+/** labels of the streams run now: read at every scrape, so a reload's connections show up (and removed ones go) */
 export const circuitStates =
-  (labels: ReadonlyMap<string, CircuitLabels>, guards: GuardRegistry) =>
-  (): ReadonlyArray<CircuitLabels & { readonly state: CircuitState }> =>
-    guards.snapshot().flatMap((g) => {
+  (streams: StreamTable, guards: GuardRegistry) =>
+  (): ReadonlyArray<CircuitLabels & { readonly state: CircuitState }> => {
+    const labels = circuitLabels(streams)
+    return guards.snapshot().flatMap((g) => {
       const l = labels.get(g.key)
       return l === undefined ? [] : [{ ...l, state: g.state }]
     })
+  }
 
 /** Per destination: in flight, waiting for a slot, and the circuit's state. */
 export const destinationStates =
-  (labels: ReadonlyMap<string, CircuitLabels>, guards: GuardRegistry) => (): ReadonlyArray<DestinationState> =>
-    guards.snapshot().flatMap((g) => {
+  (streams: StreamTable, guards: GuardRegistry) => (): ReadonlyArray<DestinationState> => {
+    const labels = circuitLabels(streams)
+    return guards.snapshot().flatMap((g) => {
       const l = labels.get(g.key)
       return l === undefined ? [] : [{ ...l, state: g.state, inFlight: g.inFlight, queued: g.queued }]
     })
+  }
 
 export interface DestinationState extends CircuitLabels {
   readonly state: CircuitState
@@ -90,7 +95,7 @@ export interface DestinationState extends CircuitLabels {
 }
 
 /** The gauges of the destinations the streams use (once per process, whatever runs them). */
-export const destinationGauges = (streams: ReadonlyMap<string, RunnableStream>, guards: GuardRegistry) => {
-  const labels = circuitLabels(streams)
-  return { circuits: circuitStates(labels, guards), destinations: destinationStates(labels, guards) }
-}
+export const destinationGauges = (streams: StreamTable, guards: GuardRegistry) => ({
+  circuits: circuitStates(streams, guards),
+  destinations: destinationStates(streams, guards)
+})

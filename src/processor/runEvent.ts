@@ -88,7 +88,8 @@ export const runEvent = (
       outcome: decoded.prior === undefined ? outcome : withPrior(stream, outcome, decoded.prior, decoded.startedAt),
       eventTrace,
       inbound: inbound !== undefined,
-      debug: view.debug
+      debug: view.debug,
+      configVersion: stream.configVersion
     })
   // the filter decides on the input path (a replay decides again); the deferred path runs what passed
   const filter = stream.chain.plan.filter

@@ -41,6 +41,8 @@ export interface SettleInput {
   readonly inbound: boolean
   /** log at debug level for every event */
   readonly debug: boolean
+  /** the config the chain ran on */
+  readonly configVersion: string | undefined
 }
 
 export const settleOutcome = (ctx: HandlerContext, input: SettleInput): Effect.Effect<ReadonlyArray<OutputRecord>> => {
@@ -49,7 +51,7 @@ export const settleOutcome = (ctx: HandlerContext, input: SettleInput): Effect.E
   // the records continue the chain's span when one was recorded
   const trace = outcome.trace ?? eventTrace
   const m = trace === undefined || (outcome.trace === undefined && input.inbound) ? meta : withTrace(meta, trace)
-  const result = resultRecord(ids.eventId, ids.webhookId, outcome, m, trace?.traceId)
+  const result = resultRecord(ids.eventId, ids.webhookId, outcome, m, trace?.traceId, input.configVersion)
   const out = resultOutput(ctx.topics, result, m)
   const reason = chainDlqReason(outcome)
   if (reason === undefined && !input.debug) return Effect.succeed([out])

@@ -41,7 +41,7 @@ const mount = async (access: Exclude<ConsoleAccess, { _tag: "Disabled" }>): Prom
     hub: makeLiveHub(),
     kafka,
     topics,
-    streams: [],
+    streams: () => [],
     jobs: makeReplayJobs(kafka, topics, (effect) => Effect.runFork(effect)),
     runPromise: Effect.runPromise
   })
