@@ -35,7 +35,7 @@ export const watchConfig = (
   options: ConfigWatchOptions = {}
 ): Effect.Effect<ConfigWatch, never, Scope.Scope> =>
   Effect.acquireRelease(
-    Effect.sync(() => {
+    Effect.promise(async () => {
       const debounceMs = options.debounceMs ?? DEFAULT_RELOAD_DEBOUNCE_MS
       let timer: ReturnType<typeof setTimeout> | undefined
       let firstChange: string | undefined
@@ -65,6 +65,8 @@ export const watchConfig = (
             })
       watcher?.on("all", (_event, path) => changed(path))
       watcher?.on("error", (error) => options.onError?.(error instanceof Error ? error.message : String(error)))
+      // changes are reported from the end of the initial scan on: wait for it, so none made after start is missed
+      if (watcher !== undefined) await new Promise<void>((resolve) => watcher.once("ready", () => resolve()))
       const add = (more: ReadonlyArray<string>) => {
         const fresh = more.filter((p) => !watched.has(p))
         for (const p of fresh) watched.add(p)
