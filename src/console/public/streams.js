@@ -8,8 +8,23 @@ const retryText = (r) =>
     ? "no retry"
     : `${r.maxAttempts} attempts · backoff ${fmtMs(r.initialDelayMs)}→${fmtMs(r.maxDelayMs)} ×${r.multiplier}${r.jitter ? " jitter" : ""}`
 
+// the config's reload status: which version runs, and the last reload that did not take effect
+const configStatus = (config) => {
+  if (!config) return ""
+  const rejected = config.last_rejected
+  const line = `<div class="muted config-line">config <b class="mono" id="config-version">${escapeHtml(config.version)}</b> · applied ${escapeHtml(new Date(config.applied_at).toLocaleString())}${config.generation > 1 ? ` · ${config.generation - 1} reload${config.generation === 2 ? "" : "s"} since start` : ""}</div>`
+  // a rejection older than the config in use was followed by a good reload: no longer news
+  if (!rejected || Date.parse(rejected.at) < Date.parse(config.applied_at)) return line
+  return `${line}<div class="error config-rejected" id="config-rejected">last reload rejected at ${escapeHtml(new Date(rejected.at).toLocaleString())} (${escapeHtml(rejected.why)}); the config above keeps running:
+    <ul>${rejected.problems.map((p) => `<li>${escapeHtml(p)}</li>`).join("")}</ul></div>`
+}
+
+/** how often the streams view asks again (a reload changes the streams and the status) */
+const REFRESH_MS = 5_000
+
 export const streamsView = () => {
   let streams = []
+  let config = null
   let modules = {}
   let circuits = []
 
@@ -45,6 +60,7 @@ export const streamsView = () => {
   }
 
   const render = () => {
+    document.getElementById("config-status").innerHTML = configStatus(config)
     const el = document.getElementById("streams")
     if (streams.length === 0) {
       el.innerHTML = `<div class="card empty">no streams loaded</div>`
@@ -73,11 +89,18 @@ export const streamsView = () => {
       .join("")
   }
 
+  const load = async () => {
+    const answer = await api("streams")
+    streams = answer.streams
+    config = answer.config ?? null
+    render()
+  }
+  setInterval(() => {
+    if (!document.getElementById("view-streams").hidden) load().catch(() => undefined)
+  }, REFRESH_MS)
+
   return {
-    load: async () => {
-      streams = (await api("streams")).streams
-      render()
-    },
+    load,
     onFrame: (frame) => {
       modules = frame.modules
       circuits = frame.gauges.circuits
