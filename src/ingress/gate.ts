@@ -47,7 +47,7 @@ export const makeGate = (options: GateOptions) => {
     return undefined
   }
 
-  return (stream: StreamIngress) => (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+  return (stream: StreamIngress, request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     if (headerCount(request.raw.rawHeaders) > options.maxHeaders) {
       options.reject(reply, { code: 431 })
       return

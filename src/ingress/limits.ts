@@ -1,6 +1,6 @@
 /**
- * What a request body and its headers may be. Body size is fastify's `bodyLimit` per route
- * (413); these are the checks after it: the media type (JSON, or raw bytes where the stream
+ * What a request body and its headers may be. Body size is the stream's limit (readBody.ts,
+ * 413); these are the checks after it: the media type (JSON, or raw bytes where the stream
  * allows them, else 415), UTF-8, JSON validity and nesting depth (400), and the header count (431;
  * total header bytes are Node's `maxHeaderSize`, also 431).
  */

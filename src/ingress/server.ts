@@ -1,8 +1,13 @@
 /**
  * The HTTP front door: `POST /webhooks/:webhook_id` answers 202 `{ "event_id": … }` only
- * once Kafka has acknowledged the event. fastify does the HTTP: one route per served stream
- * with that stream's body limit (413), raw bodies as Buffers (signatures are checked over
+ * once Kafka has acknowledged the event. fastify does the HTTP: one route for every stream,
+ * raw bodies as Buffers read up to the stream's body limit (413; signatures are checked over
  * the exact bytes received), Node's header-size limit (431).
+ *
+ * The streams served can be swapped while the server runs (`serve`, a reload). A request
+ * looks its stream up once, when it arrives, and keeps that compilation to the end: a request
+ * in flight finishes with the auth, limits and payload contract it started with, requests
+ * arriving after the swap get the new ones. Connections are untouched by a swap.
  *
  * A request goes through, in order:
  *   404  no served stream has this id (or another method/path)
@@ -15,7 +20,7 @@
  *        inFlight.ts), or the ingress is shutting down, with Retry-After
  *   408  the request (headers and body) did not arrive within the request timeout; the
  *        connection is closed and the slot freed
- *   413  body over the stream's max_payload_size (fastify, before buffering it all)
+ *   413  body over the stream's max_payload_size (read no further than the limit: readBody.ts)
  *   401  HMAC signature (github, stripe, standard_webhooks) over the raw body
  *   415  not JSON and the stream does not allow raw bodies
  *   400  not UTF-8, invalid JSON, or nested deeper than 50
@@ -28,7 +33,6 @@
  */
 import { randomUUID } from "node:crypto"
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { STATUS_CODES } from "node:http"
 import type { Socket } from "node:net"
 import { Cause, Effect, Exit, Schema, type Scope } from "effect"
 import Fastify, { type FastifyReply, type FastifyRequest } from "fastify"
@@ -44,6 +48,8 @@ import { kafkaKeyFrom } from "./kafkaKey.ts"
 import { isJsonMediaType, parseJsonBody } from "./limits.ts"
 import { inFlightGauge, produceUnsettledTotal, requestDuration, requestsTotal } from "./metrics.ts"
 import { WEBHOOK_PATH_PREFIX } from "./paths.ts"
+import { readBody } from "./readBody.ts"
+import { clientErrorHandler, errorBody, send } from "./replies.ts"
 import type { StreamIngress } from "./streamIngress.ts"
 
 export class IngressServerError extends Schema.TaggedError<IngressServerError>()("IngressServerError", {
@@ -54,6 +60,7 @@ export class IngressServerError extends Schema.TaggedError<IngressServerError>()
 export interface IngressServerOptions {
   readonly host: string
   readonly port: number
+  /** the streams served at start */
   readonly streams: ReadonlyArray<StreamIngress>
   readonly producer: EventProducer
   /** requests in flight plus records still settling with the producer */
@@ -80,6 +87,8 @@ export interface IngressServer {
   readonly port: number
   readonly inFlight: () => number
   readonly closing: () => boolean
+  /** serve these streams from now on, in one step (requests already in flight keep theirs) */
+  readonly serve: (streams: ReadonlyArray<StreamIngress>) => void
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
@@ -92,13 +101,6 @@ interface RequestState {
   slot: Slot | undefined
 }
 
-const send = (reply: FastifyReply, code: number, body: Record<string, unknown>, retryAfter?: number) => {
-  if (retryAfter !== undefined) reply.header("retry-after", String(retryAfter))
-  return reply.code(code).send(body)
-}
-
-const errorBody = (code: number) => ({ error: (STATUS_CODES[code] ?? "error").toLowerCase() })
-
 export const makeIngressServer = (
   options: IngressServerOptions
 ): Effect.Effect<IngressServer, IngressServerError, Scope.Scope> =>
@@ -109,11 +111,13 @@ export const makeIngressServer = (
     const runPromiseExit = Effect.runPromiseExitWith(context)
     const now = options.now ?? Date.now
     const { producer } = options
-    const inFlight: InFlight = makeInFlight(
-      options.maxInFlight,
-      options.streams.map((s) => s.webhookId),
-      (n) => inFlightGauge.set(n)
-    )
+    const byId = (list: ReadonlyArray<StreamIngress>) => new Map(list.map((s) => [s.webhookId, s]))
+    let streams: ReadonlyMap<string, StreamIngress> = byId(options.streams)
+    const inFlight: InFlight = makeInFlight(options.maxInFlight, [...streams.keys()], (n) => inFlightGauge.set(n))
+    const serve = (next: ReadonlyArray<StreamIngress>) => {
+      streams = byId(next)
+      inFlight.serve([...streams.keys()])
+    }
     const states = new WeakMap<IncomingMessage, RequestState>()
     /** the latest response on each connection: a timeout after its head went out must not write another */
     const responses = new WeakMap<Socket, ServerResponse>()
@@ -133,29 +137,15 @@ export const makeIngressServer = (
       requestTimeout,
       return503OnClosing: true,
       forceCloseConnections: "idle",
-      // routes without a limit of their own (unknown paths) read no body worth the name
-      bodyLimit: 1024,
-      clientErrorHandler: (error: NodeJS.ErrnoException, socket: Socket) => {
-        if (error.code === "ECONNRESET" || socket.destroyed) return
-        // answered already (a 503 or 401 before the body came in): only close
-        if (responses.get(socket)?.headersSent === true) {
-          socket.destroy(error)
-          return
-        }
-        const code = error.code === "HPE_HEADER_OVERFLOW" ? 431 : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400
-        requestsTotal.inc({ webhook_id: "", code: String(code) })
-        const body = JSON.stringify(errorBody(code))
-        if (socket.writable)
-          socket.write(
-            `HTTP/1.1 ${code} ${STATUS_CODES[code]}\r\nContent-Length: ${body.length}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`
-          )
-        socket.destroy(error)
-      }
+      clientErrorHandler: clientErrorHandler(responses)
     })
 
-    // Every body arrives as the exact bytes sent; the media type is judged in the handler.
+    // Every body arrives as the exact bytes sent, up to its stream's limit; the media type is
+    // judged in the handler. (No stream: no body, though onRequest has answered those already.)
     app.removeAllContentTypeParsers()
-    app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body))
+    app.addContentTypeParser("*", (request: FastifyRequest, payload: IncomingMessage) =>
+      readBody(payload, request.headers["content-length"], states.get(request.raw)?.stream.maxPayloadBytes ?? 0)
+    )
 
     app.setErrorHandler((error: { statusCode?: number; message?: string }, _request, reply) => {
       const code = typeof error.statusCode === "number" && error.statusCode >= 400 ? error.statusCode : 500
@@ -198,7 +188,9 @@ export const makeIngressServer = (
       }
     })
 
-    const accept = (stream: StreamIngress) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const accept = async (request: FastifyRequest, reply: FastifyReply) => {
+      const stream = states.get(request.raw)?.stream
+      if (stream === undefined) return send(reply, 404, errorBody(404))
       const headers = request.headers
       const body = Buffer.isBuffer(request.body) ? request.body : EMPTY
       const received = now()
@@ -255,17 +247,19 @@ export const makeIngressServer = (
       return send(reply, 503, { error: "kafka unavailable", event_id: eventId }, options.retryAfterSeconds)
     }
 
-    for (const stream of options.streams) {
-      const gated = gate(stream)
-      app.post(`${WEBHOOK_PATH_PREFIX}${stream.webhookId}`, {
-        bodyLimit: stream.maxPayloadBytes,
-        onRequest: (request, reply, done) => {
-          states.set(request.raw, { stream, slot: undefined })
-          gated(request, reply, done)
-        },
-        handler: accept(stream)
-      })
-    }
+    app.post<{ Params: { webhook_id: string } }>(`${WEBHOOK_PATH_PREFIX}:webhook_id`, {
+      onRequest: (request, reply, done) => {
+        // the one lookup of this request's stream: whatever a reload does later, it keeps this one
+        const stream = streams.get(request.params.webhook_id)
+        if (stream === undefined) {
+          send(reply, 404, errorBody(404))
+          return
+        }
+        states.set(request.raw, { stream, slot: undefined })
+        gate(stream, request, reply, done)
+      },
+      handler: accept
+    })
 
     const port = yield* Effect.acquireRelease(
       Effect.tryPromise({
@@ -289,5 +283,5 @@ export const makeIngressServer = (
     )
 
     const host = options.host.includes(":") ? `[${options.host}]` : options.host
-    return { url: `http://${host}:${port}`, port, inFlight: inFlight.count, closing: () => closing }
+    return { url: `http://${host}:${port}`, port, inFlight: inFlight.count, closing: () => closing, serve }
   })

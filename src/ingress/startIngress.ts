@@ -3,6 +3,10 @@
  * producer, then the HTTP server. Closing the scope releases them in reverse: the HTTP
  * server stops accepting and finishes the requests in flight, the producer settles what it
  * holds and disconnects, the ops server goes last (so /readyz says "shutting down" meanwhile).
+ *
+ * `reload` swaps the streams served for those of a new, already validated config, in one step:
+ * requests in flight finish on the streams they started with (see server.ts), the producer
+ * and the connections stay.
  */
 import { Effect, type Scope } from "effect"
 import type { Kafka } from "kafkajs"
@@ -11,8 +15,9 @@ import type { ProducerClient } from "../kafka/producer/ProducerDriver.ts"
 import { makeOpsServer, type OpsServer, type OpsServerError } from "../observability/opsServer.ts"
 import { makeEventProducer } from "./EventProducer.ts"
 import { WEBHOOK_PATH_PREFIX } from "./paths.ts"
+import { compileServedStreams } from "./servedStreams.ts"
 import { type IngressServerError, makeIngressServer } from "./server.ts"
-import { compileStreamIngress, type StreamIngress } from "./streamIngress.ts"
+import type { StreamIngress } from "./streamIngress.ts"
 
 export interface IngressOptions {
   readonly topic: string
@@ -38,10 +43,22 @@ export interface IngressOptions {
 export interface RunningIngress {
   readonly url: string
   readonly port: number
-  /** the webhook ids served, each at `<url>/webhooks/<id>` */
+  /** the webhook ids served now, each at `<url>/webhooks/<id>` (a getter: a reload changes them) */
   readonly webhookIds: ReadonlyArray<string>
   readonly inFlight: () => number
+  /**
+   * Serve the streams of `config` (validated already) from now on, swapped in one step: a
+   * stream whose rate_limit (jwt) settings are unchanged keeps its limiter (JWKS cache).
+   */
+  readonly reload: (config: LoadedConfig) => Effect.Effect<void>
 }
+
+const warnOpen = (webhookIds: ReadonlyArray<string>) =>
+  Effect.forEach(
+    webhookIds,
+    (id) => Effect.logWarning(`ingress: stream '${id}' accepts webhooks without any authentication`),
+    { discard: true }
+  )
 
 export const startIngress = Effect.fnUntraced(function* (
   config: LoadedConfig,
@@ -49,12 +66,9 @@ export const startIngress = Effect.fnUntraced(function* (
   options: IngressOptions
 ): Effect.fn.Return<RunningIngress, IngressServerError, Scope.Scope> {
   const now = options.now ?? Date.now
-  const streams = config.streams.flatMap((s): Array<StreamIngress> => {
-    const compiled = compileStreamIngress(s, now)
-    return compiled === undefined ? [] : [compiled]
-  })
-  for (const s of streams.filter((s) => !s.authenticated))
-    yield* Effect.logWarning(`ingress: stream '${s.webhookId}' accepts webhooks without any authentication`)
+  const initial = compileServedStreams(config, now)
+  let streams: ReadonlyArray<StreamIngress> = initial.streams
+  yield* warnOpen(initial.newlyOpen)
 
   const producer = yield* makeEventProducer(kafka, {
     topic: options.topic,
@@ -90,7 +104,29 @@ export const startIngress = Effect.fnUntraced(function* (
       return undefined
     }
   })
-  return { url: server.url, port: server.port, webhookIds: streams.map((s) => s.webhookId), inFlight: server.inFlight }
+  const reload = (next: LoadedConfig): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      // compiled and swapped synchronously: two reloads cannot interleave, nor a request see half of one
+      const served = compileServedStreams(next, now, streams)
+      server.serve(served.streams)
+      streams = served.streams
+      const changes = [
+        ...(served.added.length === 0 ? [] : [`added ${served.added.join(", ")}`]),
+        ...(served.removed.length === 0 ? [] : [`removed ${served.removed.join(", ")}`])
+      ]
+      return Effect.logInfo(
+        `ingress: reloaded; serving ${streams.length} stream(s)${changes.length === 0 ? "" : ` (${changes.join("; ")})`}`
+      ).pipe(Effect.andThen(warnOpen(served.newlyOpen)))
+    })
+  return {
+    url: server.url,
+    port: server.port,
+    get webhookIds() {
+      return streams.map((s) => s.webhookId)
+    },
+    inFlight: server.inFlight,
+    reload
+  }
 })
 
 /** The ops server, falling back to a free port when asked and the port is taken. */

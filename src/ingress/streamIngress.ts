@@ -4,7 +4,15 @@
  * `ingress:` section that is `enabled` are served; every other id answers 404 (a stream
  * without the section takes events from Kafka producers only; `ingress: {}` opts in without
  * auth, which the ingress logs as a warning).
+ *
+ * A reload compiles every stream again, handing over the previous compilation's state that is
+ * worth keeping (`CarriedState`): the rate limiter's buckets (a reload must not hand out a
+ * fresh burst) and the JWT check with its cached JWKS (a reload must not refetch it). Each is
+ * kept only while the settings it was built from are equal by value (`Equal.equals` is
+ * structural on the frozen config data and compares `Redacted` secrets by their value).
  */
+import { Equal } from "effect"
+import type { JwtAuthConfig } from "../config/JwtAuth.ts"
 import type { StreamDefinition } from "../config/StreamDefinition.ts"
 import type { PayloadContract } from "../domain/PayloadContract.ts"
 import { makeApiKeyCheck } from "./auth/apiKey.ts"
@@ -14,7 +22,7 @@ import { type HmacCheck, makeHmacCheck, makeHmacHeaderCheck } from "./auth/hmac.
 import { type JwtCheck, makeJwtCheck } from "./auth/jwt.ts"
 import { headerValue, type RequestHeaders } from "./headers.ts"
 import { makeIpAllowlist } from "./ipAllowlist.ts"
-import { makeRateLimiter, type RateDecision } from "./rateLimiter.ts"
+import { makeRateLimiter, type RateDecision, type RateLimiter } from "./rateLimiter.ts"
 
 /** What is known of a request before its body is read. */
 export interface RequestHead {
@@ -43,11 +51,31 @@ export interface StreamIngress {
   /** the stream's payload_schema: a JSON payload that does not match is answered 422 */
   readonly payloadContract: PayloadContract | undefined
   readonly rateLimit: (ip: string | undefined) => RateDecision
+  /** what the next reload keeps if the settings it was built from did not change */
+  readonly carried: CarriedState
 }
+
+type RateLimitConfig = NonNullable<NonNullable<StreamDefinition["ingress"]>["rate_limit"]>
+
+export interface CarriedState {
+  readonly rateLimit: { readonly settings: RateLimitConfig; readonly limiter: RateLimiter } | undefined
+  readonly jwt: { readonly settings: JwtAuthConfig; readonly check: JwtCheck } | undefined
+}
+
+const reuse = <C extends { readonly settings: unknown }>(
+  previous: C | undefined,
+  settings: C["settings"],
+  make: () => C
+): C => (previous !== undefined && Equal.equals(previous.settings, settings) ? previous : make())
 
 const ALLOWED: RateDecision = { allowed: true }
 
-export const compileStreamIngress = (stream: StreamDefinition, now: () => number): StreamIngress | undefined => {
+/** `previous`: the state of this stream's current compilation, on a reload */
+export const compileStreamIngress = (
+  stream: StreamDefinition,
+  now: () => number,
+  previous?: CarriedState
+): StreamIngress | undefined => {
   const ingress = stream.ingress
   if (ingress === undefined || !ingress.enabled) return undefined
   const { auth } = ingress
@@ -57,10 +85,22 @@ export const compileStreamIngress = (stream: StreamDefinition, now: () => number
   const apiKey = auth.api_key === undefined ? undefined : makeApiKeyCheck(auth.api_key)
   const signatureHeader = auth.hmac === undefined ? undefined : makeHmacHeaderCheck(auth.hmac)
   const limit = ingress.rate_limit
-  const limiter =
-    limit === undefined
-      ? undefined
-      : makeRateLimiter({ perSecond: limit.per_second, burst: limit.burst ?? Math.ceil(limit.per_second), now })
+  const jwt = auth.jwt
+  const carried: CarriedState = {
+    rateLimit:
+      limit === undefined
+        ? undefined
+        : reuse(previous?.rateLimit, limit, () => ({
+            settings: limit,
+            limiter: makeRateLimiter({
+              perSecond: limit.per_second,
+              burst: limit.burst ?? Math.ceil(limit.per_second),
+              now
+            })
+          })),
+    jwt: jwt === undefined ? undefined : reuse(previous?.jwt, jwt, () => ({ settings: jwt, check: makeJwtCheck(jwt) }))
+  }
+  const limiter = carried.rateLimit?.limiter
   return {
     webhookId: stream.plan.webhookId,
     maxPayloadBytes: stream.maxPayloadBytes,
@@ -72,6 +112,7 @@ export const compileStreamIngress = (stream: StreamDefinition, now: () => number
       bearer !== undefined ||
       basic !== undefined ||
       apiKey !== undefined ||
+      jwt !== undefined ||
       auth.hmac !== undefined,
     checkHead: ({ headers, ip: address, url }) => {
       const authorization = headerValue(headers, "authorization")
@@ -85,11 +126,12 @@ export const compileStreamIngress = (stream: StreamDefinition, now: () => number
       ]
       return results.every(Boolean)
     },
-    verifyToken: auth.jwt === undefined ? undefined : makeJwtCheck(auth.jwt),
+    verifyToken: carried.jwt?.check,
     secretHeaders: new Set(auth.api_key?.header === undefined ? [] : [auth.api_key.header.toLowerCase()]),
     checkBody: auth.hmac === undefined ? undefined : makeHmacCheck(auth.hmac),
     payloadContract: stream.payloadContract,
     rateLimit:
-      limiter === undefined ? () => ALLOWED : (address) => limiter.take(limit?.per_ip === true ? (address ?? "") : "")
+      limiter === undefined ? () => ALLOWED : (address) => limiter.take(limit?.per_ip === true ? (address ?? "") : ""),
+    carried
   }
 }

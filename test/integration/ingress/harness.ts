@@ -30,6 +30,10 @@ export interface TestIngress {
   readonly opsUrl: string
   readonly kafka: Kafka
   readonly inFlight: () => number
+  /** the webhook ids served now */
+  readonly webhookIds: () => ReadonlyArray<string>
+  /** serve another (valid) config from now on */
+  readonly reload: (config: LoadedConfig) => Promise<void>
   /** POST /webhooks/<id> */
   readonly post: (
     webhookId: string,
@@ -68,6 +72,8 @@ export const startTestIngress = async (
       opsUrl: ops.url,
       kafka,
       inFlight: ingress.inFlight,
+      webhookIds: () => ingress.webhookIds,
+      reload: (next) => Effect.runPromise(ingress.reload(next)),
       post: (webhookId, init) =>
         fetch(`${ingress.url}/webhooks/${webhookId}`, {
           method: "POST",
