@@ -18,6 +18,7 @@ import type { OpsServer } from "../observability/opsServer.ts"
 import { parseDuration } from "../schema/Duration.ts"
 import { awaitBrokers, chooseBrokers } from "./brokers.ts"
 import { CliExit, EXIT_FAILURE, usageError } from "./CliExit.ts"
+import { startConfigReload } from "./configReload.ts"
 import { kafkaWithReadiness } from "./kafkaReadiness.ts"
 import { loadConfigOrExit, streamPaths } from "./loadConfigOrExit.ts"
 import { runFlags } from "./run.ts"
@@ -30,6 +31,7 @@ export const ingressFlags = {
   input: runFlags.input,
   streams: runFlags.streams,
   connections: runFlags.connections,
+  watch: runFlags.watch,
   instanceId: runFlags.instanceId,
   producerClient: runFlags.producerClient,
   host: withEnv(
@@ -204,6 +206,14 @@ export const startIngressCommand = Effect.fn("ingress.start")(function* (
     retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)),
     portFallback
   }).pipe(Effect.catchTag("IngressServerError", (e) => fail(e.message)))
+  // a change to the streams' ingress sections takes effect without dropping a connection
+  yield* startConfigReload({
+    component: "ingress",
+    source: { paths: streamPaths(input.streams), connections: input.connections },
+    initial: config,
+    watch: input.watch,
+    apply: (next) => Effect.as(ingress.reload(next), { served: ingress.webhookIds })
+  })
   return { url: ingress.url, opsUrl: ops.url, webhookIds: ingress.webhookIds, ops } satisfies IngressStarted
 })
 
@@ -213,6 +223,7 @@ export const defaultIngressInput = (overrides: Partial<IngressInput> = {}): Ingr
   input: DEFAULT_INPUT_TOPIC,
   streams: DEFAULT_STREAMS_DIR,
   connections: "",
+  watch: true,
   instanceId: hostname(),
   producerClient: DEFAULT_PRODUCER_CLIENT,
   host: "0.0.0.0",
