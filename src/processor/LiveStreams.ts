@@ -37,7 +37,8 @@ export interface SwapReport {
 
 const DRAIN_POLL_MS = 50
 
-const newLease = (): { readonly lease: StreamLease; readonly count: { inFlight: number } } => {
+/** A config's lease and the count of chains holding it (what `run` gives every stream; benches use it too). */
+export const newLease = (): { readonly lease: StreamLease; readonly count: { inFlight: number } } => {
   const count = { inFlight: 0 }
   return {
     count,
@@ -45,9 +46,10 @@ const newLease = (): { readonly lease: StreamLease; readonly count: { inFlight: 
       enter: () => {
         count.inFlight++
       },
-      leave: Effect.sync(() => {
+      leaving: (records) => {
         count.inFlight--
-      })
+        return records
+      }
     }
   }
 }
@@ -147,10 +149,13 @@ export class LiveStreams implements StreamTable {
     return drained.pipe(
       Effect.tap((finished) =>
         finished._tag === "None"
-          ? Effect.logWarning("config reload: chains of the old config still running at the drain timeout", {
-              version: old.version,
-              running: old.lease.inFlight
-            })
+          ? Effect.logWarning(
+              "config reload: chains of the old config still running (or interrupted) at the drain timeout",
+              {
+                version: old.version,
+                running: old.lease.inFlight
+              }
+            )
           : Effect.void
       ),
       Effect.andThen(Effect.forEach(old.clientIds, (id) => pool.release(id), { discard: true })),

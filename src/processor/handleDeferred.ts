@@ -128,7 +128,7 @@ export const handleDeferred = (
       const lease = stream.lease
       if (lease === undefined) return chain
       lease.enter()
-      return Effect.ensuring(chain, lease.leave)
+      return Effect.map(chain, lease.leaving)
     })
     return gate.pipe(
       Effect.andThen(Effect.suspend(() => Effect.sleep(Math.max(0, notBefore - ctx.now())))),

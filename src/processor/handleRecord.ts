@@ -123,5 +123,5 @@ export const handleRecord = (
     const lease = stream.lease
     if (lease === undefined) return run
     lease.enter()
-    return Effect.ensuring(run, lease.leave)
+    return Effect.map(run, lease.leaving)
   })

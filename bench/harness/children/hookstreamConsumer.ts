@@ -14,6 +14,7 @@ import { makeKafka } from "../../../src/kafka/kafkaClient.ts"
 import type { Destination } from "../../../src/modules/Destination.ts"
 import { loadDestination } from "../../../src/modules/registry.ts"
 import type { RunnableStream } from "../../../src/processor/handleRecord.ts"
+import { newLease } from "../../../src/processor/LiveStreams.ts"
 import { startProcessor } from "../../../src/processor/Processor.ts"
 import { childReporter, childSettings } from "../childProtocol.ts"
 
@@ -56,8 +57,17 @@ const program = Effect.gen(function* () {
     maxParallel: modules.length,
     modules
   }
+  // with a config lease and version, as `hookstream run` binds every stream (LiveStreams.ts)
   const streams = new Map<string, RunnableStream>([
-    ["bench", { chain: engine.bind(plan, () => destination), maxPayloadBytes: 1_048_576 }]
+    [
+      "bench",
+      {
+        chain: engine.bind(plan, () => destination),
+        maxPayloadBytes: 1_048_576,
+        configVersion: "0123456789ab",
+        lease: newLease().lease
+      }
+    ]
   ])
   const kafka = makeKafka({ brokers: settings.brokers, clientId: "bench-hookstream", logLevel: logLevel.ERROR })
   const processor = yield* startProcessor(kafka, streams, engine, {
