@@ -35,6 +35,7 @@ let failing = true
 let child: ChildProcess | undefined
 let output = ""
 let consoleUrl = ""
+let streamsDir = ""
 let browser: Browser | undefined
 let page: Page
 let producer: Producer
@@ -144,6 +145,7 @@ describe.skipIf(skipped !== undefined)(`operator console${skipped === undefined 
     })
     await new Promise<void>((resolve) => sink.listen(0, "127.0.0.1", resolve))
     const dir = mkdtempSync(join(tmpdir(), "hs-console-"))
+    streamsDir = dir
     streamFiles(dir, (sink.address() as AddressInfo).port)
 
     child = spawn(
@@ -378,5 +380,29 @@ describe.skipIf(skipped !== undefined)(`operator console${skipped === undefined 
     expect(await page.content()).not.toContain(SECRET)
     expect((await fetch(`${consoleUrl}api/event?id=`)).status).toBe(400)
     await page.click("#drawer-close")
+  })
+
+  it("shows a rejected reload and why in the Streams view; a valid one changes the streams drawn", async () => {
+    await page.click("nav a[data-view=streams]")
+    const version = await page.locator("#config-version").textContent()
+    expect(version).toMatch(/^[0-9a-f]{12}$/)
+    // an edit that does not validate: the old config keeps running, the page says so
+    writeFileSync(join(streamsDir, "refunds.yaml"), "id: refunds\nchain:\n  - module: htp\n")
+    await waitFor(() => output.includes("config reload rejected"), {
+      timeoutMs: 30_000,
+      description: () => `the rejected reload in the output:\n${output.slice(-2_000)}`
+    })
+    const rejected = page.locator("#config-rejected")
+    await rejected.waitFor({ timeout: 15_000 })
+    expect(await rejected.textContent()).toContain("refunds.yaml:chain.0.module: unknown module 'htp'")
+    expect(await page.locator("#config-version").textContent()).toBe(version)
+    expect(await page.locator(".stream[data-stream=refunds]").count()).toBe(0)
+    await shot("reload-rejected", false)
+    // fixed: applied, drawn, and the red box goes (the rejection is older than the config in use)
+    writeFileSync(join(streamsDir, "refunds.yaml"), "id: refunds\nchain:\n  - module: log\n    id: note\n")
+    await page.locator(".stream[data-stream=refunds]").waitFor({ timeout: 30_000 })
+    expect(await page.locator("#config-rejected").count()).toBe(0)
+    expect(await page.locator("#config-version").textContent()).not.toBe(version)
+    expect(output).toContain('"msg":"config reloaded"')
   })
 })
