@@ -58,12 +58,13 @@ export interface DeferrableInput extends Omit<ChainInput, "congestion"> {
 export const bindChain = (
   plan: ChainPlan,
   destinationFor: (step: ModulePlan) => Destination,
-  guards: GuardRegistry
+  guards: GuardRegistry,
+  targetOf?: (step: ModulePlan) => string | undefined
 ): BoundChain => {
   const steps = plan.modules.map((step) => ({
     plan: step,
     destination: destinationFor(step),
-    guard: guards.get(step.guard)
+    guard: guards.get(step.guard, targetOf?.(step))
   }))
   return {
     plan,

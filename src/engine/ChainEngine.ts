@@ -19,7 +19,12 @@ export interface ChainEngineOptions {
 export class ChainEngine extends Context.Service<
   ChainEngine,
   {
-    readonly bind: (plan: ChainPlan, destinationFor: (step: ModulePlan) => Destination) => BoundChain
+    /** `targetOf`: what each step's guard protects (a settings fingerprint): a changed target gets a fresh guard */
+    readonly bind: (
+      plan: ChainPlan,
+      destinationFor: (step: ModulePlan) => Destination,
+      targetOf?: (step: ModulePlan) => string | undefined
+    ) => BoundChain
     /** a run that defers nothing (`congestion` is not `defer`): always a settled outcome */
     readonly run: (chain: BoundChain, input: ChainInput) => Effect.Effect<ChainOutcome>
     /** a run that may hand congested steps off (`congestion: "defer"`) */
@@ -36,7 +41,7 @@ export class ChainEngine extends Context.Service<
     const secrets = new Set(options.secrets)
     let sanitize = makeSanitizer([...secrets])
     return ChainEngine.of({
-      bind: (plan, destinationFor) => bindChain(plan, destinationFor, guards),
+      bind: (plan, destinationFor, targetOf) => bindChain(plan, destinationFor, guards, targetOf),
       // without `defer` no step is ever deferred, so the run is settled
       run: (chain, input) => runChain(chain, input, sanitize) as Effect.Effect<ChainOutcome>,
       runDeferrable: (chain, input) => runChain(chain, input, sanitize),

@@ -142,7 +142,12 @@ export const makeGuard = (policy: GuardPolicy): Guard => {
 
 /** One guard per key for the life of the process (or of a test). */
 export interface GuardRegistry {
-  get(policy: GuardPolicy): Guard
+  /**
+   * The guard of `policy.key`. `target` names what the guard protects (a fingerprint of the
+   * connection's or step's settings): a reload that points the key somewhere else gets a fresh
+   * guard, so a circuit the old host opened does not refuse the new one.
+   */
+  get(policy: GuardPolicy, target?: string): Guard
   snapshot(): ReadonlyArray<GuardSnapshot>
 }
 
@@ -153,18 +158,17 @@ const samePolicy = (a: GuardPolicy, b: GuardPolicy): boolean =>
   a.cooldownMs === b.cooldownMs
 
 export const makeGuardRegistry = (): GuardRegistry => {
-  const guards = new Map<string, Guard>()
+  const guards = new Map<string, { readonly guard: Guard; readonly target: string | undefined }>()
   return {
-    get(policy) {
-      let guard = guards.get(policy.key)
-      // a reload that changes a connection's limits gets a fresh guard; chains bound before it
-      // keep the old one until they finish (so for a moment both limits apply, each to its own chains)
-      if (guard === undefined || !samePolicy(guard.policy, policy)) {
-        guard = makeGuard(policy)
-        guards.set(policy.key, guard)
-      }
+    get(policy, target) {
+      const entry = guards.get(policy.key)
+      // a reload that changes a connection's limits or target gets a fresh guard; chains bound
+      // before it keep the old one until they finish (for a moment both apply, each to its own chains)
+      if (entry !== undefined && entry.target === target && samePolicy(entry.guard.policy, policy)) return entry.guard
+      const guard = makeGuard(policy)
+      guards.set(policy.key, { guard, target })
       return guard
     },
-    snapshot: () => Array.from(guards.values(), (g) => g.snapshot())
+    snapshot: () => Array.from(guards.values(), (e) => e.guard.snapshot())
   }
 }

@@ -33,9 +33,12 @@ const canonical = (value: unknown): string => {
   return JSON.stringify(value) ?? "undefined"
 }
 
-/** Equal for connections with equal settings (secrets included), different otherwise; no secret is readable from it. */
-export const connectionFingerprint = (connection: Connection | undefined): string =>
-  connection === undefined ? "-" : createHash("sha256").update(canonical(connection)).digest("hex").slice(0, 16)
+/** Equal for equal settings (secrets included), different otherwise; no secret is readable from it. */
+export const settingsFingerprint = (settings: unknown): string =>
+  settings === undefined ? "-" : createHash("sha256").update(canonical(settings)).digest("hex").slice(0, 16)
+
+/** A connection's fingerprint: what tells a changed connection from an unchanged one. */
+export const connectionFingerprint = (connection: Connection | undefined): string => settingsFingerprint(connection)
 
 export class DestinationPool {
   readonly #entries = new Map<string, Entry>()

@@ -12,7 +12,7 @@ import { streamRedactor } from "../domain/redact.ts"
 import type { ChainEngine } from "../engine/ChainEngine.ts"
 import type { Destination, DestinationSpec } from "../modules/Destination.ts"
 import { isModuleName, loadDestination } from "../modules/registry.ts"
-import { DestinationPool } from "./DestinationPool.ts"
+import { connectionFingerprint, DestinationPool, settingsFingerprint } from "./DestinationPool.ts"
 import type { RunnableStream, StreamLease } from "./HandlerContext.ts"
 
 export class StartupError extends Error {
@@ -87,7 +87,15 @@ export const bindConfig = (
         const client = yield* clientFor(step)
         bound.set(step.id, (yield* specFor(step)).forStream?.(client, settings) ?? client)
       }
-      const chain = engine.bind(stream.plan, (step) => bound.get(step.id) as Destination)
+      // a breaker belongs to where it points: a connection's settings, or a step's own (its URL)
+      const chain = engine.bind(
+        stream.plan,
+        (step) => bound.get(step.id) as Destination,
+        (step) =>
+          step.connection === undefined
+            ? settingsFingerprint(step.config)
+            : connectionFingerprint(config.connections.get(step.connection))
+      )
       streams.set(stream.plan.webhookId, {
         chain,
         configVersion: config.version,

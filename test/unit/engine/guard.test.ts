@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import { ChainEngine } from "../../../src/engine/ChainEngine.ts"
-import { makeGuard } from "../../../src/engine/Guard.ts"
+import { makeGuard, makeGuardRegistry } from "../../../src/engine/Guard.ts"
 import { fail, flaky, simulatedDestination, succeed } from "../../../src/streamTests/SimulatedDestination.ts"
 import { chain, harness, input } from "./fixtures.ts"
 
@@ -129,4 +129,30 @@ describe("per-connection concurrency limit", () => {
       assert.strictEqual(out.modules[0]?.attempts, 2)
     })
   )
+})
+
+describe("GuardRegistry (a reload's guards)", () => {
+  it("keeps a key's guard, its open circuit included, while its limits and target stay the same", () => {
+    const registry = makeGuardRegistry()
+    const first = registry.get(policy, "host-a")
+    for (let i = 0; i < policy.failureThreshold; i++) first.onUnhealthy(first.admit(0), 0)
+    assert.strictEqual(first.snapshot().state, "open")
+    assert.strictEqual(registry.get({ ...policy }, "host-a"), first)
+    assert.strictEqual(registry.snapshot().length, 1)
+  })
+
+  it("gives a fresh guard when the key points elsewhere or its limits change: the old host's open circuit does not refuse the new one", () => {
+    const registry = makeGuardRegistry()
+    const old = registry.get(policy, "host-a")
+    for (let i = 0; i < policy.failureThreshold; i++) old.onUnhealthy(old.admit(0), 0)
+    const moved = registry.get(policy, "host-b")
+    assert.notStrictEqual(moved, old)
+    assert.strictEqual(moved.snapshot().state, "closed")
+    assert.strictEqual(moved.admit(0), "pass")
+    const wider = registry.get({ ...policy, maxInFlight: 8 }, "host-b")
+    assert.notStrictEqual(wider, moved)
+    assert.strictEqual(wider.snapshot().maxInFlight, 8)
+    // one guard per key in the gauges: the replaced ones are gone from the registry
+    assert.strictEqual(registry.snapshot().length, 1)
+  })
 })

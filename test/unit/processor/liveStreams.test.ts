@@ -92,7 +92,7 @@ describe("LiveStreams", () => {
       yield* advance(DRAIN_MS / 2)
       assert.deepStrictEqual(live.openClients(), [LOG, FILE], "the old config's client is open while its chain runs")
 
-      yield* lease.leave
+      yield* Effect.sync(() => lease.leaving(undefined))
       yield* advance(1_000)
       assert.deepStrictEqual(live.openClients(), [LOG], "retired once the chain let go")
     }).pipe(Effect.scoped)
