@@ -24,7 +24,10 @@ import { spanContextOf } from "../domain/TraceContext.ts"
 import { expressionContext } from "../expressions/expressionContext.ts"
 import type { BoundChain, BoundStep, DeferrableInput } from "./BoundChain.ts"
 import { finishedWithin } from "./exitWithin.ts"
-import { moduleOutcome, newStepState, runImmediateSteps, runStep, type StepContext, type StepState } from "./runStep.ts"
+import { runImmediateSteps } from "./runImmediateSteps.ts"
+import { runStep } from "./runStep.ts"
+import type { StepContext } from "./StepContext.ts"
+import { moduleOutcome, newStepState, type StepState } from "./StepState.ts"
 import { chainSpanName, chainSpanOptions, endChainSpan, NO_STACK } from "./spans.ts"
 
 /** Failure value that stops a fail-fast parallel group; never escapes this file. */

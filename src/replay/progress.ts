@@ -1,5 +1,5 @@
 /** Rates and ETA of a replay, from its progress reports. Pure. */
-import type { ReplayProgress } from "./Replay.ts"
+import type { ReplayProgress } from "./ReplaySummary.ts"
 
 /** per second over the whole run so far (0 before any time passed) */
 export const ratePerSecond = (count: number, elapsedMs: number): number =>

@@ -11,6 +11,11 @@ import { describe, expect, it } from "vitest"
 const perEventFiles = [
   "src/engine/runChain.ts",
   "src/engine/runStep.ts",
+  "src/engine/runImmediateSteps.ts",
+  "src/engine/attemptExit.ts",
+  "src/engine/classifyAttempt.ts",
+  "src/engine/deliveryOf.ts",
+  "src/engine/StepState.ts",
   "src/engine/exitWithin.ts",
   "src/engine/stepExpressions.ts",
   "src/expressions/celCondition.ts",

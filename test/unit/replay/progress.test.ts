@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { countsBlock, formatDurationShort, progressLine, scanLine, table } from "../../../src/cli/render.ts"
 import { etaMs, fraction, ratePerSecond } from "../../../src/replay/progress.ts"
-import { planRanges } from "../../../src/replay/Replay.ts"
+import { planRanges } from "../../../src/replay/ReplayPlan.ts"
 
 const progress = {
   dryRun: false,
