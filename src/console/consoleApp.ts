@@ -45,7 +45,7 @@ import { eventQuery, eventTrailView } from "./eventViews.ts"
 import { HISTORY, type LiveHub } from "./LiveHub.ts"
 import type { ReplayJobs, ReplayRequest } from "./ReplayJobs.ts"
 import { streamEvents } from "./sse.ts"
-import { streamView } from "./streamViews.ts"
+import { reloadView, streamView } from "./streamViews.ts"
 
 export interface ConsoleDeps {
   readonly access: ConsoleAccess
@@ -130,24 +130,6 @@ export interface ConsoleApp {
   /** ends the open live streams: a server closing waits for its connections, and these never end by themselves */
   readonly endStreams: () => void
 }
-
-/** The reload status as the page shows it (times as RFC 3339); `null` where the config does not reload. */
-const reloadView = (status: ReloadStatus | undefined) =>
-  status === undefined
-    ? null
-    : {
-        version: status.version,
-        generation: status.generation,
-        applied_at: new Date(status.appliedAt).toISOString(),
-        last_rejected:
-          status.lastRejected === undefined
-            ? null
-            : {
-                at: new Date(status.lastRejected.at).toISOString(),
-                why: status.lastRejected.why,
-                problems: status.lastRejected.problems
-              }
-      }
 
 export const makeConsoleApp = async (deps: ConsoleDeps): Promise<ConsoleApp> => {
   const files = staticFiles()

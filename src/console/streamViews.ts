@@ -5,6 +5,7 @@
  * renders a secret. Pure.
  */
 
+import type { ReloadStatus } from "../config/ReloadStatus.ts"
 import type { StreamDefinition } from "../config/StreamDefinition.ts"
 import type { RetryPolicy } from "../domain/ChainPlan.ts"
 
@@ -61,3 +62,21 @@ export const streamView = (stream: StreamDefinition): StreamView => {
     }))
   }
 }
+
+/** The reload status as the page shows it (times as RFC 3339); `null` where the config does not reload. */
+export const reloadView = (status: ReloadStatus | undefined) =>
+  status === undefined
+    ? null
+    : {
+        version: status.version,
+        generation: status.generation,
+        applied_at: new Date(status.appliedAt).toISOString(),
+        last_rejected:
+          status.lastRejected === undefined
+            ? null
+            : {
+                at: new Date(status.lastRejected.at).toISOString(),
+                why: status.lastRejected.why,
+                problems: status.lastRejected.problems
+              }
+      }
