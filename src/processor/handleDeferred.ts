@@ -117,6 +117,7 @@ export const handleDeferred = (
         const message = `the deferred modules ${deferred.remaining.join(",")} are no longer in stream '${deferred.webhook_id}'`
         return rejectEvent(ctx, view, "invalid_event", refusal("unknown_modules", message), deferred.event, ids)
       }
+      const gone = deferred.remaining.filter((id) => !known.has(id))
       const chain = runEvent(ctx, view, {
         event: deferred.event,
         ids,
@@ -125,10 +126,22 @@ export const handleDeferred = (
         prior: deferred.prior,
         startedAt: Date.parse(deferred.started_at)
       })
+      // a reload removed some of the steps it was deferred for: said, not skipped silently
+      const told =
+        gone.length === 0
+          ? chain
+          : Effect.andThen(
+              Effect.logWarning("deferred steps no longer in the stream (removed by a reload) are not run", {
+                webhook_id: deferred.webhook_id,
+                event_id: deferred.event_id,
+                modules: gone
+              }),
+              chain
+            )
       const lease = stream.lease
-      if (lease === undefined) return chain
+      if (lease === undefined) return told
       lease.enter()
-      return Effect.map(chain, lease.leaving)
+      return Effect.map(told, lease.leaving)
     })
     return gate.pipe(
       Effect.andThen(Effect.suspend(() => Effect.sleep(Math.max(0, notBefore - ctx.now())))),
