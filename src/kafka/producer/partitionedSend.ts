@@ -17,10 +17,17 @@
  * So a call carries one partition: one leader, whatever moves, and a retry resends exactly
  * what failed, with the same sequence numbers, to the partition's leader of the moment.
  * Partitions with a single replica never change leader: those of one broker share a call (a
- * one-node cluster sends as before, one request per batch). The calls run side by side and
- * settle together: a caller that aborts the transaction on a failure must not do so while
- * another of its requests is still in flight.
+ * one-node cluster sends as before, one request per batch).
+ *
+ * The calls run one after another, so a failure leaves no request in flight behind it when
+ * the caller aborts the transaction. (Side by side they were no faster: each call's
+ * AddPartitionsToTxn meets the others' at the transaction coordinator, which answers all but
+ * one CONCURRENT_TRANSACTIONS.) The cost, on a replicated cluster only: a round trip to the
+ * coordinator and one to the leader per partition in every send, where KafkaJS made one per
+ * leader, in parallel. rolling_restart's results partitions saw a transaction every 1.0–1.7 s
+ * (p50, quick runs) instead of 0.27 s (one run before).
  */
+
 import { type Message, type PartitionerArgs, Partitioners, type PartitionMetadata } from "kafkajs"
 
 export interface TopicMessages {
@@ -89,7 +96,7 @@ export const placement = (
 export interface PartitionedSend {
   /** the producer's partitioner: KafkaJS's default one, noting each topic's partitions as KafkaJS sees them */
   readonly createPartitioner: () => (args: PartitionerArgs) => number
-  /** sends in calls that each reach one broker; resolves with every call's results, or rejects once all settled */
+  /** sends in calls that each reach one broker, one after another; resolves with every call's results */
   readonly send: <R>(
     topicMessages: ReadonlyArray<TopicMessages>,
     call: (call: Call) => Promise<Array<R>>
@@ -124,11 +131,7 @@ export const makePartitionedSend = (): PartitionedSend => {
       calls = [...calls, ...split.calls]
       unplaced = split.unplaced
     }
-    const settled = await Promise.allSettled(calls.map(call))
-    for (const s of settled) {
-      if (s.status === "rejected") throw s.reason
-      results.push(...s.value)
-    }
+    for (const c of calls) results.push(...(await call(c)))
     return results
   }
 
