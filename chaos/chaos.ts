@@ -13,6 +13,8 @@
  *   KAFKA_BROKERS=host:port use that cluster instead of starting a broker (broker_restart
  *                           always starts one of its own, the cluster scenarios a 3-node cluster)
  *   CHAOS_LOG_LEVEL=debug   the cluster scenarios' processors log at this level (post-mortems)
+ *   CHAOS_KEEP_SEGMENTS=1   with --keep: the cluster scenarios' topic log segments, per node, in
+ *                           the work directory (read with DumpLogSegments, see harness/cluster.ts)
  *
  * Exit code 0 when every scenario that ran passed, 1 otherwise.
  */

@@ -1,4 +1,6 @@
 /** What the cluster scenarios ask the three-node cluster: who leads what, and whether all replicas are in sync. */
+import { cp, readdir } from "node:fs/promises"
+import { dirname, join } from "node:path"
 import type { Kafka } from "kafkajs"
 import { waitFor } from "../../test/support/waitFor.ts"
 import { withAdmin } from "./kafkaState.ts"
@@ -56,3 +58,24 @@ export const awaitTopicsOnEveryNode = (
     },
     { timeoutMs, intervalMs: 500, description: `every node to know ${topics.join(", ")}` }
   )
+
+/**
+ * Copies each node's partition directories of `topics` to `<to>/segments-node-<id>/`: what
+ * the brokers actually wrote, read with
+ * `java -cp '.kafka/lib-<version>/jars/*' org.apache.kafka.tools.DumpLogSegments --deep-iteration
+ * --print-data-log --files <dir>/00000000000000000000.log` (a record written twice in one
+ * transaction and a commit marker next to nothing read differently there than in a consumer).
+ */
+export const copyTopicSegments = async (
+  nodes: ReadonlyArray<{ readonly id: number; readonly logFile: string }>,
+  topics: ReadonlyArray<string>,
+  to: string
+): Promise<void> => {
+  for (const node of nodes) {
+    // <run>/node-<id>/broker.log → <run>/data/node-<id> (KafkaNodes.ts)
+    const data = join(dirname(dirname(node.logFile)), "data", `node-${node.id}`)
+    for (const dir of await readdir(data).catch(() => []))
+      if (topics.some((t) => dir.startsWith(`${t}-`) && /^\d+$/.test(dir.slice(t.length + 1))))
+        await cp(join(data, dir), join(to, `segments-node-${node.id}`, dir), { recursive: true })
+  }
+}

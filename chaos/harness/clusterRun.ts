@@ -18,7 +18,7 @@ import { type Kafka, logLevel } from "kafkajs"
 import { makeKafka } from "../../src/kafka/kafkaClient.ts"
 import { readCommitted } from "../../src/kafka/TopicReader.ts"
 import { waitFor } from "../../test/support/waitFor.ts"
-import { awaitTopicsOnEveryNode } from "./cluster.ts"
+import { awaitTopicsOnEveryNode, copyTopicSegments } from "./cluster.ts"
 import { waitForGroupCommitted } from "./kafkaState.ts"
 import { startOrderSink } from "./orderSink.ts"
 import { type OutcomeCollector, startOutcomeCollector, tally } from "./outcomes.ts"
@@ -302,6 +302,10 @@ export const runClusterScenario = async (ctx: ChaosContext, scenario: ClusterSce
   } finally {
     producing = false
     for (const p of all) await p.kill("SIGKILL")
+    // post-mortem: the topics' log segments as the brokers wrote them (transaction markers,
+    // producer ids, sequences), for kafka-tools' DumpLogSegments
+    if (process.env["CHAOS_KEEP_SEGMENTS"] !== undefined && ctx.cluster !== undefined)
+      await copyTopicSegments(ctx.cluster.nodes, [ws.topics.input, ws.topics.results, ws.topics.dlq], ws.dir)
     await collector.stop()
     await sink.close()
     await ws.close()

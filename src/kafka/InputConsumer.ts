@@ -77,6 +77,22 @@ export interface InputConsumerOptions {
   readonly backpressure?: "wait" | "pause"
 }
 
+/**
+ * Runs a KafkaJS pause/resume/seek, which throw while the consumer has no group: before
+ * `run`, and between a crash and KafkaJS's restart of the consumer (a broker restart can
+ * exhaust its retries). Then there is nothing to pause or seek: the restarted consumer joins
+ * afresh, unpaused, from the group's committed offsets. Seen as a processor exiting 1 on
+ * SIGTERM (chaos rolling_restart): the shutdown's pause threw while the deferred consumer
+ * was restarting.
+ */
+const whileInGroup = (call: () => void): void => {
+  try {
+    call()
+  } catch (e) {
+    if (!(e instanceof Error && e.message.includes("Consumer group was not initialized"))) throw e
+  }
+}
+
 export const makeInputConsumer = (
   kafka: Kafka,
   options: InputConsumerOptions
@@ -206,13 +222,15 @@ export const makeInputConsumer = (
     return {
       start,
       pause: (partitions) => {
-        if (partitions.length > 0 && !stopped) consumer.pause([{ topic, partitions: [...partitions] }])
+        if (partitions.length > 0 && !stopped)
+          whileInGroup(() => consumer.pause([{ topic, partitions: [...partitions] }]))
       },
       resume: (partitions) => {
-        if (partitions.length > 0 && !stopped) consumer.resume([{ topic, partitions: [...partitions] }])
+        if (partitions.length > 0 && !stopped)
+          whileInGroup(() => consumer.resume([{ topic, partitions: [...partitions] }]))
       },
       seek: (partition, offset) => {
-        if (!stopped) consumer.seek({ topic, partition, offset: String(offset) })
+        if (!stopped) whileInGroup(() => consumer.seek({ topic, partition, offset: String(offset) }))
       },
       commit: (offsets) =>
         offsets.length === 0

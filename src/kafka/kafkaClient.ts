@@ -18,6 +18,7 @@ import {
   type SASLOptions
 } from "kafkajs"
 import { withProcessLogger } from "../observability/logging.ts"
+import { installAbortedTransactionOrder } from "./abortedTransactionOrder.ts"
 import { type ConnectionWatch, makeConnectionWatch } from "./ConnectionWatch.ts"
 
 export interface KafkaClientOptions {
@@ -119,6 +120,8 @@ const kafkaConfig = (options: KafkaClientOptions): KafkaConfig => ({
 })
 
 export const makeKafka = (options: KafkaClientOptions): Kafka => {
+  // read_committed must hide every aborted transaction (see abortedTransactionOrder.ts)
+  installAbortedTransactionOrder()
   const kafka = new Kafka(kafkaConfig(options))
   madeWith.set(kafka, options)
   return kafka

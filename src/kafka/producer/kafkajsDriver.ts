@@ -1,9 +1,10 @@
 /**
  * The producer port on KafkaJS. Transactions carry consumer offsets (`sendOffsets`): KafkaJS
  * 2.2.4 commits them without the consumer's generation (TxnOffsetCommit v0-2); a zombie is fenced
- * by its transactional id, which is stable per instance.
+ * by its transactional id, which is stable per instance. Every `sendBatch` call carries one
+ * partition (partitionedSend.ts): KafkaJS loses or repeats records of a call that spans leaders.
  */
-import { CompressionTypes, type Kafka, type Message, type Transaction } from "kafkajs"
+import { CompressionTypes, type Kafka, type Message, type RecordMetadata, type Transaction } from "kafkajs"
 import { groupByTopic } from "./batching.ts"
 import type {
   CommitOffsets,
@@ -13,6 +14,7 @@ import type {
   ProducerRecord,
   RecordPosition
 } from "./ProducerDriver.ts"
+import { makePartitionedSend } from "./partitionedSend.ts"
 import { ACK_TIMEOUT_MS, kafkajsProducerConfig } from "./producerSettings.ts"
 
 const toMessage = (r: ProducerRecord): Message => ({ key: r.key, value: r.value, headers: { ...r.headers } })
@@ -23,17 +25,22 @@ const offsetsFor = (offsets: CommitOffsets) => ({
 })
 
 export const kafkajsDriver = (kafka: Kafka, options: DriverOptions = {}): ProducerDriver => {
-  const producer = kafka.producer(kafkajsProducerConfig(options))
-  const timeout = options.ackTimeoutMs ?? ACK_TIMEOUT_MS
-  const batch = (records: ReadonlyArray<ProducerRecord>) => ({
-    topicMessages: groupByTopic(records, toMessage),
-    acks: -1,
-    timeout,
-    compression: CompressionTypes.None
+  const partitioned = makePartitionedSend()
+  const producer = kafka.producer({
+    ...kafkajsProducerConfig(options),
+    createPartitioner: partitioned.createPartitioner
   })
+  const timeout = options.ackTimeoutMs ?? ACK_TIMEOUT_MS
+  const sendBatch = (
+    records: ReadonlyArray<ProducerRecord>,
+    send: (batch: Parameters<Transaction["sendBatch"]>[0]) => Promise<Array<RecordMetadata>>
+  ) =>
+    partitioned.send(groupByTopic(records, toMessage), (topicMessages) =>
+      send({ topicMessages, acks: -1, timeout, compression: CompressionTypes.None })
+    )
   const transaction = (txn: Transaction): DriverTransaction => ({
     send: async (records) => {
-      await txn.sendBatch(batch(records))
+      await sendBatch(records, (batch) => txn.sendBatch(batch))
     },
     sendOffsets: (offsets) => txn.sendOffsets(offsetsFor(offsets)),
     commit: () => txn.commit(),
@@ -45,7 +52,7 @@ export const kafkajsDriver = (kafka: Kafka, options: DriverOptions = {}): Produc
     connect: () => producer.connect(),
     disconnect: () => producer.disconnect(),
     send: async (records): Promise<ReadonlyArray<RecordPosition>> =>
-      (await producer.sendBatch(batch(records))).map((m) => ({
+      (await sendBatch(records, (batch) => producer.sendBatch(batch))).map((m) => ({
         topic: m.topicName,
         partition: m.partition,
         offset: m.baseOffset
