@@ -1,15 +1,15 @@
 /**
- * The reliability suite's cluster scenarios in the CI subset: broker_failover, scale_out
- * and ingress_failover at the quick sizes (chaos/harness/sizes.ts
+ * The reliability suite's cluster scenarios in the CI subset: broker_failover, rolling_restart,
+ * scale_out and ingress_failover at the quick sizes (chaos/harness/sizes.ts
  * QUICK), on a three-node cluster of this file's own (replication factor 3,
  * min.insync.replicas=2), with the same checks as `npm run chaos`: lost 0, order violations
  * 0 at the sink, duplicates 0 where exactly-once, full throughput again after each fault.
  * Kills and restarts the cluster's nodes, so it never runs on KAFKA_BROKERS.
  *
- * rolling_restart is not in this subset: exactly-once across transaction-coordinator moves
- * still publishes duplicate outcomes with KafkaJS's transactional producer (quick runs on
- * 2026-12-07: 250 and 586 before serialising commits and settling commits in doubt, 36 after;
- * 0 lost). It stays in `npm run chaos`, where it fails loudly until that is fixed (issue 22).
+ * rolling_restart (exactly-once across three broker restarts) is in it again since the causes of
+ * its losses and duplicates were found and fixed (2026-12-07: KafkaJS's multi-broker send retry
+ * and its read_committed filtering of out-of-order aborted transactions; see
+ * src/kafka/producer/partitionedSend.ts and src/kafka/abortedTransactionOrder.ts).
  */
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
@@ -44,7 +44,7 @@ afterAll(async () => {
 })
 
 describe("chaos on a three-node cluster (CI subset)", () => {
-  for (const name of CLUSTER_SCENARIOS.filter((n) => n !== "rolling_restart")) {
+  for (const name of CLUSTER_SCENARIOS) {
     it(name, { timeout: 300_000 }, async () => {
       if (ctx === undefined) throw new Error("no cluster")
       lines.length = 0
