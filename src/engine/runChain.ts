@@ -11,6 +11,7 @@
  *   running siblings (`interrupted`) and never starts the rest (`skipped`).
  */
 import { Clock, Effect, Exit, References } from "effect"
+import { idempotencyKeyPrefix } from "../domain/IdempotencyKey.ts"
 import {
   type ChainRun,
   type ChainStatus,
@@ -132,51 +133,64 @@ export const chainStatus = (modules: ReadonlyArray<StepOutcome>, timedOut: boole
   return succeeded === 0 ? "failed" : "partial"
 }
 
+/**
+ * Called when the run starts (inside `runChain`'s `withFiber`, or the chain span's body): it
+ * reads the clock and builds the run's state right away, so it needs no `Effect.suspend` of
+ * its own (a closure and an effect per event).
+ */
 const execute = (
   chain: BoundChain,
   input: DeferrableInput,
   sanitize: Sanitizer,
   clock: Clock.Clock,
   traced: boolean
-): Effect.Effect<ChainRun> =>
-  Effect.suspend(() => {
-    const { plan } = chain
-    const steps = selectSteps(chain, input.onlyModules)
-    const startedAt = clock.currentTimeMillisUnsafe()
-    const deadline = startedAt + plan.timeoutMs
-    const expressions = chain.expressions
-      ? expressionContext({
-          payload: input.payload,
-          headers: input.headers,
-          webhookId: plan.webhookId,
-          eventId: input.eventId,
-          key: input.key,
-          receivedAt: input.receivedAt,
-          replayCount: input.replayCount
-        })
-      : undefined
-    const ctx: StepContext = { webhookId: plan.webhookId, input, deadline, sanitize, clock, traced, expressions }
-    const states = steps.map(newStepState)
-    const stopOnFailure = !plan.continueOnError
-    // Steps that never wait (Destination.immediate) run one after the other, inline: there is
-    // nothing for parallelism to overlap, and nothing for the deadline's timer to cut short.
-    if (chain.immediate && !traced) {
-      const run = expressions === undefined ? runImmediateSteps : runSequential
-      return Effect.map(run(steps, states, ctx, stopOnFailure), () =>
-        chainOutcome(plan, steps, states, false, startedAt, clock)
-      )
-    }
-    const body =
-      plan.execution === "parallel"
-        ? runParallel(steps, states, ctx, stopOnFailure, plan.maxParallel)
-        : runSequential(steps, states, ctx, stopOnFailure)
-    return Effect.flatMap(finishedWithin(clock, body, plan.timeoutMs), (exit) =>
-      // a failure here would be a defect of the engine itself: never turned into an outcome
-      exit !== undefined && Exit.isFailure(exit)
-        ? Effect.failCause(exit.cause)
-        : Effect.succeed(chainOutcome(plan, steps, states, exit === undefined, startedAt, clock))
+): Effect.Effect<ChainRun> => {
+  const { plan } = chain
+  const steps = selectSteps(chain, input.onlyModules)
+  const startedAt = clock.currentTimeMillisUnsafe()
+  const deadline = startedAt + plan.timeoutMs
+  const expressions = chain.expressions
+    ? expressionContext({
+        payload: input.payload,
+        headers: input.headers,
+        webhookId: plan.webhookId,
+        eventId: input.eventId,
+        key: input.key,
+        receivedAt: input.receivedAt,
+        replayCount: input.replayCount
+      })
+    : undefined
+  const ctx: StepContext = {
+    webhookId: plan.webhookId,
+    input,
+    keyPrefix: idempotencyKeyPrefix(plan.webhookId, input.eventId),
+    deadline,
+    sanitize,
+    clock,
+    traced,
+    expressions
+  }
+  const states = steps.map(newStepState)
+  const stopOnFailure = !plan.continueOnError
+  // Steps that never wait (Destination.immediate) run one after the other, inline: there is
+  // nothing for parallelism to overlap, and nothing for the deadline's timer to cut short.
+  if (chain.immediate && !traced) {
+    const run = expressions === undefined ? runImmediateSteps : runSequential
+    return Effect.map(run(steps, states, ctx, stopOnFailure), () =>
+      chainOutcome(plan, steps, states, false, startedAt, clock)
     )
-  })
+  }
+  const body =
+    plan.execution === "parallel"
+      ? runParallel(steps, states, ctx, stopOnFailure, plan.maxParallel)
+      : runSequential(steps, states, ctx, stopOnFailure)
+  return Effect.flatMap(finishedWithin(clock, body, plan.timeoutMs), (exit) =>
+    // a failure here would be a defect of the engine itself: never turned into an outcome
+    exit !== undefined && Exit.isFailure(exit)
+      ? Effect.failCause(exit.cause)
+      : Effect.succeed(chainOutcome(plan, steps, states, exit === undefined, startedAt, clock))
+  )
+}
 
 const chainOutcome = (
   plan: BoundChain["plan"],

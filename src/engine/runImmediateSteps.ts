@@ -1,6 +1,6 @@
 import { type Cause, Effect, Exit } from "effect"
 import type { DestinationError } from "../domain/DestinationError.ts"
-import { idempotencyKey } from "../domain/IdempotencyKey.ts"
+import { idempotencyKeyOf } from "../domain/IdempotencyKey.ts"
 import type { Receipt } from "../modules/Destination.ts"
 import type { BoundStep } from "./BoundChain.ts"
 import { type AttemptFailure, classifyAttempt, failedStatus } from "./classifyAttempt.ts"
@@ -14,6 +14,9 @@ import { finishStep, type StepState } from "./StepState.ts"
  * step (what a step would otherwise allocate is paid three times per event in the benchmark).
  * Same outcomes as running each step on its own (runStep.ts): one attempt, succeeded or
  * failed, and a failure stops the rest when `stopOnFailure`.
+ *
+ * Call it when the run starts (runChain's `execute` does): the first step starts right away,
+ * without an `Effect.suspend` (a closure and an effect per event) to defer it.
  */
 export const runImmediateSteps = (
   steps: ReadonlyArray<BoundStep>,
@@ -28,7 +31,7 @@ export const runImmediateSteps = (
     const state = states[i] as StepState
     state.started = true
     state.startedAt = ctx.clock.currentTimeMillisUnsafe()
-    state.idempotencyKey = idempotencyKey(ctx.webhookId, ctx.input.eventId, step.plan.id)
+    state.idempotencyKey = idempotencyKeyOf(ctx.keyPrefix, step.plan.id)
     state.attempts = 1
     return Effect.matchCauseEffect(step.destination.send(deliveryOf(step, ctx, state, ctx.input.traceparent)), then)
   }
@@ -47,5 +50,5 @@ export const runImmediateSteps = (
       return stopOnFailure ? Effect.void : start()
     }
   }
-  return Effect.suspend(start)
+  return start()
 }
