@@ -9,4 +9,13 @@
  * `:`, so the key is unambiguous whatever the event id holds.
  */
 export const idempotencyKey = (webhookId: string, eventId: string, moduleId: string): string =>
-  `${webhookId}:${eventId}:${moduleId}`
+  idempotencyKeyOf(idempotencyKeyPrefix(webhookId, eventId), moduleId)
+
+/**
+ * The part of the key one event's steps share, built once per chain run: joining all three
+ * parts per step built three intermediate strings per step (~80 bytes), for every event.
+ */
+export const idempotencyKeyPrefix = (webhookId: string, eventId: string): string => `${webhookId}:${eventId}:`
+
+/** The key of `moduleId`'s delivery, from its event's `idempotencyKeyPrefix`. */
+export const idempotencyKeyOf = (prefix: string, moduleId: string): string => prefix + moduleId

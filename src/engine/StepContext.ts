@@ -7,6 +7,8 @@ import type { DeferrableInput } from "./BoundChain.ts"
 export interface StepContext {
   readonly webhookId: string
   readonly input: DeferrableInput
+  /** `<webhook id>:<event id>:`, each step's idempotency key but its module id (IdempotencyKey.ts) */
+  readonly keyPrefix: string
   /** epoch ms after which nothing new may start */
   readonly deadline: number
   readonly sanitize: Sanitizer

@@ -9,7 +9,7 @@
  */
 import { Effect, Exit, Random } from "effect"
 import type { ExpressionContext, StepShape } from "../domain/Expression.ts"
-import { idempotencyKey } from "../domain/IdempotencyKey.ts"
+import { idempotencyKeyOf } from "../domain/IdempotencyKey.ts"
 import type { ErrorInfo, StepOutcome } from "../domain/Outcome.ts"
 import { attemptExit, tracedAttempt } from "./attemptExit.ts"
 import type { BoundStep } from "./BoundChain.ts"
@@ -45,7 +45,7 @@ export const runStep = (step: BoundStep, ctx: StepContext, state: StepState): Ef
   Effect.suspend(() => {
     state.started = true
     state.startedAt = ctx.clock.currentTimeMillisUnsafe()
-    state.idempotencyKey = idempotencyKey(ctx.webhookId, ctx.input.eventId, step.plan.id)
+    state.idempotencyKey = idempotencyKeyOf(ctx.keyPrefix, step.plan.id)
     const { when, shape } = step.plan
     if (ctx.expressions === undefined || (when === undefined && shape === undefined)) {
       return nextAttempt(step, ctx, state)

@@ -39,13 +39,13 @@ export interface RecordMeta {
   readonly replayCount: number
 }
 
-const baseHeaders = (meta: RecordMeta): Record<string, string> => {
+const baseHeaders = (meta: RecordMeta, traceparent = meta.traceparent): Record<string, string> => {
   const headers: Record<string, string> = {
     [H.SOURCE_TOPIC]: meta.source.topic,
     [H.SOURCE_PARTITION]: String(meta.source.partition),
     [H.SOURCE_OFFSET]: meta.source.offset
   }
-  if (meta.traceparent !== undefined) headers[H.TRACEPARENT] = meta.traceparent
+  if (traceparent !== undefined) headers[H.TRACEPARENT] = traceparent
   if (meta.tracestate !== undefined) headers[H.TRACESTATE] = meta.tracestate
   if (meta.correlationId !== undefined) headers[H.CORRELATION_ID] = meta.correlationId
   return headers
@@ -108,8 +108,17 @@ export const deadLetter = (fields: {
   ...(fields.webhookId === undefined ? {} : { webhook_id: fields.webhookId })
 })
 
-export const resultOutput = (topics: OutcomeTopics, result: ResultRecord, meta: RecordMeta): OutputRecord => {
-  const headers = baseHeaders(meta)
+/**
+ * `traceparent` is the one the record carries (default: the input record's): given apart from
+ * `meta` so that a record carrying the chain span's, or the event's new one, needs no copy of the meta.
+ */
+export const resultOutput = (
+  topics: OutcomeTopics,
+  result: ResultRecord,
+  meta: RecordMeta,
+  traceparent = meta.traceparent
+): OutputRecord => {
+  const headers = baseHeaders(meta, traceparent)
   headers[H.WEBHOOK_ID] = result.webhook_id
   return { topic: topics.results, key: meta.key, value: JSON.stringify(result), headers }
 }

@@ -6,11 +6,15 @@ import { Effect, type Fiber, LogLevel, References } from "effect"
 import type { DlqReason } from "../domain/DeadLetterRecord.ts"
 import * as H from "../domain/KafkaHeaders.ts"
 import type { ErrorInfo } from "../domain/Outcome.ts"
-import { newTraceContext, parseTraceparent, type TraceContext } from "../domain/TraceContext.ts"
+import { formatTraceparent, newTraceContext, parseTraceparent, type TraceContext } from "../domain/TraceContext.ts"
 import type { InputRecord } from "../kafka/InputRecord.ts"
 import { deadLetter, deadLetterOutput, type OutputRecord, type RecordMeta } from "../outcomes/records.ts"
 import type { HandlerContext } from "./HandlerContext.ts"
-import { withTrace } from "./settleOutcome.ts"
+
+export const withTrace = (meta: RecordMeta, trace: TraceContext): RecordMeta => ({
+  ...meta,
+  traceparent: formatTraceparent(trace)
+})
 
 export const refusal = (reason: string, message: string): ErrorInfo => ({
   tag: "InvalidEvent",
@@ -41,6 +45,11 @@ export interface EventView {
   readonly inbound: TraceContext | undefined
   /** the event's trace context before the chain (inbound, or one started for it) */
   readonly eventTrace: TraceContext | undefined
+  /**
+   * `eventTrace` as a `traceparent` (the inbound header as it came): what the chain's sinks get
+   * and what the outcome records carry when no span was recorded. Formatted once per event.
+   */
+  readonly traceparent: string | undefined
   /** a tracer records spans */
   readonly tracing: boolean
   /** decided once per event: the per-event debug line costs nothing when debug is off */
@@ -63,8 +72,30 @@ export const eventView = (fiber: Fiber.Fiber<unknown, unknown>, meta: RecordMeta
   }
   if (meta.correlationId !== undefined) fields["correlation_id"] = meta.correlationId
   if (eventTrace !== undefined) fields["trace_id"] = eventTrace.traceId
-  return { meta, inbound, eventTrace, tracing, debug, fields }
+  const traceparent =
+    inbound !== undefined ? meta.traceparent : eventTrace !== undefined ? formatTraceparent(eventTrace) : undefined
+  return { meta, inbound, eventTrace, traceparent, tracing, debug, fields }
 }
+
+const hasNone = (record: Readonly<Record<string, unknown>>): boolean => {
+  for (const _ in record) return false
+  return true
+}
+
+/**
+ * `effect` with the event's log fields on every line logged while it runs: what
+ * `Effect.annotateLogs(fields)` does, as one `updateService`. annotateLogs' variadic form cost
+ * an arguments object, a rest array and its iterator and a copy of the fields per event; here
+ * the fields are used as they are when nothing above annotates (they are not changed once the
+ * chain runs), and merged after those annotations, as annotateLogs does, when something does.
+ */
+export const withLogFields = <A, E, R>(
+  effect: Effect.Effect<A, E, R>,
+  fields: Record<string, unknown>
+): Effect.Effect<A, E, R> =>
+  Effect.updateService(effect, References.CurrentLogAnnotations, (annotations) =>
+    hasNone(annotations) ? fields : { ...annotations, ...fields }
+  )
 
 /** A dead letter for an event that does not run (undecodable, unknown stream, too large…). */
 export const rejectEvent = (

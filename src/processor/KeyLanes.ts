@@ -9,23 +9,33 @@
  * running job runs, so the caller can tell a key held up by a slow job (`busyFor`).
  */
 interface Lane<J> {
-  readonly queue: Array<J>
+  /** created when a job first waits behind the running one: most lanes never queue */
+  queue: Array<J> | undefined
   /** when the running job started (epoch ms) */
   since: number
 }
 
+/**
+ * A key no job can have (keys are strings). It stays in the map for good: V8 shrinks a Map
+ * whose last entry is deleted, reallocating its table, and a lane that opens and closes per
+ * event (a chain that never waits runs to its end inside `submit`'s caller) did that for
+ * every event (~150 bytes).
+ */
+const KEEP: unique symbol = Symbol("KeyLanes.keep")
+
 export class KeyLanes<J> {
-  private readonly lanes = new Map<string, Lane<J>>()
+  private readonly lanes = new Map<string | typeof KEEP, Lane<J>>([[KEEP, { queue: undefined, since: 0 }]])
 
   /** Returns true when the job may start now; false when it waits behind its key. */
   submit(key: string | undefined, job: J, now = 0): boolean {
     if (key === undefined) return true
     const lane = this.lanes.get(key)
     if (lane === undefined) {
-      this.lanes.set(key, { queue: [], since: now })
+      this.lanes.set(key, { queue: undefined, since: now })
       return true
     }
-    lane.queue.push(job)
+    if (lane.queue === undefined) lane.queue = [job]
+    else lane.queue.push(job)
     return false
   }
 
@@ -40,7 +50,7 @@ export class KeyLanes<J> {
   takeQueued(key: string | undefined): ReadonlyArray<J> {
     if (key === undefined) return []
     const lane = this.lanes.get(key)
-    if (lane === undefined || lane.queue.length === 0) return []
+    if (lane === undefined || lane.queue === undefined || lane.queue.length === 0) return []
     return lane.queue.splice(0)
   }
 
@@ -49,7 +59,7 @@ export class KeyLanes<J> {
     if (key === undefined) return undefined
     const lane = this.lanes.get(key)
     if (lane === undefined) return undefined
-    const next = lane.queue.shift()
+    const next = lane.queue?.shift()
     if (next === undefined) this.lanes.delete(key)
     else lane.since = now
     return next
@@ -57,17 +67,18 @@ export class KeyLanes<J> {
 
   /** keys with a running job */
   get activeKeys(): number {
-    return this.lanes.size
+    return this.lanes.size - 1
   }
 
   /** jobs waiting behind their key */
   get queued(): number {
     let n = 0
-    for (const lane of this.lanes.values()) n += lane.queue.length
+    for (const lane of this.lanes.values()) n += lane.queue?.length ?? 0
     return n
   }
 
   clear(): void {
     this.lanes.clear()
+    this.lanes.set(KEEP, { queue: undefined, since: 0 })
   }
 }

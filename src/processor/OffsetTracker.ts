@@ -28,7 +28,6 @@ export interface DonePrefix<V> {
 export class OffsetTracker<V = undefined> {
   private readonly entries: Array<Entry<V> | undefined> = []
   private head = 0
-  private readonly byOffset = new Map<number, Entry<V>>()
   /** highest offset ever added; records at or below it are redeliveries */
   private lastAdded = -1
   private pendingCount = 0
@@ -42,8 +41,9 @@ export class OffsetTracker<V = undefined> {
   add(offset: number): boolean {
     if (offset <= this.lastAdded) return false
     const entry: Entry<V> = { offset, done: false, value: undefined }
+    // no index by offset: entries are in offset order, so `find` bisects them (a Map here
+    // cost a hash-table insert and delete, and their rehashes, per record)
     this.entries.push(entry)
-    this.byOffset.set(offset, entry)
     this.lastAdded = offset
     this.pendingCount++
     return true
@@ -61,12 +61,26 @@ export class OffsetTracker<V = undefined> {
 
   /** Marks `offset` durable (its outcome acknowledged); false if it is not tracked or already done. */
   complete(offset: number, value?: V): boolean {
-    const entry = this.byOffset.get(offset)
+    const entry = this.find(offset)
     if (entry === undefined || entry.done) return false
     entry.done = true
     entry.value = value
     this.pendingCount--
     return true
+  }
+
+  /** The live entry for `offset` (entries from `head` on are in increasing offset order). */
+  private find(offset: number): Entry<V> | undefined {
+    let lo = this.head
+    let hi = this.entries.length - 1
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1
+      const entry = this.entries[mid] as Entry<V>
+      if (entry.offset === offset) return entry
+      if (entry.offset < offset) lo = mid + 1
+      else hi = mid - 1
+    }
+    return undefined
   }
 
   /** records received and not yet done */
@@ -102,7 +116,6 @@ export class OffsetTracker<V = undefined> {
     while (i < this.entries.length && (this.entries[i] as Entry<V>).done) {
       const entry = this.entries[i] as Entry<V>
       if (entry.value !== undefined) values.push(entry.value)
-      this.byOffset.delete(entry.offset)
       this.entries[i] = undefined
       i++
     }

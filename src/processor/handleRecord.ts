@@ -6,15 +6,13 @@
  * The record is parsed once; the payload is handed to the chain as parsed (never copied).
  */
 import { Cause, Effect, Schema } from "effect"
-import type { DlqReason } from "../domain/DeadLetterRecord.ts"
 import { eventIdFor } from "../domain/EventId.ts"
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../domain/JsonDepth.ts"
 import * as H from "../domain/KafkaHeaders.ts"
-import type { ErrorInfo } from "../domain/Outcome.ts"
 import { describePayloadProblems } from "../domain/PayloadContract.ts"
 import { looksLikeWebhookEvent, WebhookEvent } from "../domain/WebhookEvent.ts"
 import type { InputRecord } from "../kafka/InputRecord.ts"
-import type { deadLetter, OutputRecord } from "../outcomes/records.ts"
+import type { OutputRecord } from "../outcomes/records.ts"
 import { eventView, recordMeta, refusal, rejectEvent } from "./EventView.ts"
 import type { HandlerContext } from "./HandlerContext.ts"
 import { runEvent } from "./runEvent.ts"
@@ -38,24 +36,20 @@ export const handleRecord = (
 ): Effect.Effect<ReadonlyArray<OutputRecord>> =>
   Effect.withFiber((fiber) => {
     const view = eventView(fiber, recordMeta(record))
-    const reject = (
-      reason: DlqReason,
-      error: ErrorInfo,
-      event: Parameters<typeof deadLetter>[0]["event"],
-      ids?: { eventId: string; webhookId: string }
-    ) => rejectEvent(ctx, view, reason, error, event, ids)
 
     if (record.value === null || record.value.length === 0) {
-      return reject("invalid_event", refusal("empty", "the record has no value"), rawOf(record))
+      return rejectEvent(ctx, view, "invalid_event", refusal("empty", "the record has no value"), rawOf(record))
     }
     let parsed: unknown
     try {
       parsed = JSON.parse(record.value.toString("utf8"))
     } catch {
-      return reject("invalid_event", refusal("not_json", "the record value is not JSON"), rawOf(record))
+      return rejectEvent(ctx, view, "invalid_event", refusal("not_json", "the record value is not JSON"), rawOf(record))
     }
     if (exceedsJsonDepth(parsed)) {
-      return reject(
+      return rejectEvent(
+        ctx,
+        view,
         "invalid_event",
         refusal("too_deep", `JSON nests deeper than ${MAX_JSON_DEPTH} levels`),
         rawOf(record)
@@ -67,14 +61,22 @@ export const handleRecord = (
       const error = decoded._tag === "Failure" ? Cause.findErrorOption(decoded.cause) : undefined
       const detail = error?._tag === "Some" ? error.value.message : "undecodable"
       const message = detail.replace(/\s+/g, " ").slice(0, 300)
-      return reject("invalid_event", refusal("schema", `not a webhook event: ${message}`), rawOf(record))
+      return rejectEvent(
+        ctx,
+        view,
+        "invalid_event",
+        refusal("schema", `not a webhook event: ${message}`),
+        rawOf(record)
+      )
     }
     const event = parsed
     const eventId = eventIdFor(event.id, view.meta.source)
     const ids = { eventId, webhookId: event.webhook_id }
     const stream = ctx.streams.get(event.webhook_id)
     if (stream === undefined) {
-      return reject(
+      return rejectEvent(
+        ctx,
+        view,
         "unknown_webhook",
         refusal("unknown_webhook", `no stream has webhook_id '${event.webhook_id}'`),
         event,
@@ -82,7 +84,9 @@ export const handleRecord = (
       )
     }
     if (record.value.length > stream.maxPayloadBytes) {
-      return reject(
+      return rejectEvent(
+        ctx,
+        view,
         "payload_too_large",
         refusal(
           "payload_too_large",
@@ -100,7 +104,14 @@ export const handleRecord = (
           ? [{ path: "", message: "is base64 (not JSON), which no payload_schema accepts" }]
           : contract.check(event.payload)
       if (problems.length > 0)
-        return reject("invalid_payload", refusal("invalid_payload", describePayloadProblems(problems)), event, ids)
+        return rejectEvent(
+          ctx,
+          view,
+          "invalid_payload",
+          refusal("invalid_payload", describePayloadProblems(problems)),
+          event,
+          ids
+        )
     }
     const only = H.parseOnlyModules(record.headers[H.ONLY_MODULES])
     let onlyModules: ReadonlySet<string> | undefined
@@ -108,7 +119,9 @@ export const handleRecord = (
       const known = new Set(stream.chain.plan.modules.map((m) => m.id))
       onlyModules = new Set(only.filter((id) => known.has(id)))
       if (onlyModules.size === 0) {
-        return reject(
+        return rejectEvent(
+          ctx,
+          view,
           "invalid_event",
           refusal(
             "unknown_modules",

@@ -4,15 +4,14 @@
  * path (handleRecord) and the deferred path (handleDeferred).
  */
 import { Effect } from "effect"
-import type { ChainOutcome, ModuleOutcome } from "../domain/Outcome.ts"
-import { formatTraceparent } from "../domain/TraceContext.ts"
+import type { ChainOutcome, ChainRun, ModuleOutcome } from "../domain/Outcome.ts"
 import type { WebhookEvent } from "../domain/WebhookEvent.ts"
 import type { DeferrableInput } from "../engine/BoundChain.ts"
 import { chainStatus } from "../engine/runChain.ts"
 import { expressionContext } from "../expressions/expressionContext.ts"
 import type { OutputRecord } from "../outcomes/records.ts"
 import { type DeferInput, type DeferralSettings, deferOutcome, logDeferred } from "./deferOutcome.ts"
-import { type EventView, rejectEvent } from "./EventView.ts"
+import { type EventView, rejectEvent, withLogFields } from "./EventView.ts"
 import type { HandlerContext, RunnableStream } from "./HandlerContext.ts"
 import { settleOutcome } from "./settleOutcome.ts"
 
@@ -57,7 +56,7 @@ export const runEvent = (
   decoded: DecodedEvent
 ): Effect.Effect<ReadonlyArray<OutputRecord>> => {
   const { event, ids, stream, onlyModules } = decoded
-  const { meta, inbound, eventTrace } = view
+  const { meta } = view
   const fields = view.fields
   fields["event_id"] = ids.eventId
   fields["webhook_id"] = ids.webhookId
@@ -72,25 +71,13 @@ export const runEvent = (
   }
   if (meta.key !== null) input.key = meta.key.toString("utf8")
   if (event.received_at !== undefined) input.receivedAt = event.received_at
-  if (eventTrace !== undefined)
-    input.traceparent = inbound !== undefined ? (meta.traceparent as string) : formatTraceparent(eventTrace)
+  if (view.traceparent !== undefined) input.traceparent = view.traceparent
   if (onlyModules !== undefined) input.onlyModules = onlyModules
   // the input path hands congested work off rather than holding it (see deferOutcome); the
   // deferred path waits for its destinations, at their pace
   if (deferral !== undefined) input.congestion = "defer"
   else if (decoded.prior !== undefined) input.congestion = "wait"
   if (view.tracing) input.spanAttributes = spanAttributes(meta)
-  const settle = (outcome: ChainOutcome) =>
-    settleOutcome(ctx, {
-      event,
-      ids,
-      meta,
-      outcome: decoded.prior === undefined ? outcome : withPrior(stream, outcome, decoded.prior, decoded.startedAt),
-      eventTrace,
-      inbound: inbound !== undefined,
-      debug: view.debug,
-      configVersion: stream.configVersion
-    })
   // the filter decides on the input path (a replay decides again); the deferred path runs what passed
   const filter = stream.chain.plan.filter
   if (filter !== undefined && decoded.prior === undefined) {
@@ -107,9 +94,8 @@ export const runEvent = (
     )
     if (verdict === false) {
       const now = ctx.now()
-      return settle({ status: "filtered", modules: [], startedAt: now, finishedAt: now }).pipe(
-        Effect.annotateLogs(fields)
-      )
+      const filtered: ChainOutcome = { status: "filtered", modules: [], startedAt: now, finishedAt: now }
+      return withLogFields(settleOutcome(ctx, view, decoded, filtered), fields)
     }
     if (verdict !== true) {
       const error = { tag: "ExpressionError", reason: verdict.reason, retryable: false, message: verdict.message }
@@ -128,18 +114,37 @@ export const runEvent = (
     )
     const reason = decoded.behindSlow === true ? ("key_slow" as const) : ("key_deferred" as const)
     const whole = { event, ids, meta, chain: stream.chain, laneKey, selected, now: ctx.now(), reason }
-    return deferred(ctx, deferral, whole).pipe(Effect.annotateLogs(fields))
+    return withLogFields(deferred(ctx, deferral, whole), fields)
   }
-  return ctx.engine.runDeferrable(stream.chain, input).pipe(
-    Effect.flatMap((run) => {
-      if (!run.deferred) return settle(run)
-      // only a run asked to defer defers: `deferral` is set here
-      const rest = { event, ids, meta, chain: stream.chain, laneKey, run, selected: [], now: run.finishedAt }
-      return deferred(ctx, deferral as DeferralSettings, rest)
-    }),
-    // every line logged while the chain runs (the log module, retries) names the event
-    Effect.annotateLogs(fields)
+  // data-first calls, not `.pipe(...)`: each curried step is a closure per event
+  const settled = Effect.flatMap(ctx.engine.runDeferrable(stream.chain, input), (run) =>
+    afterRun(ctx, view, decoded, laneKey, run)
   )
+  // every line logged while the chain runs (the log module, retries) names the event
+  return withLogFields(settled, fields)
+}
+
+/** A run's records: its outcome settled, or (only a run asked to defer defers) the rest handed off. */
+const afterRun = (
+  ctx: HandlerContext,
+  view: EventView,
+  decoded: DecodedEvent,
+  laneKey: string | undefined,
+  run: ChainRun
+): Effect.Effect<ReadonlyArray<OutputRecord>> => {
+  if (!run.deferred) {
+    const prior = decoded.prior
+    return settleOutcome(
+      ctx,
+      view,
+      decoded,
+      prior === undefined ? run : withPrior(decoded.stream, run, prior, decoded.startedAt)
+    )
+  }
+  const { event, ids, stream } = decoded
+  const rest = { event, ids, meta: view.meta, chain: stream.chain, laneKey, run, selected: [], now: run.finishedAt }
+  // `deferral` is set whenever a run may defer
+  return deferred(ctx, ctx.deferral as DeferralSettings, rest)
 }
 
 /** The deferred run's outcome with the modules that ran before the hand-off, in chain order. */

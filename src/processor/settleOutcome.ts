@@ -5,7 +5,6 @@
  */
 import { Effect } from "effect"
 import { type ChainOutcome, isDone } from "../domain/Outcome.ts"
-import type { TraceContext } from "../domain/TraceContext.ts"
 import { formatTraceparent } from "../domain/TraceContext.ts"
 import type { WebhookEvent } from "../domain/WebhookEvent.ts"
 import {
@@ -13,16 +12,11 @@ import {
   deadLetter,
   deadLetterOutput,
   type OutputRecord,
-  type RecordMeta,
   resultOutput,
   resultRecord
 } from "../outcomes/records.ts"
+import type { EventView } from "./EventView.ts"
 import type { HandlerContext } from "./HandlerContext.ts"
-
-export const withTrace = (meta: RecordMeta, trace: TraceContext): RecordMeta => ({
-  ...meta,
-  traceparent: formatTraceparent(trace)
-})
 
 /** What the logs say about a chain that did not fully succeed: which modules, and why. */
 const failedModules = (outcome: ChainOutcome) =>
@@ -30,31 +24,39 @@ const failedModules = (outcome: ChainOutcome) =>
     .filter((m) => !isDone(m))
     .map((m) => ({ id: m.id, module: m.module, status: m.status, attempts: m.attempts, error: m.error?.message }))
 
-export interface SettleInput {
+/** The event a chain ran for (runEvent's DecodedEvent is one). */
+export interface SettledEvent {
   readonly event: WebhookEvent
   readonly ids: { readonly eventId: string; readonly webhookId: string }
-  readonly meta: RecordMeta
-  readonly outcome: ChainOutcome
-  /** the event's trace context before the chain (inbound, or one started for it) */
-  readonly eventTrace: TraceContext | undefined
-  /** the event came with its own trace context */
-  readonly inbound: boolean
-  /** log at debug level for every event */
-  readonly debug: boolean
-  /** the config the chain ran on */
-  readonly configVersion: string | undefined
+  /** its stream: the config the chain ran on is written into the result */
+  readonly stream: { readonly configVersion?: string }
 }
 
-export const settleOutcome = (ctx: HandlerContext, input: SettleInput): Effect.Effect<ReadonlyArray<OutputRecord>> => {
-  const { event, ids, meta, outcome, eventTrace } = input
+/**
+ * The records of `decoded`'s chain `outcome`. They carry the chain span's trace context when
+ * one was recorded, else the event's (`view.traceparent`: inbound, or the one started for it),
+ * else whatever the input record had.
+ */
+export const settleOutcome = (
+  ctx: HandlerContext,
+  view: EventView,
+  decoded: SettledEvent,
+  outcome: ChainOutcome
+): Effect.Effect<ReadonlyArray<OutputRecord>> => {
+  const { event, ids } = decoded
+  const { meta } = view
   ctx.observer?.chainFinished(ids.webhookId, outcome, ids.eventId)
-  // the records continue the chain's span when one was recorded
-  const trace = outcome.trace ?? eventTrace
-  const m = trace === undefined || (outcome.trace === undefined && input.inbound) ? meta : withTrace(meta, trace)
-  const result = resultRecord(ids.eventId, ids.webhookId, outcome, m, trace?.traceId, input.configVersion)
-  const out = resultOutput(ctx.topics, result, m)
+  const trace = outcome.trace ?? view.eventTrace
+  const traceparent =
+    outcome.trace !== undefined
+      ? formatTraceparent(outcome.trace)
+      : view.eventTrace !== undefined
+        ? view.traceparent
+        : meta.traceparent
+  const result = resultRecord(ids.eventId, ids.webhookId, outcome, meta, trace?.traceId, decoded.stream.configVersion)
+  const out = resultOutput(ctx.topics, result, meta, traceparent)
   const reason = chainDlqReason(outcome)
-  if (reason === undefined && !input.debug) return Effect.succeed([out])
+  if (reason === undefined && !view.debug) return Effect.succeed([out])
   const traceField = trace === undefined ? {} : { trace_id: trace.traceId }
   const durationMs = outcome.finishedAt - outcome.startedAt
   if (reason === undefined) {
@@ -64,6 +66,7 @@ export const settleOutcome = (ctx: HandlerContext, input: SettleInput): Effect.E
     )
   }
   ctx.observer?.deadLettered(reason)
+  const m = traceparent === undefined || traceparent === meta.traceparent ? meta : { ...meta, traceparent }
   const dlq = deadLetter({ reason, event, meta: m, failedAt: outcome.finishedAt, result, ...ids })
   return Effect.logWarning("event dead-lettered", {
     reason,

@@ -12,6 +12,7 @@ const perEventFiles = [
   "src/engine/runChain.ts",
   "src/engine/runStep.ts",
   "src/engine/runImmediateSteps.ts",
+  "src/engine/chainOutcome.ts",
   "src/engine/attemptExit.ts",
   "src/engine/classifyAttempt.ts",
   "src/engine/deliveryOf.ts",

@@ -4,6 +4,8 @@ import { makeRedactor } from "../../../src/domain/redact.ts"
 import { parseTraceparent } from "../../../src/domain/TraceContext.ts"
 import { ChainEngine } from "../../../src/engine/ChainEngine.ts"
 import type { InputRecord } from "../../../src/kafka/InputRecord.ts"
+import type { Delivery } from "../../../src/modules/Destination.ts"
+import { loggingLayer } from "../../../src/observability/logging.ts"
 import { tracingDisabled } from "../../../src/observability/tracingMode.ts"
 import { handleRecord, type RunnableStream } from "../../../src/processor/handleRecord.ts"
 import { fail, makeRecorder, simulatedDestination, succeed } from "../../../src/streamTests/SimulatedDestination.ts"
@@ -178,5 +180,48 @@ describe("handleRecord", () => {
       yield* handleRecord(redacting.ctx, record({ webhook_id: "orders", payload: { password: "p", author: "a" } }))
       assert.deepStrictEqual(redacting.seen[0], { password: "***REDACTED***", author: "a" })
     })
+  )
+  it.effect(
+    "every line logged while the chain runs names the event, after the annotations around it, and only then",
+    () =>
+      Effect.gen(function* () {
+        const lines: Array<Record<string, unknown>> = []
+        const logging = loggingLayer({
+          level: "info",
+          stdout: { write: (line: string) => void lines.push(JSON.parse(line)) },
+          stderr: { write: () => undefined },
+          pretty: false
+        })
+        const engine = ChainEngine.make()
+        const plan = chain("sequential", ["a"])
+        const logs = { send: (d: Delivery) => Effect.as(Effect.logInfo(`sent ${d.moduleId}`), {}) }
+        // the inline path (a destination that never waits) and the supervised one
+        for (const destination of [logs, { ...logs, immediate: true as const }]) {
+          lines.length = 0
+          const stream: RunnableStream = { chain: engine.bind(plan, () => destination), maxPayloadBytes: 1_024 }
+          const ctx = { streams: new Map([["orders", stream]]), engine, topics, now: Date.now }
+          const input = record({ webhook_id: "orders", id: "e-7", payload: {} }, { "x-correlation-id": "c-9" })
+          yield* Effect.andThen(handleRecord(ctx, input), Effect.logInfo("after")).pipe(
+            Effect.annotateLogs({ worker: "w1", offset: "outer" }),
+            Effect.provide(logging)
+          )
+          const [during, after] = lines
+          assert.strictEqual(during?.msg, "sent a")
+          for (const [name, value] of Object.entries({
+            worker: "w1",
+            topic: "webhooks",
+            partition: 2,
+            offset: "41",
+            correlation_id: "c-9",
+            event_id: "e-7",
+            webhook_id: "orders"
+          }))
+            assert.strictEqual(during?.[name], value, name)
+          assert.match(String(during?.trace_id), /^[0-9a-f]{32}$/)
+          assert.strictEqual(after?.msg, "after")
+          assert.strictEqual(after?.offset, "outer")
+          assert.isUndefined(after?.event_id)
+        }
+      })
   )
 })
