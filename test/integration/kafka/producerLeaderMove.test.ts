@@ -87,7 +87,16 @@ describe.skipIf(process.env["KAFKA_BROKERS"])("the KafkaJS producer driver after
       await transactional.disconnect()
     }
 
-    const read = await Effect.runPromise(readCommitted(kafka, topic))
+    // the coordinator writes a commit's markers after it answered EndTxn: a read_committed
+    // reader sees the last transaction once they are on every partition (read again until then)
+    let read = await Effect.runPromise(readCommitted(kafka, topic))
+    await waitFor(
+      async () => {
+        read = await Effect.runPromise(readCommitted(kafka, topic))
+        return read.length >= 144
+      },
+      { timeoutMs: 30_000, intervalMs: 250, description: () => `all 144 records committed; ${read.length} so far` }
+    ).catch(() => undefined)
     const values = read.map((r) => r.value?.toString("utf8") ?? "")
     expect([...values].sort()).toEqual(Array.from({ length: 144 }, (_, i) => `v${i}`).sort())
     // each on the partition the Java client's partitioner picks for its key
