@@ -9,12 +9,13 @@
  */
 import { Effect, type FileSystem, type Path, Queue, Semaphore } from "effect"
 import { formatIssue } from "../config/ConfigIssue.ts"
-import { validateStreams } from "../config/loadStreams.ts"
+import type { Env } from "../config/EnvSubstitution.ts"
+import { DEFAULT_STREAMS_DIR, validateStreams } from "../config/loadStreams.ts"
 import type { RejectedReload, ReloadStatus } from "../config/ReloadStatus.ts"
 import type { LoadedConfig } from "../config/StreamDefinition.ts"
 import { watchConfig } from "../config/watchConfig.ts"
 import { countReload, type ReloadResult, setConfigVersion } from "../observability/configMetrics.ts"
-import type { ConfigSource } from "./loadConfigOrExit.ts"
+import { type ConfigSource, loadOptions } from "./loadConfigOrExit.ts"
 
 export interface ConfigReloadOptions {
   /** who reloads: the label of its metrics and log lines */
@@ -27,7 +28,7 @@ export interface ConfigReloadOptions {
   /** watch the files (SIGHUP reloads either way) */
   readonly watch: boolean
   readonly debounceMs?: number
-  readonly env?: Record<string, string | undefined>
+  readonly env?: Env
 }
 
 export interface ConfigReloader {
@@ -73,13 +74,7 @@ export const startConfigReload = Effect.fnUntraced(function* (options: ConfigRel
 
   const reloadOnce = (why: string): Effect.Effect<ReloadResult> =>
     Effect.gen(function* () {
-      const validation = yield* validateStreams({
-        ...(options.source.paths.length === 0 ? {} : { paths: options.source.paths }),
-        ...(options.source.connections === undefined || options.source.connections === ""
-          ? {}
-          : { connectionsFile: options.source.connections }),
-        env: options.env ?? process.env
-      })
+      const validation = yield* validateStreams(loadOptions(options.source, options.env))
       if (validation.config === undefined) return yield* reject(why, validation.issues.map(formatIssue), "rejected")
       const next = validation.config
       if (next.version === config.version) {
@@ -110,7 +105,7 @@ export const startConfigReload = Effect.fnUntraced(function* (options: ConfigRel
 
   const requests = yield* Queue.sliding<string>(1)
   const watch = yield* watchConfig(
-    [...(options.source.paths.length === 0 ? ["streams"] : options.source.paths), ...config.files],
+    [...(options.source.paths.length === 0 ? [DEFAULT_STREAMS_DIR] : options.source.paths), ...config.files],
     (why) => {
       Queue.offerUnsafe(requests, why)
     },

@@ -4,7 +4,8 @@
  */
 import { Console, Effect } from "effect"
 import { formatIssue } from "../config/ConfigIssue.ts"
-import { loadStreams } from "../config/loadStreams.ts"
+import type { Env } from "../config/EnvSubstitution.ts"
+import { type LoadOptions, loadStreams } from "../config/loadStreams.ts"
 import { CliExit, EXIT_FAILURE } from "./CliExit.ts"
 
 export interface ConfigSource {
@@ -17,12 +18,15 @@ export interface ConfigSource {
 /** `--streams a,b` (and its env variable) as paths */
 export const streamPaths = (value: string): ReadonlyArray<string> => value.split(",").filter((p) => p !== "")
 
+/** The loader's options for `source` (what `run`'s start and its reloads both read) */
+export const loadOptions = (source: ConfigSource, env: Env = process.env): LoadOptions => ({
+  ...(source.paths.length === 0 ? {} : { paths: source.paths }),
+  ...(source.connections === undefined || source.connections === "" ? {} : { connectionsFile: source.connections }),
+  env
+})
+
 export const loadConfigOrExit = (command: string, source: ConfigSource, consequence: string) =>
-  loadStreams({
-    ...(source.paths.length === 0 ? {} : { paths: source.paths }),
-    ...(source.connections === undefined || source.connections === "" ? {} : { connectionsFile: source.connections }),
-    env: process.env
-  }).pipe(
+  loadStreams(loadOptions(source)).pipe(
     Effect.catchTag("ConfigErrors", (errors) =>
       Effect.gen(function* () {
         for (const issue of errors.issues) yield* Console.error(formatIssue(issue))

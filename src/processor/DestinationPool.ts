@@ -37,9 +37,6 @@ const canonical = (value: unknown): string => {
 export const settingsFingerprint = (settings: unknown): string =>
   settings === undefined ? "-" : createHash("sha256").update(canonical(settings)).digest("hex").slice(0, 16)
 
-/** A connection's fingerprint: what tells a changed connection from an unchanged one. */
-export const connectionFingerprint = (connection: Connection | undefined): string => settingsFingerprint(connection)
-
 export class DestinationPool {
   readonly #entries = new Map<string, Entry>()
 
@@ -49,7 +46,7 @@ export class DestinationPool {
     connection: Connection | undefined,
     make: Effect.Effect<Destination, E, Scope.Scope>
   ): Effect.Effect<{ readonly id: string; readonly destination: Destination }, E> {
-    const id = `${key}#${connectionFingerprint(connection)}`
+    const id = `${key}#${settingsFingerprint(connection)}`
     const entries = this.#entries
     return Effect.suspend(() => {
       const existing = entries.get(id)

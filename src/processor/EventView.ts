@@ -2,7 +2,7 @@
  * One event's context while it is handled (its record's meta, trace context and log fields),
  * and the dead letter of an event that does not run.
  */
-import { Effect, type Fiber, LogLevel, References } from "effect"
+import { Cause, Effect, type Fiber, LogLevel, References } from "effect"
 import type { DlqReason } from "../domain/DeadLetterRecord.ts"
 import * as H from "../domain/KafkaHeaders.ts"
 import type { ErrorInfo } from "../domain/Outcome.ts"
@@ -15,6 +15,12 @@ export const withTrace = (meta: RecordMeta, trace: TraceContext): RecordMeta => 
   ...meta,
   traceparent: formatTraceparent(trace)
 })
+
+/** What a failed decode says is wrong, on one line, at most 300 characters (for a dead letter's error). */
+export const decodeProblem = (cause: Cause.Cause<{ readonly message: string }>): string => {
+  const error = Cause.findErrorOption(cause)
+  return (error._tag === "Some" ? error.value.message : "undecodable").replace(/\s+/g, " ").slice(0, 300)
+}
 
 export const refusal = (reason: string, message: string): ErrorInfo => ({
   tag: "InvalidEvent",

@@ -1,6 +1,7 @@
 /**
  * What handling a record needs: the streams, the engine, where outcomes go, and who is told.
  */
+import { Effect } from "effect"
 import type { DlqReason } from "../domain/DeadLetterRecord.ts"
 import type { DeferralReason } from "../domain/DeferredRecord.ts"
 import type { ChainOutcome } from "../domain/Outcome.ts"
@@ -22,6 +23,14 @@ export interface StreamLease {
   readonly enter: () => void
   /** the chain's records pass through it as it ends (one function for all events: nothing allocated per event) */
   readonly leaving: <A>(records: A) => A
+}
+
+/** `run` holding `stream`'s config lease (entered now, left as its records pass), when it has one. */
+export const onLease = <A>(stream: RunnableStream, run: Effect.Effect<A>): Effect.Effect<A> => {
+  const lease = stream.lease
+  if (lease === undefined) return run
+  lease.enter()
+  return Effect.map(run, lease.leaving)
 }
 
 /** A stream ready to run: its bound chain and the limits applied before it runs. */

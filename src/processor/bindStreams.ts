@@ -12,7 +12,7 @@ import { streamRedactor } from "../domain/redact.ts"
 import type { ChainEngine } from "../engine/ChainEngine.ts"
 import type { Destination, DestinationSpec } from "../modules/Destination.ts"
 import { isModuleName, loadDestination } from "../modules/registry.ts"
-import { connectionFingerprint, DestinationPool, settingsFingerprint } from "./DestinationPool.ts"
+import { DestinationPool, settingsFingerprint } from "./DestinationPool.ts"
 import type { RunnableStream, StreamLease } from "./HandlerContext.ts"
 
 export class StartupError extends Error {
@@ -92,9 +92,7 @@ export const bindConfig = (
         stream.plan,
         (step) => bound.get(step.id) as Destination,
         (step) =>
-          step.connection === undefined
-            ? settingsFingerprint(step.config)
-            : connectionFingerprint(config.connections.get(step.connection))
+          settingsFingerprint(step.connection === undefined ? step.config : config.connections.get(step.connection))
       )
       streams.set(stream.plan.webhookId, {
         chain,

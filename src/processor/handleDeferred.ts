@@ -10,15 +10,15 @@
  * pace, and a deferred partition whose records all wait stops fetching without holding up the
  * others (see the processor's `pause` backpressure).
  */
-import { Cause, Effect, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { DeferredRecord } from "../domain/DeferredRecord.ts"
 import * as H from "../domain/KafkaHeaders.ts"
 import type { InputRecord } from "../kafka/InputRecord.ts"
 import type { OutputRecord, RecordMeta } from "../outcomes/records.ts"
 import type { DeferralLedger } from "./DeferralLedger.ts"
 import type { DeferredBacklog } from "./DeferredBacklog.ts"
-import { eventView, recordMeta, refusal, rejectEvent } from "./EventView.ts"
-import type { HandlerContext } from "./HandlerContext.ts"
+import { decodeProblem, eventView, recordMeta, refusal, rejectEvent } from "./EventView.ts"
+import { type HandlerContext, onLease } from "./HandlerContext.ts"
 import type { InputProgress } from "./InputProgress.ts"
 import { runEvent } from "./runEvent.ts"
 
@@ -75,8 +75,7 @@ export const handleDeferred = (
     const decoded = decodeDeferred(parsed)
     if (decoded._tag === "Failure") {
       // not written by hookstream (or by a newer one): kept, with why, for an operator
-      const error = Cause.findErrorOption(decoded.cause)
-      const detail = (error._tag === "Some" ? error.value.message : "undecodable").replace(/\s+/g, " ").slice(0, 300)
+      const detail = decodeProblem(decoded.cause)
       const view = eventView(fiber, recordMeta(record))
       return rejectEvent(
         ctx,
@@ -138,10 +137,7 @@ export const handleDeferred = (
               }),
               chain
             )
-      const lease = stream.lease
-      if (lease === undefined) return told
-      lease.enter()
-      return Effect.map(told, lease.leaving)
+      return onLease(stream, told)
     })
     return gate.pipe(
       Effect.andThen(Effect.suspend(() => Effect.sleep(Math.max(0, notBefore - ctx.now())))),

@@ -5,7 +5,7 @@
  * what cannot run now goes to the deferred path (see runEvent).
  * The record is parsed once; the payload is handed to the chain as parsed (never copied).
  */
-import { Cause, Effect, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { eventIdFor } from "../domain/EventId.ts"
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from "../domain/JsonDepth.ts"
 import * as H from "../domain/KafkaHeaders.ts"
@@ -13,8 +13,8 @@ import { describePayloadProblems } from "../domain/PayloadContract.ts"
 import { looksLikeWebhookEvent, WebhookEvent } from "../domain/WebhookEvent.ts"
 import type { InputRecord } from "../kafka/InputRecord.ts"
 import type { OutputRecord } from "../outcomes/records.ts"
-import { eventView, recordMeta, refusal, rejectEvent } from "./EventView.ts"
-import type { HandlerContext } from "./HandlerContext.ts"
+import { decodeProblem, eventView, recordMeta, refusal, rejectEvent } from "./EventView.ts"
+import { type HandlerContext, onLease } from "./HandlerContext.ts"
 import { runEvent } from "./runEvent.ts"
 
 export { recordMeta } from "./EventView.ts"
@@ -58,9 +58,7 @@ export const handleRecord = (
     // checked in place: the parsed value is the event (no copy); decoded only to say what is wrong
     if (!looksLikeWebhookEvent(parsed) && !isWebhookEvent(parsed)) {
       const decoded = decodeEvent(parsed)
-      const error = decoded._tag === "Failure" ? Cause.findErrorOption(decoded.cause) : undefined
-      const detail = error?._tag === "Some" ? error.value.message : "undecodable"
-      const message = detail.replace(/\s+/g, " ").slice(0, 300)
+      const message = decoded._tag === "Failure" ? decodeProblem(decoded.cause) : "undecodable"
       return rejectEvent(
         ctx,
         view,
@@ -133,8 +131,5 @@ export const handleRecord = (
       }
     }
     const run = runEvent(ctx, view, { event, ids, stream, onlyModules, behindSlow })
-    const lease = stream.lease
-    if (lease === undefined) return run
-    lease.enter()
-    return Effect.map(run, lease.leaving)
+    return onLease(stream, run)
   })

@@ -8,7 +8,7 @@ import { Effect, Redacted } from "effect"
 import type { Connection } from "../../../src/config/StreamDefinition.ts"
 import { destinationError } from "../../../src/domain/DestinationError.ts"
 import type { Destination } from "../../../src/modules/Destination.ts"
-import { connectionFingerprint, DestinationPool } from "../../../src/processor/DestinationPool.ts"
+import { DestinationPool, settingsFingerprint } from "../../../src/processor/DestinationPool.ts"
 
 const connection = (fields: Record<string, unknown>): Connection => ({
   type: "postgresql",
@@ -125,11 +125,11 @@ describe("DestinationPool", () => {
   )
 
   it("the fingerprint tells settings apart without showing a secret", () => {
-    const a = connectionFingerprint(connection({ password: Redacted.make("hunter2") }))
-    const b = connectionFingerprint(connection({ password: Redacted.make("hunter3") }))
+    const a = settingsFingerprint(connection({ password: Redacted.make("hunter2") }))
+    const b = settingsFingerprint(connection({ password: Redacted.make("hunter3") }))
     assert.notStrictEqual(a, b)
-    assert.strictEqual(a, connectionFingerprint(connection({ password: Redacted.make("hunter2") })))
+    assert.strictEqual(a, settingsFingerprint(connection({ password: Redacted.make("hunter2") })))
     assert.notInclude(a, "hunter2")
-    assert.strictEqual(connectionFingerprint(undefined), "-")
+    assert.strictEqual(settingsFingerprint(undefined), "-")
   })
 })
