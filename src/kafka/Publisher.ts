@@ -36,6 +36,11 @@ export interface PublisherOptions {
   /** records per produce request, at most */
   readonly maxBatchRecords?: number
   readonly onSendFailure?: (error: unknown, attempt: number) => void
+  /**
+   * An `onAcked` threw (a bug in the caller): the batch's other callers are still told, and
+   * this says so rather than the publishing fiber dying with every later ack never coming.
+   */
+  readonly onAckThrew?: (error: unknown) => void
 }
 
 /** 200 ms doubling, capped at 5 s, jittered, forever */
@@ -51,6 +56,14 @@ export const makePublisher = (
     let sentBatches = 0
     let sentRecords = 0
     let failures = 0
+
+    const ack = (p: Pending): void => {
+      try {
+        p.onAcked()
+      } catch (e) {
+        options.onAckThrew?.(e)
+      }
+    }
 
     const sendBatch = (batch: ReadonlyArray<Pending>) => {
       const records = batch.length === 1 ? (batch[0] as Pending).records : batch.flatMap((p) => p.records)
@@ -71,7 +84,7 @@ export const makePublisher = (
           Effect.sync(() => {
             sentBatches++
             sentRecords += records.length
-            for (const p of batch) p.onAcked()
+            for (const p of batch) ack(p)
           })
         )
       )

@@ -27,6 +27,9 @@ export interface PartitionControl {
   readonly resume: (partitions: ReadonlyArray<number>) => void
 }
 
+/** a pause or resume the consumer refused (it is told, never thrown at the caller) */
+export type ControlFailure = (call: "pause" | "resume", partition: number, error: unknown) => void
+
 export class Backpressure {
   /** events taken and without a durable outcome yet */
   private count = 0
@@ -41,15 +44,35 @@ export class Backpressure {
   private readonly settings: BackpressureSettings
   private readonly workerOf: (partition: number) => PartitionWorker | undefined
   private readonly control: PartitionControl
+  private readonly onControlFailure: ControlFailure
 
   constructor(
     settings: BackpressureSettings,
     workerOf: (partition: number) => PartitionWorker | undefined,
-    control: PartitionControl
+    control: PartitionControl,
+    onControlFailure: ControlFailure = () => undefined
   ) {
     this.settings = settings
     this.workerOf = workerOf
     this.control = control
+    this.onControlFailure = onControlFailure
+  }
+
+  /**
+   * Runs a pause or resume; false if the consumer threw. `done()` runs this from an event's
+   * settle, inside its key's lane: a throw there would end the lane with its key still marked
+   * busy, so every later record of that key would wait forever and hold the commit back (a
+   * full-size rolling_restart once stalled the deferred path this way, while KafkaJS
+   * restarted a crashed consumer and refused resume).
+   */
+  private tryControl(call: "pause" | "resume", partition: number): boolean {
+    try {
+      this.control[call]([partition])
+      return true
+    } catch (e) {
+      this.onControlFailure(call, partition, e)
+      return false
+    }
   }
 
   get inFlight(): number {
@@ -123,8 +146,9 @@ export class Backpressure {
   /** `pause`: the partition is at its cap; the rest of its fetch is read again once resumed */
   full(partition: number): void {
     if (this.stopped) return
+    // not paused (the consumer is restarting): the rest of the batch comes again when it fetches
+    if (!this.tryControl("pause", partition)) return
     this.paused.add(partition)
-    this.control.pause([partition])
     // room may have come meanwhile (an ack between the take and this call)
     this.wake()
   }
@@ -142,10 +166,13 @@ export class Backpressure {
     // slot would fetch (and decode) the same batch again for one record each time
     for (const partition of this.paused) {
       const w = this.workerOf(partition)
-      if (this.hasRoom(partition) && (w === undefined || w.pending <= this.settings.perPartition / 2)) {
+      // kept paused if the consumer refused: the next wake tries again
+      if (
+        this.hasRoom(partition) &&
+        (w === undefined || w.pending <= this.settings.perPartition / 2) &&
+        this.tryControl("resume", partition)
+      )
         this.paused.delete(partition)
-        this.control.resume([partition])
-      }
     }
   }
 

@@ -10,7 +10,7 @@
  * transaction): the offset becomes committable, and the event stops counting as in flight,
  * only once the ack has come. Outcomes of one key are published in their events' order.
  */
-import { Effect, Exit, FiberSet, Scope } from "effect"
+import { type Cause, Effect, Exit, FiberSet, Scope } from "effect"
 import type { InputRecord } from "../kafka/InputRecord.ts"
 import type { OutputRecord } from "../outcomes/records.ts"
 import { KeyLanes } from "./KeyLanes.ts"
@@ -37,6 +37,12 @@ export interface WorkerDeps {
    * deferred path, in order. Default 1 s.
    */
   readonly slowLaneMs?: number | undefined
+  /**
+   * A lane died (never by design: `handle` never fails, so this is a bug in our own code, such
+   * as a throw from `onDone`). The lane's key stays busy and would hold its partition's commit
+   * back for good: the loop is told, once, and stops loudly instead of stalling in silence.
+   */
+  readonly onLaneDefect?: ((partition: number, cause: Cause.Cause<unknown>) => void) | undefined
 }
 
 const DEFAULT_SLOW_LANE_MS = 1_000
@@ -89,6 +95,13 @@ export class PartitionWorker {
       const scope = yield* Scope.make()
       const set = yield* FiberSet.make<void, never>().pipe(Scope.provide(scope))
       const run = yield* FiberSet.runtime(set)<never>()
+      // the set's join ends with the first lane that died (interrupted lanes do not count)
+      const onLaneDefect = deps.onLaneDefect
+      if (onLaneDefect !== undefined)
+        yield* FiberSet.join(set).pipe(
+          Effect.catchCause((cause) => Effect.sync(() => onLaneDefect(partition, cause))),
+          Effect.forkIn(scope)
+        )
       return new PartitionWorker(partition, firstOffset, scope, (effect) => run(effect), deps)
     })
 

@@ -9,7 +9,7 @@
  * within the shutdown timeout, interrupt the rest (their offsets stay uncommitted, so they
  * are redelivered), commit, leave the group.
  */
-import { Deferred, Effect, Schedule, type Scope } from "effect"
+import { Cause, Deferred, Effect, Schedule, type Scope } from "effect"
 import type { Kafka } from "kafkajs"
 import { makeInputConsumer } from "../kafka/InputConsumer.ts"
 import type { InputRecord } from "../kafka/InputRecord.ts"
@@ -22,6 +22,7 @@ import { recordLimit } from "../kafka/topics.ts"
 import { DEFAULT_MAX_RECORD_BYTES, type OutputRecord } from "../outcomes/records.ts"
 import { Backpressure } from "./Backpressure.ts"
 import { makeCommitLoop, runCommitLoop } from "./CommitLoop.ts"
+import { drainLoop } from "./drainLoop.ts"
 import { Partitions } from "./Partitions.ts"
 import type { ProcessorMetrics } from "./ProcessorMetrics.ts"
 import type { ProcessorOptions, RunningProcessor } from "./ProcessorOptions.ts"
@@ -98,6 +99,10 @@ export const startProcessorLoop = (
     if (transactional !== undefined) yield* transactional.connect
     const producer =
       transactional === undefined ? yield* makeProducer(kafka, { client, maxRequestBytes: maxRecordBytes }) : undefined
+    const failed = yield* Deferred.make<never, KafkaError | Error>()
+    let processed = 0
+    let ready = false
+    let failure: string | undefined
     const consumer = yield* makeInputConsumer(kafka, {
       groupId: options.groupId,
       topic: options.inputTopic,
@@ -109,11 +114,10 @@ export const startProcessorLoop = (
     const publisher =
       producer === undefined
         ? undefined
-        : yield* makePublisher(producer, { onSendFailure: () => metrics.publishFailed() })
-    const failed = yield* Deferred.make<never, KafkaError | Error>()
-    let processed = 0
-    let ready = false
-    let failure: string | undefined
+        : yield* makePublisher(producer, {
+            onSendFailure: () => metrics.publishFailed(),
+            onAckThrew: (e) => died("an outcome's ack", Cause.die(e))
+          })
     const startedAt = Date.now()
     const lag = makeLagTracker(options.inputTopic, consumer)
     const handler = makeHandler({ maxRecordBytes, metrics })
@@ -123,6 +127,13 @@ export const startProcessorLoop = (
     const context = yield* Effect.context<never>()
     const fork = Effect.runForkWith(context)
     const runSync = Effect.runSyncWith(context)
+
+    // A bug of ours that would leave a key or the publisher stuck stops the loop, loudly (the
+    // process exits, its uncommitted events are redelivered), instead of a silent stall.
+    function died(what: string, cause: Cause.Cause<unknown>): void {
+      failure = `${what} died: ${Cause.pretty(cause).split("\n")[0]}`
+      fork(Effect.logError(failure, cause).pipe(Effect.andThen(Deferred.fail(failed, new Error(failure)))))
+    }
 
     const deferNow = handler.deferNow
     const partitions: Partitions = new Partitions(
@@ -135,7 +146,8 @@ export const startProcessorLoop = (
           processed++
           backpressure.done()
           options.onProgress?.()
-        }
+        },
+        onLaneDefect: (partition, cause) => died(`a lane of partition ${partition}`, cause)
       },
       () => backpressure,
       runSync
@@ -149,7 +161,9 @@ export const startProcessorLoop = (
         mode: options.backpressure
       },
       (p) => partitions.get(p),
-      consumer
+      consumer,
+      (call, partition, error) =>
+        fork(Effect.logWarning(`the consumer refused to ${call} a partition`, { partition, error: String(error) }))
     )
     const commits = makeCommitLoop({
       workers: () => partitions.all(),
@@ -237,39 +251,19 @@ export const startProcessorLoop = (
 
     // Shutdown: registered last, so it runs before the consumer and producer are released.
     let draining = false
-    yield* Effect.addFinalizer(() =>
-      Effect.gen(function* () {
-        draining = true
-        ready = false
-        consumer.pause(partitions.assigned)
-        backpressure.stop()
-        const idle = Effect.repeat(
-          Effect.sync(() => backpressure.inFlight),
-          Schedule.spaced("50 millis").pipe(
-            Schedule.setInputType<number>(),
-            Schedule.while(({ input }) => input > 0)
-          )
-        )
-        const drained = yield* Effect.timeoutOption(idle, options.shutdownTimeoutMs)
-        if (drained._tag === "None") {
-          yield* Effect.logWarning(
-            "shutdown timeout: interrupting the chains still running; they will be redelivered",
-            {
-              in_flight: backpressure.inFlight
-            }
-          )
-        }
-        yield* partitions.closeAll()
-        yield* commits.commit.pipe(
-          Effect.retry(Schedule.recurs(3)),
-          Effect.catch((e) =>
-            Effect.logWarning("final commit failed; the uncommitted events will be redelivered", e.message)
-          )
-        )
-        yield* consumer.stop
-        yield* Effect.logInfo("processor stopped", { topic: options.inputTopic, processed, commits: commits.commits() })
+    yield* Effect.addFinalizer(() => {
+      draining = true
+      ready = false
+      return drainLoop({
+        consumer,
+        partitions,
+        backpressure,
+        commits,
+        shutdownTimeoutMs: options.shutdownTimeoutMs,
+        topic: options.inputTopic,
+        processed: () => processed
       })
-    )
+    })
 
     yield* Effect.logInfo("processor started", {
       group: options.groupId,

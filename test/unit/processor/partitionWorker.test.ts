@@ -202,3 +202,26 @@ describe("PartitionWorker: a key held up by a slow event (input path)", () => {
     })
   )
 })
+
+describe("PartitionWorker (a lane that dies)", () => {
+  it.live("a throw from onDone inside a lane is reported once with the partition, not left as a silent stall", () =>
+    Effect.gen(function* () {
+      const reported = yield* Deferred.make<number>()
+      const worker = yield* PartitionWorker.make(7, 0, {
+        handle: (r) => Effect.succeed([output(r)]),
+        // exactly-once shape: the outcome is durable inside the lane, so onDone runs there
+        publish: undefined,
+        onDone: () => {
+          throw new Error("bug in onDone")
+        },
+        onLaneDefect: (partition) => {
+          Deferred.doneUnsafe(reported, Effect.succeed(partition))
+        }
+      })
+      worker.accept(record(0, "k"))
+      const partition = yield* Deferred.await(reported).pipe(Effect.timeout("2 seconds"))
+      assert.strictEqual(partition, 7)
+      yield* worker.close
+    })
+  )
+})
