@@ -25,16 +25,22 @@ const control = () => {
   return { port, calls, refuse: (on: boolean) => (refusing = on) }
 }
 
+/** a Backpressure on that control, recording what the consumer refused */
+const setup = () => {
+  const c = control()
+  const failures: Array<string> = []
+  const bp = new Backpressure(
+    settings,
+    () => undefined,
+    c.port,
+    (call, p) => failures.push(`${call} ${p}`)
+  )
+  return { c, failures, bp }
+}
+
 describe("Backpressure (pause mode)", () => {
   it("a refused resume does not throw from done(); the partition stays paused and resumes on a later wake", () => {
-    const c = control()
-    const failures: Array<string> = []
-    const bp = new Backpressure(
-      settings,
-      () => undefined,
-      c.port,
-      (call, p) => failures.push(`${call} ${p}`)
-    )
+    const { c, failures, bp } = setup()
     for (let i = 0; i < 10; i++) bp.took()
     bp.full(3)
     assert.deepStrictEqual(c.calls, ["pause 3"])
@@ -53,14 +59,7 @@ describe("Backpressure (pause mode)", () => {
   })
 
   it("a refused pause leaves the partition unpaused (its rest is fetched again) and does not throw", () => {
-    const c = control()
-    const failures: Array<string> = []
-    const bp = new Backpressure(
-      settings,
-      () => undefined,
-      c.port,
-      (call, p) => failures.push(`${call} ${p}`)
-    )
+    const { c, failures, bp } = setup()
     c.refuse(true)
     assert.doesNotThrow(() => bp.full(1))
     assert.deepStrictEqual(failures, ["pause 1"])
