@@ -7,6 +7,7 @@
  * and the scenario's topics and group are thrown away, so a graceful shutdown (which waits
  * out KafkaJS's fetch wait) would only cost time.
  */
+import { monitorEventLoopDelay } from "node:perf_hooks"
 
 export interface ChildSettings {
   readonly brokers: ReadonlyArray<string>
@@ -89,6 +90,20 @@ export const childReporter = (
       maxRssMb: process.resourceUsage().maxRSS / 1024
     })
   }, 10)
+
+  // BENCH_ELD=1 (with --verbose): the child's event-loop delay every second (p50, p99, max), to
+  // see how long the loop is blocked at a time: what an event arriving then waits, at least
+  if (process.env["BENCH_ELD"] === "1") {
+    const delay = monitorEventLoopDelay({ resolution: 5 })
+    delay.enable()
+    const ms = (ns: number) => (ns / 1e6).toFixed(1)
+    setInterval(() => {
+      process.stderr.write(
+        `event-loop delay p50 ${ms(delay.percentile(50))} p99 ${ms(delay.percentile(99))} max ${ms(delay.max)} ms, processed ${progress()}\n`
+      )
+      delay.reset()
+    }, 1_000).unref()
+  }
 
   // BENCH_MEMLOG=1 (with --verbose): the child's memory every second, to see what grows
   if (process.env["BENCH_MEMLOG"] === "1") {

@@ -1,7 +1,8 @@
 /**
  * The consumer of the input topic, behind a small port. Fetching is decoupled from
- * processing: the batch handler hands records over synchronously, so chains never run
- * inside KafkaJS's callback, and `resolveOffset` only moves the *fetch* position. Commits
+ * processing: the batch handler hands records over synchronously and never waits for a chain
+ * (a chain runs in the callback only as far as it goes without waiting; its fiber carries on
+ * after), and `resolveOffset` only moves the *fetch* position. Commits
  * are ours alone (`autoCommit: false`): explicit offsets, from durable outcomes, never
  * from the fetch.
  *
@@ -92,6 +93,20 @@ const whileInGroup = (call: () => void): void => {
     if (!(e instanceof Error && e.message.includes("Consumer group was not initialized"))) throw e
   }
 }
+
+/**
+ * Records handed over before the event loop gets a turn. Taking a record runs its chain at
+ * once, synchronously as far as it goes (a no-op chain to its end), so a whole fetch taken in
+ * one go was one block of the loop: ~500 records at ~50 µs, during which nothing was sent and
+ * every outcome waited for the last. The event-loop delay at half load had a p99 of 10-40 ms
+ * per second. In slices, the publisher sends the first outcomes while the rest are processed.
+ * Half load at 10,000 events/s, two runs each, alternated: p99 1,811 and 357 ms in one go, 300
+ * and 198 in slices (p95 637 and 146 against 118 and 101); noop_chain_seq throughput unchanged
+ * (14,506 / 15,108 against 15,495 / 15,037 events/s).
+ */
+export const HANDOVER_SLICE = 64
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 export const makeInputConsumer = (
   kafka: Kafka,
@@ -190,10 +205,18 @@ export const makeInputConsumer = (
               )
               let next = 0
               while (next < records.length) {
-                const taken = handlers.onRecords(batch.partition, records, next)
+                const sliceEnd = next + HANDOVER_SLICE
+                const offered = sliceEnd >= records.length ? records : records.slice(0, sliceEnd)
+                const taken = handlers.onRecords(batch.partition, offered, next)
                 next += taken
                 // moves only the fetch position (commits are explicit)
                 if (taken > 0) resolveOffset((records[next - 1] as InputRecord).offset)
+                // a whole slice taken and more to come: let the loop turn (sends, acks, timers) first
+                if (next === sliceEnd && next < records.length) {
+                  await yieldToLoop()
+                  if (!isRunning() || isStale()) return
+                  continue
+                }
                 if (next >= records.length) {
                   // all taken: control records after the last one (a transaction's marker) are read too
                   const last = Number((records[records.length - 1] as InputRecord).offset)

@@ -7,7 +7,7 @@
  */
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { makeInputConsumer } from "../../../src/kafka/InputConsumer.ts"
+import { HANDOVER_SLICE, makeInputConsumer } from "../../../src/kafka/InputConsumer.ts"
 import { createTopics, testKafka, uniqueName } from "../../support/kafka.ts"
 
 describe("the input consumer without a group", () => {
@@ -31,5 +31,64 @@ describe("the input consumer without a group", () => {
         })
       )
     )
+  })
+})
+
+describe("the input consumer's hand-over", () => {
+  it(`hands a large fetch over in slices of ${HANDOVER_SLICE}, letting the event loop turn in between`, async () => {
+    const kafka = testKafka("input-consumer-slices")
+    const topic = uniqueName("input-slices")
+    await createTopics(kafka, [{ topic, numPartitions: 1 }])
+    const count = HANDOVER_SLICE * 5
+    const producer = kafka.producer()
+    await producer.connect()
+    await producer.send({ topic, messages: Array.from({ length: count }, (_, i) => ({ value: `v${i}` })) })
+    await producer.disconnect()
+
+    // per hand-over: how many records it offered, and how many event-loop turns (setImmediate) had run before it
+    const offers: Array<{ readonly offered: number; readonly turns: number }> = []
+    let turns = 0
+    let taken = 0
+    const ticker = setInterval(() => undefined, 1_000)
+    const turn = () => {
+      turns++
+      if (taken < count) setImmediate(turn)
+    }
+    await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const consumer = yield* makeInputConsumer(kafka, { groupId: uniqueName("group"), topic })
+          const all = yield* Effect.promise(
+            () =>
+              new Promise<void>((resolve) => {
+                Effect.runFork(
+                  consumer.start({
+                    onRecords: (_partition, records, from) => {
+                      if (offers.length === 0) setImmediate(turn)
+                      offers.push({ offered: records.length - from, turns })
+                      taken += records.length - from
+                      if (taken >= count) resolve()
+                      return records.length - from
+                    },
+                    waitForRoom: async () => true,
+                    onAssignment: () => undefined,
+                    onRebalancing: () => undefined,
+                    onCrash: () => undefined
+                  })
+                )
+              })
+          )
+          yield* consumer.stop
+          return all
+        })
+      )
+    )
+    clearInterval(ticker)
+    expect(taken).toBe(count)
+    // never more than a slice at once, and the first fetch held more than one slice
+    expect(Math.max(...offers.map((o) => o.offered))).toBe(HANDOVER_SLICE)
+    expect(offers.filter((o) => o.offered === HANDOVER_SLICE).length).toBeGreaterThan(1)
+    // the loop turned between consecutive slices of one fetch
+    for (let i = 1; i < offers.length; i++) expect(offers[i]?.turns).toBeGreaterThan(offers[i - 1]?.turns ?? -1)
   })
 })
