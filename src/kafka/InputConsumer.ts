@@ -22,10 +22,10 @@ import { type KafkaError, toKafkaError } from "./KafkaError.ts"
 
 export interface ConsumerHandlers {
   /**
-   * Takes records of one partition from index `from`, in offset order, without blocking;
-   * returns how many it took. It stops at an in-flight cap.
+   * Takes records of one partition from index `from` up to (not including) `to`, in offset
+   * order, without blocking; returns how many it took. It stops at an in-flight cap.
    */
-  readonly onRecords: (partition: number, records: ReadonlyArray<InputRecord>, from: number) => number
+  readonly onRecords: (partition: number, records: ReadonlyArray<InputRecord>, from: number, to: number) => number
   /**
    * Resolves when `partition` may take more records, or after about a second so the
    * caller can heartbeat; `false` means stop (shutting down): leave the rest unresolved.
@@ -205,9 +205,8 @@ export const makeInputConsumer = (
               )
               let next = 0
               while (next < records.length) {
-                const sliceEnd = next + HANDOVER_SLICE
-                const offered = sliceEnd >= records.length ? records : records.slice(0, sliceEnd)
-                const taken = handlers.onRecords(batch.partition, offered, next)
+                const sliceEnd = Math.min(next + HANDOVER_SLICE, records.length)
+                const taken = handlers.onRecords(batch.partition, records, next, sliceEnd)
                 next += taken
                 // moves only the fetch position (commits are explicit)
                 if (taken > 0) resolveOffset((records[next - 1] as InputRecord).offset)

@@ -176,12 +176,12 @@ export const startProcessorLoop = (
       failed
     })
 
-    const onRecords = (partition: number, records: ReadonlyArray<InputRecord>, from: number): number => {
-      if (from >= records.length || !backpressure.hasRoom(partition)) return 0
+    const onRecords = (partition: number, records: ReadonlyArray<InputRecord>, from: number, to: number): number => {
+      if (from >= to || !backpressure.hasRoom(partition)) return 0
       const worker = partitions.workerFor(partition, Number((records[from] as InputRecord).offset))
       let i = from
       // stop at a cap: the rest of the fetch waits in KafkaJS's hands, not in our memory
-      for (; i < records.length && backpressure.hasRoom(partition); i++) {
+      for (; i < to && backpressure.hasRoom(partition); i++) {
         if (worker.accept(records[i] as InputRecord)) {
           backpressure.took()
           if (input) metrics.eventConsumed()

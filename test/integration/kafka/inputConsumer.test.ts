@@ -63,12 +63,12 @@ describe("the input consumer's hand-over", () => {
               new Promise<void>((resolve) => {
                 Effect.runFork(
                   consumer.start({
-                    onRecords: (_partition, records, from) => {
+                    onRecords: (_partition, _records, from, to) => {
                       if (offers.length === 0) setImmediate(turn)
-                      offers.push({ offered: records.length - from, turns })
-                      taken += records.length - from
+                      offers.push({ offered: to - from, turns })
+                      taken += to - from
                       if (taken >= count) resolve()
-                      return records.length - from
+                      return to - from
                     },
                     waitForRoom: async () => true,
                     onAssignment: () => undefined,
